@@ -1,0 +1,41 @@
+# Affinity: `make run` starts the demo server, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-python test-frontend bench eval lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/affinity demo
+	$(BIN)/affinity serve
+
+test: test-python test-frontend
+
+test-python: install
+	$(BIN)/pytest
+
+test-frontend:
+	@if [ -f frontend-snippets/package.json ]; then \
+		cd frontend-snippets && npm ci --no-audit --no-fund --silent && npm test && npm run test:e2e; \
+	fi
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+eval: install
+	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --output var/eval.json
+
+lint: install
+	$(BIN)/ruff check app webhooks tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,113 @@
+"""The server's composition root: ``create_app(settings)`` wires everything."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy import func, select, text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from app.container import Services, build_services
+from app.db import create_engine, create_session_factory, transaction
+from app.embeddings.protocol import Embedder
+from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
+from app.graphql.schema import build_schema
+from app.http.cors import StorefrontCors
+from app.http.graphql_endpoint import StorefrontGraphQL
+from app.http.storefront_auth import StorefrontAuth
+from app.settings import Settings
+from app.shops.models import SHOP_ACTIVE, Shop
+from app.worker import CatalogWorker
+
+log = logging.getLogger(__name__)
+EmbedderFactory = Callable[[], Embedder]
+
+
+def default_embedder_factory(settings: Settings) -> EmbedderFactory:
+    def load() -> Embedder:
+        return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+
+    return load
+
+
+async def _storefront_origins(services: Services) -> set[str]:
+    async with transaction(services.sessions) as session:
+        rows = await session.execute(
+            select(Shop.storefront_origins).where(Shop.status == SHOP_ACTIVE)
+        )
+        return {o.rstrip("/") for (origins,) in rows for o in origins or []}
+
+
+def _health(services: Services) -> Callable[[Request], object]:
+    async def health(_: Request) -> JSONResponse:
+        try:
+            async with transaction(services.sessions) as session:
+                await session.execute(text("SELECT 1"))
+                shop_ids = [r[0] for r in await session.execute(
+                    select(Shop.id).where(Shop.status == SHOP_ACTIVE))]
+                shops = len(shop_ids)
+        except Exception:
+            log.exception("health check: database unreachable")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        model = services.settings.embedding_model
+        served = [services.registry.current(s, model) for s in shop_ids]
+        indexed = [s for s in served if s is not None]
+        return JSONResponse({
+            "status": "ok",
+            "database": {"ok": True, "backend": services.engine.dialect.name},
+            "index": {
+                "model": model,
+                "shops": shops,
+                "shops_indexed": len(indexed),
+                "items": sum(s.index.size for s in indexed),
+            },
+        })
+
+    return health
+
+
+def create_app(
+    settings: Settings,
+    embedder_factory: EmbedderFactory | None = None,
+    extra_routes: list[BaseRoute] | None = None,
+) -> Starlette:
+    logging.basicConfig(level=settings.log_level)
+    engine = create_engine(settings.database_url)
+    services = build_services(settings, engine, create_session_factory(engine))
+    auth = StorefrontAuth(services.sessions)
+    graphql = StorefrontGraphQL(build_schema(settings), services, auth, settings.graphiql)
+    worker = CatalogWorker(services, embedder_factory or default_embedder_factory(settings))
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run_forever(stop)) if settings.worker_enabled else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            await engine.dispose()
+
+    async def origins() -> set[str]:
+        return await _storefront_origins(services)
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/health", _health(services), methods=["GET"]),
+        *(extra_routes or []),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(StorefrontCors, load_origins=origins)],
+    )
+    app.state.services = services
+    app.state.worker = worker
+    return app

@@ -1,0 +1,58 @@
+"""Reads of the catalog used by serving."""
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.models import Product
+from app.ids import ShopId
+
+
+def servable_clause() -> ColumnElement[bool]:
+    """Only these products may ever reach a shopper."""
+    return and_(
+        Product.available.is_(True),
+        Product.published.is_(True),
+        Product.deleted.is_(False),
+        Product.status == "active",
+    )
+
+
+async def products_by_platform_ids(
+    session: AsyncSession, shop_id: ShopId, platform_ids: Iterable[str]
+) -> dict[str, Product]:
+    ids = list(dict.fromkeys(platform_ids))
+    if not ids:
+        return {}
+    stmt = select(Product).where(Product.shop_id == shop_id, Product.platform_id.in_(ids))
+    return {p.platform_id: p for p in (await session.execute(stmt)).scalars()}
+
+
+async def servable_products_by_keys(
+    session: AsyncSession, shop_id: ShopId, keys: Sequence[int]
+) -> dict[int, Product]:
+    if not keys:
+        return {}
+    stmt = select(Product).where(
+        Product.shop_id == shop_id, Product.id.in_(list(keys)), servable_clause()
+    )
+    return {p.id: p for p in (await session.execute(stmt)).scalars()}
+
+
+async def list_servable_products(
+    session: AsyncSession, shop_id: ShopId, first: int, offset: int = 0, text: str | None = None
+) -> list[Product]:
+    stmt = select(Product).where(Product.shop_id == shop_id, servable_clause())
+    if text:
+        for word in text.split()[:8]:
+            stmt = stmt.where(func.lower(Product.title).contains(word.lower()))
+    stmt = stmt.order_by(Product.id).offset(offset).limit(first)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_products(session: AsyncSession, shop_id: ShopId) -> int:
+    stmt = select(func.count()).select_from(Product).where(
+        Product.shop_id == shop_id, Product.deleted.is_(False)
+    )
+    return int((await session.execute(stmt)).scalar_one())

@@ -1,0 +1,35 @@
+"""Catalog reads: one product, and a plain listing for storefront pages."""
+
+import strawberry
+
+from app.catalog.queries import list_servable_products, products_by_platform_ids
+from app.db import transaction
+from app.errors import InvalidInput
+from app.graphql.context import Info
+from app.graphql.types import Product
+from app.ids import ShopId, parse_product_id
+
+MAX_LISTING = 100
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="One product of the calling shop, or null.")
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+        shop = info.context.shop
+        product_id = parse_product_id(str(id))
+        async with transaction(info.context.services.sessions) as session:
+            found = await products_by_platform_ids(session, ShopId(shop.id), [product_id])
+        row = found.get(product_id)
+        return None if row is None or row.deleted else Product.from_row(row, shop)
+
+    @strawberry.field(description="Servable products, optionally matching words of the title.")
+    async def products(
+        self, info: Info, first: int = 24, offset: int = 0, query: str | None = None
+    ) -> list[Product]:
+        if not 1 <= first <= MAX_LISTING or offset < 0:
+            raise InvalidInput(f"first must be between 1 and {MAX_LISTING}, offset >= 0")
+        shop = info.context.shop
+        async with transaction(info.context.services.sessions) as session:
+            rows = await list_servable_products(session, ShopId(shop.id), first, offset, query)
+        return [Product.from_row(r, shop) for r in rows]

@@ -1,0 +1,38 @@
+"""The GraphQL schema: feature query types merged, protective extensions on."""
+
+import strawberry
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from app.graphql.catalog import CatalogQuery
+from app.graphql.errors import ErrorCodes, should_mask
+from app.graphql.recommendations import RecommendationQuery
+from app.settings import Settings
+
+
+@strawberry.type
+class Query(CatalogQuery, RecommendationQuery):
+    pass
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            ParserCache(maxsize=512),
+            ValidationCache(maxsize=512),
+            QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            ErrorCodes(),
+            MaskErrors(should_mask_error=should_mask),
+        ],
+    )

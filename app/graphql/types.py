@@ -1,0 +1,76 @@
+"""GraphQL output types, kept apart from the ORM models."""
+
+import strawberry
+
+from app.catalog.models import Product as ProductRow
+from app.graphql.context import ShopView
+from app.recommendations.types import Placement as DomainPlacement
+from app.recommendations.types import RecommendationList, ScoredProduct
+
+Placement = strawberry.enum(DomainPlacement, name="Placement")
+
+
+@strawberry.type
+class Product:
+    id: strawberry.ID
+    handle: str | None
+    title: str
+    vendor: str | None
+    product_type: str | None
+    tags: list[str]
+    price: float | None
+    currency: str | None
+    image_url: str | None
+    url: str | None
+    available: bool
+
+    @classmethod
+    def from_row(cls, row: ProductRow, shop: ShopView) -> "Product":
+        url = row.url or (f"https://{shop.domain}/products/{row.handle}" if row.handle else None)
+        return cls(
+            id=strawberry.ID(row.platform_id),
+            handle=row.handle,
+            title=row.title,
+            vendor=row.vendor,
+            product_type=row.product_type,
+            tags=list(row.tags or []),
+            price=row.price_min,
+            currency=row.currency or shop.currency,
+            image_url=row.image_url,
+            url=url,
+            available=row.servable,
+        )
+
+
+@strawberry.type
+class Reason:
+    code: str
+    message: str
+
+
+@strawberry.type
+class RecommendedItem:
+    product: Product
+    score: float
+    reasons: list[Reason]
+
+    @classmethod
+    def from_domain(cls, item: ScoredProduct, shop: ShopView) -> "RecommendedItem":
+        return cls(
+            product=Product.from_row(item.product, shop),
+            score=round(float(item.score), 6),
+            reasons=[Reason(code=r.code, message=r.message) for r in item.reasons],
+        )
+
+
+@strawberry.type
+class Recommendations:
+    recommendation_id: strawberry.ID
+    items: list[RecommendedItem]
+
+    @classmethod
+    def from_domain(cls, result: RecommendationList, shop: ShopView) -> "Recommendations":
+        return cls(
+            recommendation_id=strawberry.ID(result.recommendation_id),
+            items=[RecommendedItem.from_domain(i, shop) for i in result.items],
+        )

@@ -1,0 +1,60 @@
+"""Annoy adapter: build an index file, and memory-map one for queries."""
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from annoy import AnnoyIndex
+
+from app.index.protocol import Vector
+
+
+def build_annoy_file(
+    path: Path, vectors: npt.NDArray[np.float32], trees: int, seed: int = 42
+) -> None:
+    """Write ``vectors`` (row i = item i) to a new Annoy file at ``path``."""
+    dimension = int(vectors.shape[1])
+    index = AnnoyIndex(dimension, "angular")
+    index.set_seed(seed)
+    index.on_disk_build(str(path))
+    for item, vector in enumerate(vectors):
+        index.add_item(item, vector.tolist())
+    index.build(trees, n_jobs=1)
+    index.unload()
+
+
+class AnnoyVectorIndex:
+    """A memory-mapped Annoy file; items are positions in ``keys``."""
+
+    def __init__(
+        self, path: Path, keys: npt.NDArray[np.int64], dimension: int, version: int, search_k: int
+    ) -> None:
+        self._index = AnnoyIndex(dimension, "angular")
+        if len(keys):
+            self._index.load(str(path), prefault=False)
+        self._keys = keys
+        self._version = version
+        self._search_k = search_k
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def size(self) -> int:
+        return len(self._keys)
+
+    def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:
+        if not len(self._keys) or count <= 0:
+            return []
+        items, distances = self._index.get_nns_by_vector(
+            vector.tolist(), count, search_k=self._search_k, include_distances=True
+        )
+        # Annoy's angular distance is sqrt(2 - 2 cos) for normalized vectors.
+        return [
+            (int(self._keys[i]), 1.0 - (d * d) / 2.0)
+            for i, d in zip(items, distances, strict=True)
+        ]
+
+    def close(self) -> None:
+        self._index.unload()

@@ -1,0 +1,76 @@
+"""Index files on disk: one folder per shop and model, a ``CURRENT`` pointer swapped
+atomically with ``os.replace`` so readers see either the old or the new version."""
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+POINTER = "CURRENT"
+KEEP_VERSIONS = 3
+
+
+@dataclass(frozen=True)
+class IndexPointer:
+    version: int
+    file_name: str
+    keys_file: str
+    dimension: int
+    item_count: int
+    snapshot_at: datetime
+
+
+def index_folder(index_dir: Path, shop_id: int, model_name: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name).strip("_") or "model"
+    return index_dir / f"shop-{shop_id}" / slug
+
+
+def read_pointer(folder: Path) -> IndexPointer | None:
+    try:
+        raw = json.loads((folder / POINTER).read_text())
+    except FileNotFoundError:
+        return None
+    return IndexPointer(
+        version=int(raw["version"]),
+        file_name=str(raw["file_name"]),
+        keys_file=str(raw["keys_file"]),
+        dimension=int(raw["dimension"]),
+        item_count=int(raw["item_count"]),
+        snapshot_at=datetime.fromisoformat(raw["snapshot_at"]),
+    )
+
+
+def write_pointer(folder: Path, pointer: IndexPointer) -> None:
+    payload = {
+        "version": pointer.version,
+        "file_name": pointer.file_name,
+        "keys_file": pointer.keys_file,
+        "dimension": pointer.dimension,
+        "item_count": pointer.item_count,
+        "snapshot_at": pointer.snapshot_at.isoformat(),
+    }
+    temporary = folder / f".{POINTER}.{os.getpid()}.tmp"
+    with open(temporary, "w") as handle:
+        json.dump(payload, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, folder / POINTER)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def prune_old_versions(folder: Path, current_version: int) -> None:
+    """Delete files of versions older than the last few (open mmaps stay valid on POSIX)."""
+    for path in folder.glob("v*.*"):
+        match = re.match(r"v(\d+)\.", path.name)
+        if match and int(match.group(1)) <= current_version - KEEP_VERSIONS:
+            path.unlink(missing_ok=True)

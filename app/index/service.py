@@ -1,0 +1,92 @@
+"""Build a shop's index: snapshot the vectors, write a new version, swap the pointer."""
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.models import Product
+from app.db import utcnow
+from app.embeddings.models import ProductEmbedding
+from app.embeddings.service import from_bytes
+from app.ids import ShopId
+from app.index.annoy_index import build_annoy_file
+from app.index.files import (
+    IndexPointer,
+    index_folder,
+    prune_old_versions,
+    read_pointer,
+    write_pointer,
+)
+from app.index.models import IndexBuild
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    version: int
+    item_count: int
+    path: Path
+
+
+async def _next_version(session: AsyncSession, shop_id: ShopId, model_name: str, folder: Path) -> int:
+    stmt = select(func.max(IndexBuild.version)).where(
+        IndexBuild.shop_id == shop_id, IndexBuild.model_name == model_name
+    )
+    stored = (await session.execute(stmt)).scalar_one_or_none() or 0
+    pointer = read_pointer(folder)
+    return max(stored, pointer.version if pointer else 0) + 1
+
+
+async def _snapshot(
+    session: AsyncSession, shop_id: ShopId, model_name: str
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """All vectors of non-deleted products (availability is filtered at query time)."""
+    stmt = (
+        select(ProductEmbedding.product_key, ProductEmbedding.vector, ProductEmbedding.dimension)
+        .join(Product, Product.id == ProductEmbedding.product_key)
+        .where(
+            ProductEmbedding.shop_id == shop_id,
+            ProductEmbedding.model_name == model_name,
+            Product.deleted.is_(False),
+        )
+        .order_by(ProductEmbedding.product_key)
+    )
+    rows = (await session.execute(stmt)).all()
+    keys = np.array([r[0] for r in rows], dtype=np.int64)
+    dimension = int(rows[0][2]) if rows else 0
+    vectors = np.stack([from_bytes(r[1]) for r in rows]) if rows else np.zeros((0, 0), np.float32)
+    return keys, vectors.astype(np.float32), dimension
+
+
+async def build_index(
+    session: AsyncSession, shop_id: ShopId, model_name: str, index_dir: Path, trees: int
+) -> BuildResult:
+    """Write a new immutable index version and make it current atomically."""
+    folder = index_folder(index_dir, shop_id, model_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Taken before reading: anything embedded after this instant is served from the delta.
+    snapshot_at = utcnow()
+    keys, vectors, dimension = await _snapshot(session, shop_id, model_name)
+    version = await _next_version(session, shop_id, model_name, folder)
+    file_name, keys_file = f"v{version:06d}.ann", f"v{version:06d}.keys.npy"
+    if len(keys):
+        await asyncio.to_thread(build_annoy_file, folder / file_name, vectors, trees)
+    np.save(folder / keys_file, keys)
+    pointer = IndexPointer(version, file_name, keys_file, dimension, len(keys), snapshot_at)
+    write_pointer(folder, pointer)
+    session.add(
+        IndexBuild(
+            shop_id=shop_id,
+            model_name=model_name,
+            version=version,
+            file_name=file_name,
+            item_count=len(keys),
+            snapshot_at=snapshot_at,
+        )
+    )
+    await session.flush()
+    prune_old_versions(folder, version)
+    return BuildResult(version=version, item_count=len(keys), path=folder / file_name)

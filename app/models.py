@@ -1,0 +1,19 @@
+"""Imports every ORM model so that the metadata is complete (for Alembic)."""
+
+from app.catalog import models as catalog_models
+from app.db import Base
+from app.embeddings import models as embedding_models
+from app.index import models as index_models
+from app.orders import models as order_models
+from app.shops import models as shop_models
+
+metadata = Base.metadata
+
+__all__ = [
+    "catalog_models",
+    "embedding_models",
+    "index_models",
+    "metadata",
+    "order_models",
+    "shop_models",
+]

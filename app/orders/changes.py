@@ -1,0 +1,24 @@
+"""Platform-neutral order changes."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class OrderLineChange:
+    platform_id: str
+    product_id: str | None
+    variant_id: str | None
+    quantity: int
+    price: float | None = None
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    platform_id: str
+    customer_id: str | None
+    placed_at: datetime
+    lines: tuple[OrderLineChange, ...]
+    cancelled: bool = False
+    currency: str | None = None
+    updated_at: datetime | None = None

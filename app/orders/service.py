@@ -1,0 +1,149 @@
+"""Commands on orders: idempotent upserts guarded by the platform's ``updated_at``."""
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.ids import ShopId
+from app.orders.changes import OrderChange
+from app.orders.models import Order, OrderLine
+
+
+async def find_order(session: AsyncSession, shop_id: ShopId, platform_id: str) -> Order | None:
+    stmt = select(Order).where(Order.shop_id == shop_id, Order.platform_id == platform_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def record_order(session: AsyncSession, shop_id: ShopId, change: OrderChange) -> str:
+    """Store an order and its lines; returns ``created``, ``updated``, ``unchanged`` or ``stale``."""
+    order = await find_order(session, shop_id, change.platform_id)
+    outcome = "updated"
+    if order is None:
+        order = Order(shop_id=shop_id, platform_id=change.platform_id)
+        try:
+            async with session.begin_nested():
+                _fill(order, change)
+                session.add(order)
+                await session.flush()
+            outcome = "created"
+        except IntegrityError:
+            order = await find_order(session, shop_id, change.platform_id)
+            assert order is not None
+    known = order.platform_updated_at
+    if outcome != "created" and known and change.updated_at:
+        if change.updated_at < known:
+            return "stale"
+        if change.updated_at == known and change.cancelled == order.cancelled:
+            return "unchanged"
+    _fill(order, change)
+    await _replace_lines(session, shop_id, order, change)
+    return outcome
+
+
+def _fill(order: Order, change: OrderChange) -> None:
+    order.customer_id = change.customer_id
+    order.placed_at = change.placed_at
+    order.cancelled = change.cancelled or order.cancelled
+    order.currency = change.currency
+    order.platform_updated_at = change.updated_at
+
+
+async def _replace_lines(
+    session: AsyncSession, shop_id: ShopId, order: Order, change: OrderChange
+) -> None:
+    refunded = {
+        line.platform_id: line.refunded_quantity
+        for line in (
+            await session.execute(select(OrderLine).where(OrderLine.order_key == order.id))
+        ).scalars()
+    }
+    await session.execute(delete(OrderLine).where(OrderLine.order_key == order.id))
+    for line in change.lines:
+        session.add(
+            OrderLine(
+                shop_id=shop_id,
+                order_key=order.id,
+                platform_id=line.platform_id,
+                product_id=line.product_id,
+                variant_id=line.variant_id,
+                quantity=line.quantity,
+                refunded_quantity=refunded.get(line.platform_id, 0),
+                price=line.price,
+            )
+        )
+    await session.flush()
+
+
+async def cancel_order(session: AsyncSession, shop_id: ShopId, platform_id: str) -> bool:
+    order = await find_order(session, shop_id, platform_id)
+    if order is None:
+        return False
+    order.cancelled = True
+    await session.flush()
+    return True
+
+
+async def refund_line(
+    session: AsyncSession, shop_id: ShopId, order_platform_id: str, line_id: str, quantity: int
+) -> bool:
+    """Record a refunded quantity; a fully refunded line stops counting as a purchase."""
+    order = await find_order(session, shop_id, order_platform_id)
+    if order is None:
+        return False
+    stmt = select(OrderLine).where(
+        OrderLine.order_key == order.id, OrderLine.platform_id == line_id
+    )
+    line = (await session.execute(stmt)).scalar_one_or_none()
+    if line is None:
+        return False
+    line.refunded_quantity = min(line.quantity, max(line.refunded_quantity, quantity))
+    await session.flush()
+    return True
+
+
+BATCH = 500
+
+
+async def record_orders(session: AsyncSession, shop_id: ShopId, changes: list[OrderChange]) -> int:
+    """Bulk path for backfills and imports: new orders are inserted in batches, known
+    ones go through ``record_order``. Returns how many orders were created."""
+    created = 0
+    for start in range(0, len(changes), BATCH):
+        chunk = list({c.platform_id: c for c in changes[start : start + BATCH]}.values())
+        stmt = select(Order.platform_id).where(
+            Order.shop_id == shop_id, Order.platform_id.in_([c.platform_id for c in chunk])
+        )
+        known = set((await session.execute(stmt)).scalars())
+        fresh = [c for c in chunk if c.platform_id not in known]
+        try:
+            async with session.begin_nested():
+                await _insert_many(session, shop_id, fresh)
+            created += len(fresh)
+        except IntegrityError:  # a concurrent writer: fall back to one by one
+            known = set()
+        for change in chunk:
+            if change.platform_id in known:
+                created += await record_order(session, shop_id, change) == "created"
+    return created
+
+
+async def _insert_many(session: AsyncSession, shop_id: ShopId, fresh: list[OrderChange]) -> None:
+    if not fresh:
+        return
+    rows = [
+        {"shop_id": shop_id, "platform_id": c.platform_id, "customer_id": c.customer_id,
+         "placed_at": c.placed_at, "cancelled": c.cancelled, "currency": c.currency,
+         "platform_updated_at": c.updated_at}
+        for c in fresh
+    ]
+    result = await session.execute(insert(Order).returning(Order.id, Order.platform_id), rows)
+    keys = {platform_id: key for key, platform_id in result.all()}
+    lines = [
+        {"shop_id": shop_id, "order_key": keys[c.platform_id], "platform_id": line.platform_id,
+         "product_id": line.product_id, "variant_id": line.variant_id,
+         "quantity": line.quantity, "refunded_quantity": 0, "price": line.price}
+        for c in fresh
+        for line in c.lines
+    ]
+    if lines:
+        await session.execute(insert(OrderLine), lines)

@@ -1,0 +1,56 @@
+"""One typed settings object, read from ``AFFINITY_*`` environment variables."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every setting of the server, the CLI and the background worker."""
+
+    model_config = SettingsConfigDict(env_prefix="AFFINITY_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./var/affinity.db",
+        description="SQLAlchemy async URL: SQLite (aiosqlite) or PostgreSQL (asyncpg).",
+    )
+    data_dir: Path = Field(
+        default=Path("./var"), description="Folder for index files and model artefacts."
+    )
+    embedding_model: str = Field(
+        default=DEFAULT_MODEL,
+        description=(
+            "sentence-transformers model: the packaged all-MiniLM-L6-v2 by default, "
+            "or a local folder, or a model name already in the local cache (loaded offline)."
+        ),
+    )
+    embedding_batch_size: int = Field(default=64, ge=1, description="Texts per model call.")
+    host: str = Field(default="127.0.0.1", description="Address the server listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    annoy_trees: int = Field(default=50, ge=1, description="Trees per Annoy index.")
+    annoy_search_k: int = Field(
+        default=-1, description="Annoy search_k (-1: n_trees * k, Annoy's default)."
+    )
+    index_rebuild_threshold: int = Field(
+        default=200,
+        ge=1,
+        description="Rebuild a shop's index once this many products wait in the exact delta.",
+    )
+    worker_enabled: bool = Field(
+        default=True, description="Run the embedding/index worker inside the server process."
+    )
+    worker_interval_seconds: float = Field(
+        default=1.0, gt=0, description="Pause between two passes of the background worker."
+    )
+    graphql_max_depth: int = Field(default=10, ge=1, description="Maximum query depth.")
+    graphql_max_aliases: int = Field(default=15, ge=1, description="Maximum aliases per query.")
+    graphql_max_tokens: int = Field(default=2000, ge=1, description="Maximum tokens per query.")
+    graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql.")
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "indexes"

@@ -1,0 +1,82 @@
+"""Background role: embed changed products and rebuild indexes when the delta grows.
+
+Runs inside the server by default (all-in-one) or alone as ``affinity worker``. Every
+pass is idempotent, so a crash at any point only means the next pass redoes the work."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from app.container import Services
+from app.db import transaction
+from app.embeddings.protocol import Embedder
+from app.embeddings.service import embed_stale_products, stale_products
+from app.ids import ShopId
+from app.index.files import index_folder, read_pointer
+from app.index.service import build_index
+from app.shops.models import SHOP_ACTIVE, Shop
+
+log = logging.getLogger(__name__)
+PASS_LIMIT = 256
+
+
+class CatalogWorker:
+    def __init__(self, services: Services, embedder_factory: Callable[[], Embedder]) -> None:
+        self._services = services
+        self._embedder_factory = embedder_factory
+        self._embedder: Embedder | None = None
+
+    def _model(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self._embedder_factory()
+        return self._embedder
+
+    async def _shop_ids(self) -> list[ShopId]:
+        async with transaction(self._services.sessions) as session:
+            rows = await session.execute(select(Shop.id).where(Shop.status == SHOP_ACTIVE))
+            return [ShopId(r[0]) for r in rows]
+
+    async def run_once(self) -> int:
+        """One pass over all shops; returns how many products were embedded."""
+        embedded = 0
+        for shop_id in await self._shop_ids():
+            embedded += await self._embed(shop_id)
+            await self._maybe_rebuild(shop_id)
+        return embedded
+
+    async def _embed(self, shop_id: ShopId) -> int:
+        model_name = self._services.settings.embedding_model
+        async with transaction(self._services.sessions) as session:
+            if not await stale_products(session, shop_id, model_name, limit=1):
+                return 0
+        embedder = await asyncio.to_thread(self._model)
+        async with transaction(self._services.sessions) as session:
+            result = await embed_stale_products(session, shop_id, embedder, limit=PASS_LIMIT)
+        if result.embedded:
+            log.info("shop %s: embedded %d products", shop_id, result.embedded)
+        return result.embedded
+
+    async def _maybe_rebuild(self, shop_id: ShopId) -> None:
+        settings = self._services.settings
+        folder = index_folder(settings.index_dir, shop_id, settings.embedding_model)
+        async with transaction(self._services.sessions) as session:
+            delta = await self._services.neighbours.delta_size(session, shop_id)
+            if delta == 0 or (read_pointer(folder) and delta < settings.index_rebuild_threshold):
+                return
+            result = await build_index(
+                session, shop_id, settings.embedding_model, settings.index_dir, settings.annoy_trees
+            )
+        log.info("shop %s: index v%d built with %d items", shop_id, result.version, result.item_count)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # a failed pass is retried on the next one
+                log.exception("catalog worker pass failed")
+            try:
+                await asyncio.wait_for(stop.wait(), self._services.settings.worker_interval_seconds)
+            except TimeoutError:
+                pass

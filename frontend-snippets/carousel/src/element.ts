@@ -1,0 +1,325 @@
+import { fetchRecommendations, type RecommendationRequest } from '../../core/client';
+import type { EventFields } from '../../core/events';
+import type { Consent, EventType, Placement, Recommendations } from '../../core/types';
+import { resolveConsent, watchShopifyConsent, type ShopifyWindow } from './consent';
+import { createTracker, type Tracker } from './tracker';
+import { renderCards, renderFrame, renderSkeleton, type Frame } from './view';
+import { visitorIdFor } from './visitor';
+
+const HEADINGS: Record<string, string> = {
+  HOME: 'Recommended for you',
+  PRODUCT: 'You may also like',
+  CART: 'Goes well with your cart',
+  SEARCH: 'You might also like',
+  POST_PURCHASE: 'Complete your order',
+  EMAIL: 'Picked for you',
+  SIMILAR: 'Similar products',
+};
+
+/** Attributes whose change asks for a new ranking. */
+const RELOADING = ['placement', 'product-id', 'product-ids', 'source', 'first', 'customer-id', 'endpoint', 'storefront-key'];
+
+/** Products viewed on this page, so two carousels do not report the same view twice. */
+const viewedProducts = new Set<string>();
+
+function afterRender(callback: () => void): void {
+  const idle = (): void => {
+    if ('requestIdleCallback' in window) window.requestIdleCallback(callback, { timeout: 300 });
+    else setTimeout(callback, 1);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', idle, { once: true });
+  else idle();
+}
+
+/**
+ * `<affinity-carousel placement="PRODUCT" product-id="…" endpoint="…" storefront-key="…">`:
+ * fetches a ranking after the page has rendered, shows it, reports what the visitor sees
+ * and clicks (with consent only), and hides itself when anything goes wrong.
+ */
+export class AffinityCarousel extends HTMLElement {
+  static readonly observedAttributes = [...RELOADING, 'consent', 'heading'];
+
+  #frame: Frame | null = null;
+  #recommendations: Recommendations | null = null;
+  #generation = 0;
+  #abort: AbortController | null = null;
+  #observer: IntersectionObserver | null = null;
+  #unwatchConsent: (() => void) | null = null;
+  #personalized: boolean | null = null;
+  #waitTimer: ReturnType<typeof setTimeout> | undefined;
+  #scheduled = false;
+
+  connectedCallback(): void {
+    if (!this.#frame) this.#frame = this.#build();
+    this.#unwatchConsent ??= watchShopifyConsent(document, () => this.#consentChanged());
+    if (!this.#recommendations) this.#schedule();
+  }
+
+  disconnectedCallback(): void {
+    this.#abort?.abort();
+    this.#observer?.disconnect();
+    this.#unwatchConsent?.();
+    this.#unwatchConsent = null;
+    clearTimeout(this.#waitTimer);
+  }
+
+  attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
+    if (previous === value || !this.#frame) return;
+    if (name === 'heading') this.#frame.heading.textContent = this.#heading();
+    else if (name === 'consent') this.#consentChanged();
+    else if (this.isConnected) this.#schedule();
+  }
+
+  /** The ranking on display, once loaded. */
+  get recommendations(): Recommendations | null {
+    return this.#recommendations;
+  }
+
+  /** The consent in force: the `consent` attribute, else Shopify's Customer Privacy API. */
+  get consent(): Consent {
+    return resolveConsent(this.getAttribute('consent'), window as ShopifyWindow);
+  }
+
+  #build(): Frame {
+    const frame = renderFrame(this.shadowRoot ?? this.attachShadow({ mode: 'open' }), this.#heading());
+    renderSkeleton(frame, Math.min(this.#first(), 8));
+    frame.track.addEventListener('click', (event) => this.#onClick(event));
+    frame.track.addEventListener('auxclick', (event) => event.button === 1 && this.#onClick(event));
+    frame.track.addEventListener('keydown', (event) => this.#onKey(event));
+    frame.track.addEventListener('scroll', () => this.#updateNav(), { passive: true });
+    frame.prev.addEventListener('click', () => this.#page(-1));
+    frame.next.addEventListener('click', () => this.#page(1));
+    return frame;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    afterRender(() => {
+      this.#scheduled = false;
+      void this.#load();
+    });
+  }
+
+  async #load(): Promise<void> {
+    const key = this.getAttribute('storefront-key');
+    clearTimeout(this.#waitTimer);
+    if (!key) {
+      // The page may still set the key; give it as long as a request would get.
+      this.#waitTimer = setTimeout(() => this.#fail('missing storefront-key'), this.#timeout());
+      return;
+    }
+    const generation = ++this.#generation;
+    if (this.#recommendations && this.#frame) renderSkeleton(this.#frame, Math.min(this.#first(), 8));
+    this.#recommendations = null;
+    this.#abort?.abort();
+    this.#abort = new AbortController();
+    const consent = this.consent;
+    this.#personalized = consent.personalization;
+    this.#reportProductView();
+    try {
+      const recommendations = await fetchRecommendations(this.#request(consent), {
+        endpoint: this.getAttribute('endpoint') ?? '/graphql',
+        storefrontKey: key,
+        signal: this.#abort.signal,
+        timeoutMs: this.#timeout(),
+      });
+      if (generation !== this.#generation) return;
+      if (!recommendations.items.length) this.#fail('no recommendations');
+      else this.#show(recommendations);
+    } catch (error) {
+      if (generation === this.#generation) this.#fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #request(consent: Consent): RecommendationRequest {
+    const productId = this.getAttribute('product-id');
+    const listed = (this.getAttribute('product-ids') ?? '').split(/[\s,]+/).filter(Boolean);
+    const productIds = productId ? [productId, ...listed] : listed;
+    return {
+      placement: (this.getAttribute('placement') ?? 'HOME').toUpperCase() as Placement,
+      productIds,
+      similarTo: this.getAttribute('source') === 'similar' ? productId : null,
+      first: this.#first(),
+      // Without personalization consent the ranking is asked for anonymously.
+      visitorId: consent.personalization ? visitorIdFor(consent) : null,
+      customerId: consent.personalization ? this.getAttribute('customer-id') : null,
+    };
+  }
+
+  #show(recommendations: Recommendations): void {
+    const frame = this.#frame;
+    if (!frame) return;
+    this.#recommendations = recommendations;
+    this.hidden = false;
+    renderCards(frame, recommendations.items, {
+      hrefTemplate: this.getAttribute('product-url'),
+      currency: this.getAttribute('currency') ?? (window as ShopifyWindow).Shopify?.currency?.active ?? null,
+      locale: this.getAttribute('locale') ?? (document.documentElement.lang || undefined),
+    });
+    this.#updateNav();
+    this.#observeView(recommendations.recommendationId);
+    this.#emit('affinity:load', { recommendationId: recommendations.recommendationId, count: recommendations.items.length });
+  }
+
+  #fail(reason: string): void {
+    this.#recommendations = null;
+    this.hidden = true;
+    this.#emit('affinity:error', { reason });
+  }
+
+  #observeView(recommendationId: string): void {
+    this.#observer?.disconnect();
+    if (typeof IntersectionObserver === 'undefined') return;
+    this.#observer = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((entry) => entry.isIntersecting)) return;
+        this.#observer?.disconnect();
+        this.#track('RECOMMENDATIONS_VIEWED', { recommendationId });
+      },
+      { threshold: 0.5 },
+    );
+    this.#observer.observe(this);
+  }
+
+  #reportProductView(): void {
+    const productId = this.getAttribute('product-id');
+    const placement = (this.getAttribute('placement') ?? '').toUpperCase();
+    if (placement !== 'PRODUCT' || !productId || this.hasAttribute('no-product-view')) return;
+    if (viewedProducts.has(productId)) return;
+    if (this.#track('PRODUCT_VIEWED', { productId })) viewedProducts.add(productId);
+  }
+
+  #onClick(event: MouseEvent): void {
+    const target = event.target as Element;
+    const button = target.closest<HTMLButtonElement>('button[data-action]');
+    if (button) {
+      if (button.dataset.action === 'why') this.#toggleReasons(button);
+      else this.#dismiss(button);
+      return;
+    }
+    const link = target.closest<HTMLElement>('a[data-product-id]');
+    if (link?.dataset.productId) {
+      // Sent at once: the browser is about to leave the page.
+      this.#track('PRODUCT_CLICKED', { productId: link.dataset.productId, recommendationId: this.#rankingId() }, true);
+    }
+  }
+
+  #toggleReasons(button: HTMLButtonElement): void {
+    const open = button.getAttribute('aria-expanded') !== 'true';
+    button.setAttribute('aria-expanded', String(open));
+    const panel = this.shadowRoot?.getElementById(button.getAttribute('aria-controls') ?? '');
+    if (panel) panel.hidden = !open;
+  }
+
+  #dismiss(button: HTMLButtonElement): void {
+    const card = button.closest<HTMLElement>('li');
+    const frame = this.#frame;
+    if (!card || !frame) return;
+    const productId = card.dataset.productId ?? '';
+    this.#track('PRODUCT_DISMISSED', { productId, recommendationId: this.#rankingId() });
+    const neighbour = (card.nextElementSibling ?? card.previousElementSibling) as HTMLElement | null;
+    const title = card.querySelector('.title')?.textContent ?? 'Product';
+    card.remove();
+    frame.status.textContent = `${title} removed. You will see fewer products like it.`;
+    if (this.#recommendations) {
+      this.#recommendations = {
+        ...this.#recommendations,
+        items: this.#recommendations.items.filter((item) => item.product.id !== productId),
+      };
+    }
+    if (neighbour) neighbour.querySelector<HTMLElement>('a, button')?.focus();
+    else this.#fail('every product dismissed');
+    this.#updateNav();
+  }
+
+  #onKey(event: KeyboardEvent): void {
+    const target = event.target as HTMLElement;
+    if (event.key === 'Escape') {
+      const card = target.closest('li');
+      const open = card?.querySelector<HTMLButtonElement>('button[aria-expanded="true"]');
+      if (open) {
+        this.#toggleReasons(open);
+        open.focus();
+      }
+      return;
+    }
+    const moves: Record<string, (cards: HTMLElement[], index: number) => number> = {
+      ArrowRight: (_, i) => i + 1,
+      ArrowLeft: (_, i) => i - 1,
+      Home: () => 0,
+      End: (cards) => cards.length - 1,
+    };
+    const move = moves[event.key];
+    if (!move || !target.classList.contains('link')) return;
+    const cards = Array.from(this.#frame?.track.children ?? []) as HTMLElement[];
+    const index = cards.indexOf(target.closest('li') as HTMLElement);
+    const next = cards[Math.max(0, Math.min(cards.length - 1, move(cards, index)))];
+    next?.querySelector<HTMLElement>('a.link')?.focus();
+    event.preventDefault();
+  }
+
+  #page(direction: number): void {
+    const track = this.#frame?.track;
+    track?.scrollBy({ left: direction * track.clientWidth * 0.9 });
+  }
+
+  #updateNav(): void {
+    const frame = this.#frame;
+    if (!frame) return;
+    const { scrollLeft, scrollWidth, clientWidth } = frame.track;
+    frame.prev.disabled = scrollLeft <= 1;
+    frame.next.disabled = scrollLeft + clientWidth >= scrollWidth - 1;
+  }
+
+  #consentChanged(): void {
+    const consent = this.consent;
+    if (!consent.analytics && !consent.personalization) visitorIdFor(consent);
+    // A new personalization decision deserves a new ranking; the box keeps its size.
+    if (this.#personalized !== null && this.#personalized !== consent.personalization && this.isConnected) {
+      this.#schedule();
+    }
+  }
+
+  #track(type: EventType, fields: EventFields, urgent = false): boolean {
+    const event = this.#tracker()?.track(type, fields, urgent);
+    if (event) this.#emit('affinity:track', event);
+    return Boolean(event);
+  }
+
+  #tracker(): Tracker | null {
+    const storefrontKey = this.getAttribute('storefront-key');
+    if (!storefrontKey) return null;
+    return createTracker({
+      storefrontKey,
+      endpoint: this.getAttribute('endpoint') ?? '/graphql',
+      collectEndpoint: this.getAttribute('collect-endpoint'),
+      consent: () => this.consent,
+      customerId: this.getAttribute('customer-id'),
+    });
+  }
+
+  #rankingId(): string | undefined {
+    return this.#recommendations?.recommendationId;
+  }
+
+  #heading(): string {
+    const source = this.getAttribute('source') === 'similar' ? 'SIMILAR' : null;
+    const placement = source ?? (this.getAttribute('placement') ?? 'HOME').toUpperCase();
+    return this.getAttribute('heading') ?? HEADINGS[placement] ?? HEADINGS.HOME ?? '';
+  }
+
+  #first(): number {
+    const first = Number.parseInt(this.getAttribute('first') ?? '', 10);
+    return Number.isFinite(first) && first > 0 ? Math.min(first, 24) : 8;
+  }
+
+  #timeout(): number {
+    const timeout = Number.parseInt(this.getAttribute('timeout') ?? '', 10);
+    return Number.isFinite(timeout) && timeout > 0 ? timeout : 3000;
+  }
+
+  #emit(name: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+}

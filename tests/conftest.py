@@ -1,0 +1,109 @@
+"""Shared fixtures: databases (SQLite file and PostgreSQL), the real model, fakes."""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app import migrate
+from app.db import create_engine
+from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
+from app.settings import DEFAULT_MODEL
+
+REPO = Path(__file__).resolve().parents[1]
+DATASET = REPO.parent / "shared" / "datasets" / "online-retail"
+POSTGRES_URL = os.environ.get(
+    "AFFINITY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _create_postgres_database() -> str:
+    import asyncpg
+
+    name = f"affinity_test_{uuid.uuid4().hex[:10]}"
+    connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(url: str) -> None:
+    import asyncpg
+
+    name = make_url(url).database
+    connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def postgres_or_skip() -> str:
+    """A fresh PostgreSQL database URL, or a skip (a failure under CI=true)."""
+    try:
+        return asyncio.run(_create_postgres_database())
+    except (OSError, asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database of each backend, migrated to the latest schema."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'affinity.db'}"
+        asyncio.run(migrate.upgrade(url))
+        yield url
+        return
+    url = postgres_or_skip()
+    asyncio.run(migrate.upgrade(url))
+    yield url
+    asyncio.run(_drop_postgres_database(url))
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real default model, loaded once per test session."""
+    return SentenceTransformerEmbedder(DEFAULT_MODEL)
+
+
+@pytest.fixture
+def dataset_dir() -> Path:
+    if not (DATASET / "products.csv").is_file():
+        pytest.skip(f"the Online Retail dataset is not present at {DATASET}")
+    return DATASET
