@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = Field(
         default=1.0, gt=0, description="Pause between two passes of the background worker."
     )
+    webhook_processor_enabled: bool = Field(
+        default=True, description="Drain the webhook inbox inside the server process."
+    )
+    webhook_poll_seconds: float = Field(
+        default=0.5, gt=0, description="Longest pause between two looks at the webhook inbox."
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="Tries of a webhook delivery before it is parked as failed."
+    )
+    webhook_max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest webhook body accepted (bytes)."
+    )
+    shopify_api_version: str = Field(
+        default="2025-07", description="Shopify Admin API version used by `affinity sync`."
+    )
     graphql_max_depth: int = Field(default=10, ge=1, description="Maximum query depth.")
     graphql_max_aliases: int = Field(default=15, ge=1, description="Maximum aliases per query.")
     graphql_max_tokens: int = Field(default=2000, ge=1, description="Maximum tokens per query.")

@@ -45,7 +45,7 @@ def _is_stale(existing: Product, incoming: datetime | None) -> bool:
 def _fill(product: Product, change: ProductChange) -> bool:
     """Copy the change onto the row; return whether the embedded text changed."""
     tags = [t.strip() for t in change.tags if t.strip()]
-    text = product_text(change.title, change.product_type, change.vendor, tags, change.body_text)
+    text = product_text(change.title, change.product_type, change.body_text)
     new_hash = content_hash(text)
     text_changed = product.content_hash != new_hash
     prices = [v.price for v in change.variants if v.price is not None]

@@ -75,9 +75,7 @@ async def _store(
 
 
 def _text_of(product: Product) -> str:
-    return product_text(
-        product.title, product.product_type, product.vendor, product.tags, product.body_text
-    )
+    return product_text(product.title, product.product_type, product.body_text)
 
 
 async def embed_stale_products(

@@ -1,0 +1,109 @@
+"""Serving on the real model and the real Annoy index, through the GraphQL endpoint."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from app.catalog.service import apply_product_change, delete_product
+from app.db import transaction
+from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
+from app.embeddings.service import stale_products
+from tests.factories import MUGS_AND_MORE, at, product
+from tests.support import RECOMMEND, SIMILAR, Harness, harness, ids_of
+
+CATALOG = [product(pid, title, updated_at=at("2024-01-01T00:00:00+00:00")) for pid, title in MUGS_AND_MORE]
+MUGS = {"1", "2", "3", "10"}
+
+
+@pytest.fixture
+async def api(database_url: str, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> AsyncIterator[Harness]:
+    async with harness(database_url, tmp_path, embedder) as h:
+        yield h
+
+
+async def test_a_mug_gives_mugs_and_cups(api: Harness) -> None:
+    _, key = await api.add_shop(CATALOG)
+    top = ids_of(await api.graphql(key, SIMILAR, id="1", first=3), "similarProducts")
+    assert set(top) == MUGS - {"1"}
+
+
+async def test_gid_form_and_reasons_and_fresh_ids(api: Harness) -> None:
+    _, key = await api.add_shop(CATALOG)
+    first = (await api.graphql(key, SIMILAR, id="gid://shopify/Product/6", first=2)).json()
+    second = (await api.graphql(key, SIMILAR, id="6", first=2)).json()
+    items = first["data"]["similarProducts"]["items"]
+    assert items[0]["product"]["id"] == "7"  # candle → candle
+    assert all(item["reasons"] and item["reasons"][0]["message"] for item in items)
+    assert first["data"]["similarProducts"]["recommendationId"] != second["data"]["similarProducts"]["recommendationId"]
+
+
+async def test_an_update_is_served_before_the_next_rebuild(api: Harness) -> None:
+    shop, key = await api.add_shop(CATALOG)
+    async with transaction(api.services.sessions) as session:
+        hose = replace(CATALOG[3], title="Stoneware coffee mug", updated_at=at("2024-02-01T00:00:00+00:00"))
+        await apply_product_change(session, shop, hose)
+    assert await api.embed(shop) == 1  # only the changed product is embedded again
+    top = ids_of(await api.graphql(key, SIMILAR, id="1", first=4), "similarProducts")
+    assert "4" in top  # the index file still holds the hose; the delta holds the mug
+
+
+async def test_a_deleted_product_is_never_served_again(api: Harness) -> None:
+    shop, key = await api.add_shop(CATALOG)
+    async with transaction(api.services.sessions) as session:
+        await delete_product(session, shop, "2")
+    for _ in range(2):
+        top = ids_of(await api.graphql(key, SIMILAR, id="1", first=9), "similarProducts")
+        assert "2" not in top and len(top) == 8
+        await api.build(shop)
+    missing = (await api.graphql(key, SIMILAR, id="2")).json()
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_unavailable_and_context_products_are_never_recommended(api: Harness) -> None:
+    catalog = [replace(c, available=False) if c.platform_id == "3" else c for c in CATALOG]
+    _, key = await api.add_shop(catalog)
+    top = ids_of(await api.graphql(key, RECOMMEND, placement="PRODUCT", ids=["1", "2"], first=9), "recommendations")
+    assert not {"1", "2", "3"} & set(top)
+    assert len(top) == 7
+
+
+async def test_a_tenant_cannot_see_another_tenants_products(api: Harness) -> None:
+    _, key_a = await api.add_shop(CATALOG)
+    _, key_b = await api.add_shop([product("b1", "Porcelain mug"), product("b2", "Silk scarf")])
+    top = ids_of(await api.graphql(key_b, SIMILAR, id="b1", first=10), "similarProducts")
+    assert top == ["b2"]
+    other = (await api.graphql(key_b, SIMILAR, id="1")).json()
+    assert other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    product_query = "query($id: ID!) { product(id: $id) { id title } }"
+    assert (await api.graphql(key_b, product_query, id="1")).json()["data"]["product"] is None
+
+
+async def test_index_swap_while_queries_run(api: Harness) -> None:
+    shop, key = await api.add_shop(CATALOG)
+    stop = asyncio.Event()
+    answered: list[list[str]] = []
+
+    async def query_until_stopped() -> None:
+        while not stop.is_set():
+            answered.append(ids_of(await api.graphql(key, SIMILAR, id="1", first=3), "similarProducts"))
+
+    readers = [asyncio.create_task(query_until_stopped()) for _ in range(3)]
+    versions = []
+    for _ in range(4):
+        versions.append(await api.build(shop))
+        await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.gather(*readers)
+    served = api.services.registry.current(shop, api.embedder.model_name)
+    assert served is not None and served.index.version == versions[-1] == versions[0] + 3
+    assert len(answered) > 10 and all(set(a) == MUGS - {"1"} for a in answered)
+
+
+async def test_unchanged_products_are_never_embedded_again(api: Harness) -> None:
+    shop, _ = await api.add_shop(CATALOG)
+    assert await api.embed(shop) == 0
+    async with transaction(api.services.sessions) as session:
+        assert await stale_products(session, shop, api.embedder.model_name) == []
