@@ -5,7 +5,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,9 @@ from app.ids import ShopId
 from app.index.service import build_index
 from app.settings import Settings
 from app.shops import service as shops
+from webhooks.commands import add_commands
 
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 log = logging.getLogger("affinity")
 
 
@@ -127,10 +128,27 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     async with Database(settings) as db:
         report = await setup_demo(db.sessions, settings)
         outcome = await embed_and_build(db, settings, ShopId(report.shop_id), force=False)
+    base = f"http://{settings.host}:{settings.port}"
     emit({"shop": report.domain, "storefront_key": report.storefront_key,
           "products": report.products, "orders_created": report.orders_created, **outcome,
-          "open": f"http://{settings.host}:{settings.port}/demo"})
+          "open": f"{base}/demo", "graphiql": graphiql_url(base, report.storefront_key)})
     return 0
+
+
+EXAMPLE_QUERY = """{
+  similarProducts(productId: "21844", first: 6) {
+    recommendationId
+    items { score product { id title price currency } reasons { message } }
+  }
+}"""
+
+
+def graphiql_url(base: str, storefront_key: str) -> str:
+    """GraphiQL with the storefront key already in its headers editor."""
+    from urllib.parse import urlencode
+
+    headers = json.dumps({"X-Affinity-Storefront-Key": storefront_key})
+    return f"{base}/graphql?" + urlencode({"headers": headers, "q": EXAMPLE_QUERY})
 
 
 async def cmd_demo_data(args: argparse.Namespace, _: Settings) -> int:
@@ -211,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run the embedding/index worker")
     worker.add_argument("--once", action="store_true")
     worker.set_defaults(handler=cmd_worker)
+    add_commands(commands, shop)
     return parser
 
 
@@ -222,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return cmd_serve(args, settings)
     try:
-        return asyncio.run(args.handler(args, settings))
+        handler: Handler = args.handler
+        return asyncio.run(handler(args, settings))
     except AppError as exc:
         sys.stderr.write(f"error [{exc.code.value}]: {exc.message}\n")
         return 2

@@ -4,7 +4,8 @@ import strawberry
 
 from app.db import transaction
 from app.graphql.context import Info
-from app.graphql.types import Placement, Recommendations
+from app.graphql.types import Recommendations
+from app.recommendations.types import Placement
 from app.ids import ProductId, ShopId, parse_product_id
 
 

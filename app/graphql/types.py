@@ -7,7 +7,8 @@ from app.graphql.context import ShopView
 from app.recommendations.types import Placement as DomainPlacement
 from app.recommendations.types import RecommendationList, ScoredProduct
 
-Placement = strawberry.enum(DomainPlacement, name="Placement")
+# Registers the domain enum with GraphQL; resolvers annotate with the domain type itself.
+strawberry.enum(DomainPlacement, name="Placement")
 
 
 @strawberry.type
