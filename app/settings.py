@@ -1,6 +1,7 @@
 """One typed settings object, read from ``AFFINITY_*`` environment variables."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,15 @@ class Settings(BaseSettings):
         ),
     )
     embedding_batch_size: int = Field(default=64, ge=1, description="Texts per model call.")
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="torch",
+        description=(
+            "Embedding runtime: `torch` (sentence-transformers), `onnx` (ONNX Runtime, fp32) "
+            "or `onnx-int8` (int8 for this CPU, used only if it agrees with fp32 at cosine "
+            ">= 0.98; about 4x `torch`). ONNX exports are made offline on first use and kept "
+            "under the data folder; vectors of all three are interchangeable."
+        ),
+    )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     annoy_trees: int = Field(default=50, ge=1, description="Trees per Annoy index.")
@@ -59,6 +69,10 @@ class Settings(BaseSettings):
     )
     shopify_api_version: str = Field(
         default="2025-07", description="Shopify Admin API version used by `affinity sync`."
+    )
+    search_unavailable: Literal["sink", "drop"] = Field(
+        default="sink",
+        description="rerankSearch: move unavailable products to the end (sink) or drop them.",
     )
     graphql_max_depth: int = Field(default=10, ge=1, description="Maximum query depth.")
     graphql_max_aliases: int = Field(default=15, ge=1, description="Maximum aliases per query.")

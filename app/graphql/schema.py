@@ -14,11 +14,12 @@ from strawberry.schema.config import StrawberryConfig
 from app.graphql.catalog import CatalogQuery
 from app.graphql.errors import ErrorCodes, should_mask
 from app.graphql.recommendations import RecommendationQuery
+from app.graphql.search import SearchQuery
 from app.settings import Settings
 
 
 @strawberry.type
-class Query(CatalogQuery, RecommendationQuery):
+class Query(CatalogQuery, RecommendationQuery, SearchQuery):
     pass
 
 

@@ -1,0 +1,34 @@
+"""Search reordering: the storefront's results, personalized."""
+
+import strawberry
+
+from app.db import transaction
+from app.graphql.context import Info
+from app.graphql.types import Recommendations
+from app.ids import ShopId
+from app.search.protocol import Shopper
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(description="The storefront's search results reordered for this shopper.")
+    async def rerank_search(
+        self,
+        info: Info,
+        query: str,
+        product_ids: list[strawberry.ID],
+        visitor_id: strawberry.ID | None = None,
+        customer_id: strawberry.ID | None = None,
+        first: int | None = None,
+    ) -> Recommendations:
+        shop = info.context.shop
+        shopper = Shopper(
+            visitor_id=str(visitor_id) if visitor_id else None,
+            customer_id=str(customer_id) if customer_id else None,
+        )
+        reranker = info.context.services.reranker
+        async with transaction(info.context.services.sessions) as session:
+            result = await reranker.rerank(
+                session, ShopId(shop.id), query, [str(p) for p in product_ids], shopper, first
+            )
+        return Recommendations.from_domain(result, shop)

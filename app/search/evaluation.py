@@ -1,0 +1,129 @@
+"""Search protocol of the evaluation harness on the Online Retail data.
+
+For each held-out basket a query is one broad word from the descriptions of its items (a
+word at least five products share); the candidates are the catalog products whose description
+holds it, in an unpersonalized order (all match the one word, so by popularity), standing in for the storefront's search; the target is the
+held-out basket. The original order, Affinity's reorder (the real serving path on a database
+loaded through the ingestion code) and a reorder by ALS scores are measured in one run."""
+
+import math
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from app.datasets.online_retail import Basket
+
+K = 10
+MAX_CANDIDATES = 500
+MIN_MATCHES = 5
+STOP = {"AND", "THE", "FOR", "WITH", "OF", "IN", "SET", "DESIGN", "SMALL", "LARGE", "MINI",
+        "JUMBO", "PACK", "BOX", "ASSORTED", "COLOUR", "COLOURS", "RED", "PINK", "BLUE", "GREEN",
+        "WHITE", "BLACK", "IVORY", "PURPLE", "GOLD", "SILVER", "VINTAGE", "RETROSPOT"}
+
+
+@dataclass(frozen=True)
+class SearchCase:
+    customer_id: str
+    query: str
+    candidates: list[str]
+    target: frozenset[str]
+
+
+def content_words(description: str) -> list[str]:
+    words = re.findall(r"[A-Z]{3,}", description.upper())
+    return [w for w in dict.fromkeys(words) if w not in STOP]
+
+
+def basket_popularity(baskets: Iterable[Basket]) -> Counter[str]:
+    buyers: dict[str, set[str]] = defaultdict(set)
+    for basket in baskets:
+        for item in basket.items:
+            buyers[item].add(basket.customer_id)
+    return Counter({item: len(who) for item, who in buyers.items()})
+
+
+def build_cases(
+    descriptions: dict[str, str], held_out: list[Basket], popularity: Counter[str], seed: int = 7
+) -> list[SearchCase]:
+    rng = random.Random(seed)
+    words = {code: content_words(text) for code, text in descriptions.items()}
+    postings: dict[str, set[str]] = defaultdict(set)
+    for code, tokens in words.items():
+        for token in tokens:
+            postings[token].add(code)
+    cases = []
+    for basket in held_out:
+        # A broad word (one that several products share), as a shopper types "bag" or "candle".
+        choices = sorted({w for i in basket.items for w in words.get(i, [])
+                          if len(postings[w]) >= MIN_MATCHES})
+        if not choices:
+            continue
+        query = rng.choice(choices)
+        matched = postings[query]
+        ordered = sorted(matched, key=lambda c: (-popularity[c], c))[:MAX_CANDIDATES]
+        cases.append(SearchCase(basket.customer_id, query.lower(), ordered, frozenset(basket.items)))
+    return cases
+
+
+def hit_and_ndcg(ranked: list[str], case: SearchCase) -> tuple[float, float]:
+    relevant = case.target & set(case.candidates)
+    if not relevant:
+        return 0.0, 0.0
+    top = ranked[:K]
+    gains = [1.0 / math.log2(i + 2) for i, item in enumerate(top) if item in relevant]
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(relevant), K)))
+    return (1.0 if gains else 0.0), sum(gains) / ideal
+
+
+def summarize(results: list[tuple[float, float]]) -> dict[str, float | int]:
+    n = len(results)
+    return {
+        "HR@10": round(sum(r[0] for r in results) / n, 4) if n else 0.0,
+        "NDCG@10": round(sum(r[1] for r in results) / n, 4) if n else 0.0,
+        "queries": n,
+    }
+
+
+class AlsScorer:
+    """ALS from ``implicit`` with BM25 weighting, fitted on the training baskets."""
+
+    def __init__(self, baskets: list[Basket], factors: int = 64, iterations: int = 15) -> None:
+        from implicit.als import AlternatingLeastSquares
+        from implicit.nearest_neighbours import bm25_weight
+
+        users = sorted({b.customer_id for b in baskets})
+        items = sorted({i for b in baskets for i in b.items})
+        self._user = {u: n for n, u in enumerate(users)}
+        self._item = {i: n for n, i in enumerate(items)}
+        counts: Counter[tuple[int, int]] = Counter(
+            (self._user[b.customer_id], self._item[i]) for b in baskets for i in b.items
+        )
+        rows, cols = zip(*counts.keys(), strict=True)
+        matrix = csr_matrix((list(counts.values()), (rows, cols)), shape=(len(users), len(items)))
+        weighted = bm25_weight(matrix, K1=100, B=0.8).tocsr().astype(np.float32)
+        self._model = AlternatingLeastSquares(
+            factors=factors, regularization=0.05, iterations=iterations, random_state=42
+        )
+        self._model.fit(weighted, show_progress=False)
+
+    def reorder(self, case: SearchCase) -> list[str]:
+        user = self._user.get(case.customer_id)
+        if user is None:
+            return case.candidates
+        vector = np.asarray(self._model.user_factors[user])
+        factors = np.asarray(self._model.item_factors)
+
+        def score(code: str) -> float:
+            index = self._item.get(code)
+            return float(factors[index] @ vector) if index is not None else -1e9
+
+        scored = {c: score(c) for c in case.candidates}
+        return sorted(case.candidates, key=lambda c: -scored[c])
+
+
+Reorder = Callable[[SearchCase], list[str]]
