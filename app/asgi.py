@@ -14,8 +14,8 @@ from starlette.routing import BaseRoute, Route
 
 from app.container import Services, build_services
 from app.db import create_engine, create_session_factory, transaction
+from app.embeddings.factory import embedder_factory
 from app.embeddings.protocol import Embedder
-from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.graphql.schema import build_schema
 from app.http.cors import StorefrontCors
 from app.http.graphql_endpoint import StorefrontGraphQL
@@ -23,16 +23,15 @@ from app.http.storefront_auth import StorefrontAuth
 from app.settings import Settings
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.worker import CatalogWorker
+from webhooks.ingestion import Ingestion
+from webhooks.routes import webhook_routes
 
 log = logging.getLogger(__name__)
 EmbedderFactory = Callable[[], Embedder]
 
 
 def default_embedder_factory(settings: Settings) -> EmbedderFactory:
-    def load() -> Embedder:
-        return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
-
-    return load
+    return embedder_factory(settings)
 
 
 async def _storefront_origins(services: Services) -> set[str]:
@@ -78,21 +77,30 @@ def create_app(
 ) -> Starlette:
     logging.basicConfig(level=settings.log_level)
     engine = create_engine(settings.database_url)
-    services = build_services(settings, engine, create_session_factory(engine))
+    services = build_services(
+        settings, engine, create_session_factory(engine),
+        embedder_factory or default_embedder_factory(settings),
+    )
     auth = StorefrontAuth(services.sessions)
     graphql = StorefrontGraphQL(build_schema(settings), services, auth, settings.graphiql)
-    worker = CatalogWorker(services, embedder_factory or default_embedder_factory(settings))
+    worker = CatalogWorker(services, services.embedder.get)
+    ingestion = Ingestion(services)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run_forever(stop)) if settings.worker_enabled else None
+        inbox = (asyncio.create_task(ingestion.processor.run_forever(stop))
+                 if settings.webhook_processor_enabled else None)
         try:
             yield
         finally:
             stop.set()
             if task is not None:
                 await task
+            if inbox is not None:
+                await inbox
+            await ingestion.aclose()
             await engine.dispose()
 
     async def origins() -> set[str]:
@@ -101,6 +109,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", _health(services), methods=["GET"]),
+        *webhook_routes(services, ingestion),
         *(extra_routes or []),
     ]
     app = Starlette(
@@ -110,4 +119,5 @@ def create_app(
     )
     app.state.services = services
     app.state.worker = worker
+    app.state.ingestion = ingestion
     return app

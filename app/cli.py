@@ -13,7 +13,7 @@ from rich.progress import Progress
 
 from app import migrate
 from app.db import create_engine, create_session_factory, transaction
-from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
+from app.embeddings.factory import build_embedder
 from app.embeddings.service import embed_stale_products, stale_products
 from app.errors import AppError
 from app.ids import ShopId
@@ -93,7 +93,7 @@ async def embed_and_build(db: Database, settings: Settings, shop_id: ShopId, for
         pending = len(await stale_products(session, shop_id, settings.embedding_model))
     embedded = 0
     if pending:
-        embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+        embedder = build_embedder(settings)
         with Progress(console=None, transient=False) as progress:
             task = progress.add_task("embedding products", total=pending)
             async with transaction(db.sessions) as session:
@@ -165,8 +165,7 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     async with Database(settings) as db:
         services = build_services(settings, db.engine, db.sessions)
-        worker = CatalogWorker(services, lambda: SentenceTransformerEmbedder(
-            settings.embedding_model, settings.embedding_batch_size))
+        worker = CatalogWorker(services, lambda: build_embedder(settings))
         if args.once:
             emit({"embedded": await worker.run_once()})
         else:

@@ -4,8 +4,12 @@ from app.catalog import models as catalog_models
 from app.db import Base
 from app.embeddings import models as embedding_models
 from app.index import models as index_models
+from app.ingestion import models as ingestion_models
+from app.inventory import models as inventory_models
 from app.orders import models as order_models
+from app.privacy import models as privacy_models
 from app.shops import models as shop_models
+from app.sync import models as sync_models
 
 metadata = Base.metadata
 
@@ -13,7 +17,11 @@ __all__ = [
     "catalog_models",
     "embedding_models",
     "index_models",
+    "ingestion_models",
+    "inventory_models",
     "metadata",
     "order_models",
+    "privacy_models",
     "shop_models",
+    "sync_models",
 ]

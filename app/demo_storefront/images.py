@@ -47,6 +47,6 @@ def placeholder_svg(product_id: str, label: ImageLabel | None) -> str:
         f'<circle cx="330" cy="70" r="120" fill="hsl({hue} 50% 80%)"/>'
         f'<text fill="hsl({hue} 45% 22%)" font-family="system-ui, sans-serif" font-size="28" '
         f'font-weight="600" text-anchor="middle" dominant-baseline="middle">{text}</text>'
-        f'<text x="24" y="{SIZE - 24}" fill="hsl({hue} 35% 35%)" font-family="ui-monospace, monospace" '
-        f'font-size="18">{escape(product_id)}</text></svg>'
+        f'<text x="50%" y="{SIZE - 28}" fill="hsl({hue} 35% 35%)" font-family="ui-monospace, monospace" '
+        f'font-size="18" text-anchor="middle">{escape(product_id)}</text></svg>'
     )

@@ -22,3 +22,18 @@ class OrderChange:
     cancelled: bool = False
     currency: str | None = None
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RefundLineChange:
+    line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RefundChange:
+    """A refund as the platform identifies it; applying it twice counts it once."""
+
+    platform_id: str
+    order_platform_id: str
+    lines: tuple[RefundLineChange, ...]

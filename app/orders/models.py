@@ -36,3 +36,18 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
     price: Mapped[float | None] = mapped_column(Float)
+
+
+class RefundLine(Base):
+    """One line of one refund: several partial refunds add up, each counted once."""
+
+    __tablename__ = "refund_lines"
+    __table_args__ = (UniqueConstraint("shop_id", "refund_id", "line_platform_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    refund_id: Mapped[str] = mapped_column(String(64))
+    order_platform_id: Mapped[str] = mapped_column(String(64), index=True)
+    line_platform_id: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,12 +1,12 @@
 """Commands on orders: idempotent upserts guarded by the platform's ``updated_at``."""
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ids import ShopId
-from app.orders.changes import OrderChange
-from app.orders.models import Order, OrderLine
+from app.orders.changes import OrderChange, RefundChange
+from app.orders.models import Order, OrderLine, RefundLine
 
 
 async def find_order(session: AsyncSession, shop_id: ShopId, platform_id: str) -> Order | None:
@@ -57,6 +57,8 @@ async def _replace_lines(
             await session.execute(select(OrderLine).where(OrderLine.order_key == order.id))
         ).scalars()
     }
+    for line_id, quantity in (await _refunded_by_line(session, shop_id, order.platform_id)).items():
+        refunded[line_id] = max(refunded.get(line_id, 0), quantity)
     await session.execute(delete(OrderLine).where(OrderLine.order_key == order.id))
     for line in change.lines:
         session.add(
@@ -67,7 +69,7 @@ async def _replace_lines(
                 product_id=line.product_id,
                 variant_id=line.variant_id,
                 quantity=line.quantity,
-                refunded_quantity=refunded.get(line.platform_id, 0),
+                refunded_quantity=min(line.quantity, refunded.get(line.platform_id, 0)),
                 price=line.price,
             )
         )
@@ -101,6 +103,59 @@ async def refund_line(
     return True
 
 
+async def _refunded_by_line(
+    session: AsyncSession, shop_id: ShopId, order_platform_id: str
+) -> dict[str, int]:
+    """Refunded quantity per line id, summed over the distinct refunds recorded."""
+    stmt = (
+        select(RefundLine.line_platform_id, func.sum(RefundLine.quantity))
+        .where(RefundLine.shop_id == shop_id, RefundLine.order_platform_id == order_platform_id)
+        .group_by(RefundLine.line_platform_id)
+    )
+    return {str(line): int(total) for line, total in (await session.execute(stmt)).all()}
+
+
+async def record_refund(session: AsyncSession, shop_id: ShopId, refund: RefundChange) -> bool:
+    """Record a refund once (keyed by its id); returns whether it was new.
+
+    A refund that arrives before its order is kept and applied when the order comes."""
+    known = select(func.count()).select_from(RefundLine).where(
+        RefundLine.shop_id == shop_id, RefundLine.refund_id == refund.platform_id
+    )
+    if (await session.execute(known)).scalar_one():
+        return False
+    quantities: dict[str, int] = {}
+    for line in refund.lines:
+        quantities[line.line_id] = quantities.get(line.line_id, 0) + max(0, line.quantity)
+    try:
+        async with session.begin_nested():
+            session.add_all(
+                RefundLine(shop_id=shop_id, refund_id=refund.platform_id,
+                           order_platform_id=refund.order_platform_id,
+                           line_platform_id=line_id, quantity=quantity)
+                for line_id, quantity in quantities.items()
+            )
+            await session.flush()
+    except IntegrityError:  # a concurrent copy of the same refund won
+        return False
+    await _apply_refunds(session, shop_id, refund.order_platform_id)
+    return True
+
+
+async def _apply_refunds(session: AsyncSession, shop_id: ShopId, order_platform_id: str) -> None:
+    order = await find_order(session, shop_id, order_platform_id)
+    if order is None:
+        return
+    refunded = await _refunded_by_line(session, shop_id, order_platform_id)
+    lines = await session.execute(select(OrderLine).where(OrderLine.order_key == order.id))
+    for line in lines.scalars():
+        if line.platform_id in refunded:
+            line.refunded_quantity = min(
+                line.quantity, max(line.refunded_quantity, refunded[line.platform_id])
+            )
+    await session.flush()
+
+
 BATCH = 500
 
 
@@ -119,6 +174,7 @@ async def record_orders(session: AsyncSession, shop_id: ShopId, changes: list[Or
             async with session.begin_nested():
                 await _insert_many(session, shop_id, fresh)
             created += len(fresh)
+            await _apply_early_refunds(session, shop_id, [c.platform_id for c in fresh])
         except IntegrityError:  # a concurrent writer: fall back to one by one
             known = set()
         for change in chunk:
@@ -147,3 +203,14 @@ async def _insert_many(session: AsyncSession, shop_id: ShopId, fresh: list[Order
     ]
     if lines:
         await session.execute(insert(OrderLine), lines)
+
+
+async def _apply_early_refunds(session: AsyncSession, shop_id: ShopId, order_ids: list[str]) -> None:
+    """Refunds recorded before their order existed now reach its lines."""
+    if not order_ids:
+        return
+    stmt = select(RefundLine.order_platform_id).distinct().where(
+        RefundLine.shop_id == shop_id, RefundLine.order_platform_id.in_(order_ids)
+    )
+    for order_platform_id in (await session.execute(stmt)).scalars():
+        await _apply_refunds(session, shop_id, order_platform_id)

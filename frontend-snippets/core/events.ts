@@ -37,3 +37,8 @@ export function collectUrl(graphqlEndpoint: string, storefrontKey: string, base?
   url.searchParams.set('key', storefrontKey);
   return url.toString();
 }
+
+/** Shopify product ids arrive as GIDs ("gid://shopify/Product/123"); Affinity uses "123". */
+export function affinityProductId(id: string): string {
+  return id.startsWith('gid://') ? (id.split('/').pop()?.split('?')[0] ?? id) : id;
+}

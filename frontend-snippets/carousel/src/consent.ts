@@ -6,8 +6,10 @@ export interface CustomerPrivacy {
   preferencesProcessingAllowed?: () => boolean;
 }
 
+type LoadFeatures = (features: { name: string; version: string }[], callback: (error?: unknown) => void) => void;
+
 export interface ShopifyWindow {
-  Shopify?: { customerPrivacy?: CustomerPrivacy; currency?: { active?: string } };
+  Shopify?: { customerPrivacy?: CustomerPrivacy; currency?: { active?: string }; loadFeatures?: LoadFeatures };
 }
 
 /** Events after which Shopify's answer may have changed. */
@@ -43,6 +45,22 @@ export function shopifyConsent(win: ShopifyWindow): Consent | null {
 /** The explicit attribute wins, then Shopify's API; with neither, nothing is allowed. */
 export function resolveConsent(attribute: string | null, win: ShopifyWindow): Consent {
   return parseConsentAttribute(attribute) ?? shopifyConsent(win) ?? NO_CONSENT;
+}
+
+/**
+ * On a Shopify theme the Customer Privacy API is loaded on demand; ask for it once, so the
+ * one script tag is enough. `onLoaded` runs when Shopify's answer can be read.
+ */
+export function loadShopifyConsentApi(win: ShopifyWindow, onLoaded: () => void): void {
+  const shopify = win.Shopify;
+  if (!shopify?.loadFeatures || shopify.customerPrivacy) return;
+  try {
+    shopify.loadFeatures([{ name: 'consent-tracking-api', version: '0.1' }], (error) => {
+      if (!error) onLoaded();
+    });
+  } catch {
+    // Without the API nothing is allowed, which is the safe answer.
+  }
 }
 
 /** Call `onChange` whenever Shopify reports a new consent decision. Returns the unsubscriber. */

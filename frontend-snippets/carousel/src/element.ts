@@ -1,7 +1,7 @@
 import { fetchRecommendations, type RecommendationRequest } from '../../core/client';
 import type { EventFields } from '../../core/events';
 import type { Consent, EventType, Placement, Recommendations } from '../../core/types';
-import { resolveConsent, watchShopifyConsent, type ShopifyWindow } from './consent';
+import { loadShopifyConsentApi, resolveConsent, watchShopifyConsent, type ShopifyWindow } from './consent';
 import { createTracker, type Tracker } from './tracker';
 import { renderCards, renderFrame, renderSkeleton, type Frame } from './view';
 import { visitorIdFor } from './visitor';
@@ -51,7 +51,10 @@ export class AffinityCarousel extends HTMLElement {
 
   connectedCallback(): void {
     if (!this.#frame) this.#frame = this.#build();
-    this.#unwatchConsent ??= watchShopifyConsent(document, () => this.#consentChanged());
+    if (!this.#unwatchConsent) {
+      this.#unwatchConsent = watchShopifyConsent(document, () => this.#consentChanged());
+      loadShopifyConsentApi(window as ShopifyWindow, () => this.#consentChanged());
+    }
     if (!this.#recommendations) this.#schedule();
   }
 
@@ -255,7 +258,8 @@ export class AffinityCarousel extends HTMLElement {
     const cards = Array.from(this.#frame?.track.children ?? []) as HTMLElement[];
     const index = cards.indexOf(target.closest('li') as HTMLElement);
     const next = cards[Math.max(0, Math.min(cards.length - 1, move(cards, index)))];
-    next?.querySelector<HTMLElement>('a.link')?.focus();
+    next?.querySelector<HTMLElement>('a.link')?.focus({ preventScroll: true });
+    next?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
     event.preventDefault();
   }
 

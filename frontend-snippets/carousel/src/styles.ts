@@ -25,9 +25,9 @@ scroll-snap-align:start;background:var(--_card);border:var(--_border);border-rad
 .media{flex:1;min-height:0;background:var(--_skeleton)}
 img{display:block;width:100%;height:100%;object-fit:cover}
 .title{display:-webkit-box;height:2.5em;margin:.5rem .75rem 0;overflow:hidden;font-size:.875rem;line-height:1.25;-webkit-line-clamp:2;-webkit-box-orient:vertical}
-.price{height:1.5rem;margin:0 .75rem;font-size:.875rem;font-weight:600;line-height:1.5rem}
+.price{height:1.5rem;margin:0 .75rem;color:var(--affinity-accent-color,inherit);font-size:.875rem;font-weight:600;line-height:1.5rem}
 .actions{display:flex;flex:none;align-items:center;justify-content:space-between;height:2rem;padding:0 .5rem .25rem}
-.actions button{padding:.25rem;border:0;background:none;color:var(--_muted);font-size:.75rem;text-decoration:underline}
+.actions button{padding:.25rem;border:0;background:none;color:var(--_muted);font-size:.75rem;text-decoration:underline;white-space:nowrap}
 .reasons{position:absolute;inset:0 0 2rem;padding:.75rem;overflow:auto;background:var(--_card);font-size:.8125rem}
 .reasons[hidden]{display:none}
 .reasons p{margin:0;font-weight:600}

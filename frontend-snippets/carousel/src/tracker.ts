@@ -1,6 +1,6 @@
 import { buildEvent, collectUrl, type EventFields } from '../../core/events';
 import type { Consent, EventInput, EventType } from '../../core/types';
-import { collectorFor } from './collector';
+import { collectorFor } from '../../core/collector';
 import { resolveConsent, type ShopifyWindow } from './consent';
 import { visitorIdFor } from './visitor';
 

@@ -1,5 +1,5 @@
 import type { RecommendedItem } from '../../core/types';
-import { formatPrice, productHref } from './format';
+import { formatPrice, productHref } from '../../core/format';
 import { STYLES } from './styles';
 
 type Props = Record<string, string | boolean | number | undefined | null>;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildEvent } from '../../core/events';
-import { Collector } from '../src/collector';
-import { formatPrice, productHref } from '../src/format';
+import { Collector } from '../../core/collector';
+import { formatPrice, productHref } from '../../core/format';
 
 const visitor = { visitorId: 'v', consent: { analytics: true, personalization: true } };
 const event = () => buildEvent('RECOMMENDATIONS_VIEWED', { recommendationId: 'r' }, visitor);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConsentAttribute, resolveConsent, shopifyConsent } from '../src/consent';
+import { loadShopifyConsentApi, parseConsentAttribute, resolveConsent, shopifyConsent } from '../src/consent';
 import { VISITOR_KEY, visitorIdFor } from '../src/visitor';
 
 const privacy = (analytics: boolean, preferences: boolean) => ({
@@ -20,6 +20,17 @@ describe('consent', () => {
     expect(shopifyConsent(privacy(true, false))).toEqual({ analytics: true, personalization: false });
     const broken = { Shopify: { customerPrivacy: { analyticsProcessingAllowed: () => { throw new Error('not ready'); } } } };
     expect(shopifyConsent(broken)).toEqual({ analytics: false, personalization: false });
+  });
+
+  it("loads Shopify's consent API on a theme that has not loaded it", () => {
+    const requested: unknown[] = [];
+    let loaded = 0;
+    const theme = { Shopify: { loadFeatures: (features: unknown[], callback: (error?: unknown) => void) => (requested.push(...features), callback()) } };
+    loadShopifyConsentApi(theme, () => loaded++);
+    expect(requested).toEqual([{ name: 'consent-tracking-api', version: '0.1' }]);
+    expect(loaded).toBe(1);
+    loadShopifyConsentApi({ Shopify: { ...privacy(true, true).Shopify, loadFeatures: theme.Shopify.loadFeatures } }, () => loaded++);
+    expect(loaded).toBe(1);
   });
 
   it('lets the attribute win and allows nothing by default', () => {

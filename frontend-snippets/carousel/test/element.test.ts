@@ -103,6 +103,16 @@ describe('<affinity-carousel>', () => {
     expect(shadow(element).querySelector('h2')?.textContent).toBe('Recommended for you');
   });
 
+  it('shows catalog text as text, never as markup', async () => {
+    const hostile = structuredClone(ranking);
+    (hostile.items[0] as { product: { title: string } }).product.title = '<img src=x onerror="alert(1)">';
+    respondWith({ data: { recommendations: hostile } });
+    const element = mount({});
+    await settled(element);
+    expect(shadow(element).querySelector('.title')?.textContent).toBe('<img src=x onerror="alert(1)">');
+    expect(shadow(element).querySelectorAll('img[src="x"]')).toHaveLength(0);
+  });
+
   it('exposes parts for theming', async () => {
     respondWith({ data: { recommendations: ranking } });
     const element = mount({});

@@ -1,4 +1,4 @@
-import type { EventInput } from '../../core/types';
+import type { EventInput } from './types';
 
 const MAX_BATCH = 25;
 const FLUSH_DELAY_MS = 1000;

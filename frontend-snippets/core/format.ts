@@ -1,4 +1,4 @@
-import type { Product } from '../../core/types';
+import type { Product } from './types';
 
 /** "€12.50" in the shop's currency and the page's language; a bare number when no currency is known. */
 export function formatPrice(price: number, currency: string | null | undefined, locale?: string): string {

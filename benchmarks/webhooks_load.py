@@ -1,0 +1,261 @@
+"""Webhook acceptance under load: deliveries per second and acknowledgement latency.
+
+Starts the real server (``affinity serve``: one uvicorn process, the inbox processor
+running inside it as in production, the embedding worker off) on 127.0.0.1 against a
+fresh SQLite file and a fresh PostgreSQL database, then sends signed Shopify deliveries
+(products/update, orders/create, inventory_levels/update, plus 5 % redeliveries) from
+``--concurrency`` connections. Measures, per backend: accepted deliveries per second,
+acknowledgement latency percentiles, and how long the inbox took to drain.
+
+    .venv/bin/python benchmarks/webhooks_load.py [--deliveries 3000] [--concurrency 32]
+
+Writes ``benchmarks/results/webhooks.json``. Bounded in count and time; loopback only."""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app import migrate  # noqa: E402
+from app.db import create_engine, create_session_factory, transaction  # noqa: E402
+from app.ingestion.service import inbox_counts  # noqa: E402
+from tests.factories import make_shop  # noqa: E402
+from webhooks.signatures import hmac_sha256_base64  # noqa: E402
+
+PAYLOADS = ROOT / "tests" / "payloads" / "shopify"
+SECRET = "bench-secret"
+POSTGRES = os.environ.get("AFFINITY_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+TIME_LIMIT = 300.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _deliveries(count: int, seed: int = 7) -> list[tuple[str, bytes, str]]:
+    """(topic, body, webhook id); distinct resources so every delivery does real work."""
+    rng = random.Random(seed)
+    product = json.loads((PAYLOADS / "products_update.json").read_text())
+    order = json.loads((PAYLOADS / "orders_create.json").read_text())
+    level = json.loads((PAYLOADS / "inventory_levels_update.json").read_text())
+    out: list[tuple[str, bytes, str]] = []
+    for n in range(count):
+        roll = rng.random()
+        if out and roll < 0.05:
+            out.append(out[rng.randrange(len(out))])  # a redelivery: same webhook id
+            continue
+        if roll < 0.6:
+            body = {**product, "id": 10_000 + n, "handle": f"bench-{n}", "title": f"Bench product {n}",
+                    "variants": [{**v, "id": 100_000 + 2 * n + i, "inventory_item_id": 100_000 + 2 * n + i}
+                                 for i, v in enumerate(product["variants"])]}
+            topic = "products/update"
+        elif roll < 0.9:
+            body = {**order, "id": 50_000 + n}
+            topic = "orders/create"
+        else:
+            body = {**level, "inventory_item_id": 100_000 + 2 * rng.randrange(max(1, n)),
+                    "available": rng.randrange(0, 5)}
+            topic = "inventory_levels/update"
+        out.append((topic, json.dumps(body).encode(), uuid.uuid4().hex))
+    return out
+
+
+async def _prepare(url: str, domain: str) -> None:
+    await migrate.upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            await make_shop(session, domain=domain, webhook_secret=SECRET)
+    finally:
+        await engine.dispose()
+
+
+async def _pending(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            return await inbox_counts(session)
+    finally:
+        await engine.dispose()
+
+
+def _start_server(url: str, port: int, data_dir: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "AFFINITY_DATABASE_URL": url, "AFFINITY_WORKER_ENABLED": "false",
+           "AFFINITY_DATA_DIR": data_dir, "AFFINITY_LOG_LEVEL": "WARNING",
+           "AFFINITY_WEBHOOK_PROCESSOR_ENABLED": os.environ.get("BENCH_PROCESSOR", "true")}
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+async def _wait_healthy(base: str) -> None:
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(f"{base}/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the server did not become healthy")
+
+
+async def _send_all(base: str, domain: str, deliveries: list[tuple[str, bytes, str]],
+                    concurrency: int) -> tuple[list[float], dict[str, int], float]:
+    queue: asyncio.Queue[tuple[str, bytes, str]] = asyncio.Queue()
+    for item in deliveries:
+        queue.put_nowait(item)
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
+        async def worker() -> None:
+            while not queue.empty():
+                topic, body, webhook_id = queue.get_nowait()
+                headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic,
+                           "X-Shopify-Hmac-Sha256": hmac_sha256_base64(SECRET, body),
+                           "X-Shopify-Shop-Domain": domain, "X-Shopify-Webhook-Id": webhook_id,
+                           "X-Shopify-Event-Id": webhook_id, "X-Shopify-API-Version": "2025-07"}
+                started = time.perf_counter()
+                response = await client.post("/webhooks/shopify", content=body, headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000)
+                key = response.json().get("status", str(response.status_code)) \
+                    if response.status_code == 200 else str(response.status_code)
+                outcomes[key] = outcomes.get(key, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), TIME_LIMIT)
+        return latencies, outcomes, time.perf_counter() - started
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+async def _drain_time(url: str, since: float) -> tuple[float, dict[str, int]]:
+    deadline = time.monotonic() + 120
+    counts = await _pending(url)
+    while counts["pending"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        counts = await _pending(url)
+    return time.perf_counter() - since, counts
+
+
+async def run_backend(name: str, url: str, count: int, concurrency: int) -> dict[str, Any]:
+    domain = f"bench-{uuid.uuid4().hex[:8]}.myshopify.com"
+    await _prepare(url, domain)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = _start_server(url, port, data_dir)
+        try:
+            await _wait_healthy(base)
+            await _send_all(base, domain, _deliveries(100, seed=1), concurrency)  # warm-up
+            await _drain_time(url, time.perf_counter())
+            deliveries = _deliveries(count)
+            load_started = time.perf_counter()
+            latencies, outcomes, seconds = await _send_all(base, domain, deliveries, concurrency)
+            drained_after, counts = await _drain_time(url, load_started)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    accepted = outcomes.get("accepted", 0) + outcomes.get("duplicate", 0)
+    return {
+        "backend": name,
+        "deliveries": len(deliveries),
+        "concurrency": concurrency,
+        "outcomes": outcomes,
+        "wall_seconds": round(seconds, 3),
+        "acknowledged_per_second": round(accepted / seconds, 1),
+        "ack_ms": {"p50": round(_percentile(latencies, 50), 2),
+                   "p90": round(_percentile(latencies, 90), 2),
+                   "p99": round(_percentile(latencies, 99), 2),
+                   "max": round(max(latencies), 2),
+                   "mean": round(statistics.fmean(latencies), 2)},
+        "inbox_drained_seconds": round(drained_after, 2),
+        "processed_per_second": round((counts["done"] - 100) / drained_after, 1),
+        "inbox_after": counts,
+    }
+
+
+async def _postgres_database() -> tuple[str, str]:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"affinity_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(admin, timeout=5)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return name, make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres(name: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(admin, timeout=5)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{folder}/bench.db"
+            results["sqlite"] = await run_backend("sqlite", url, args.deliveries, args.concurrency)
+    if args.backend in ("postgres", "both"):
+        name, url = await _postgres_database()
+        try:
+            results["postgres"] = await run_backend("postgres", url, args.deliveries, args.concurrency)
+        finally:
+            await _drop_postgres(name)
+    return {
+        "benchmark": "webhooks_load",
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "method": "one uvicorn process with the inbox processor inside; load generator on the "
+                  "same machine over loopback; ack = time from request sent to response read",
+        "results": results,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--deliveries", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "webhooks.json")
+    report = asyncio.run(main(parser.parse_args()))
+    parser.parse_args()
+    output = parser.parse_args().output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report["results"], indent=2))

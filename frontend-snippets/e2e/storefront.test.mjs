@@ -1,0 +1,306 @@
+// @ts-check
+/**
+ * The carousel in a real headless Chromium against the real server and its demo shop.
+ * Screenshots and the server log go to e2e/artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+/** @typedef {import('playwright-core').Browser} Browser */
+/** @typedef {import('playwright-core').BrowserContext} BrowserContext */
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('./server.mjs').RunningServer} RunningServer */
+
+const CHROMIUM = process.env.AFFINITY_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, 'artifacts');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const HOME_CAROUSEL = 'affinity-carousel[placement="HOME"]';
+
+const missingChromium = !existsSync(CHROMIUM);
+if (missingChromium && process.env.CI === 'true') {
+  throw new Error(`${CHROMIUM} is required under CI=true (apt-get install -y chromium)`);
+}
+const skip = missingChromium ? `no Chromium at ${CHROMIUM}: install Debian's chromium to run the browser tests` : false;
+
+describe('demo storefront in Chromium', { skip }, () => {
+  /** @type {RunningServer} */
+  let server;
+  /** @type {Browser} */
+  let browser;
+
+  before(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    server = await startServer({ logFile: join(ARTIFACTS, 'server.log') });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** @type {BrowserContext[]} */
+  const contexts = [];
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+
+  /**
+   * A fresh visitor: new cookies and storage.
+   * @param {{ consent?: boolean }} [options] accept the consent banner before anything loads
+   * @returns {Promise<{ context: BrowserContext, page: Page, errors: Error[] }>}
+   */
+  async function visitor(options = {}) {
+    const context = await browser.newContext({ baseURL: server.base, viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    contexts.push(context);
+    if (options.consent) {
+      await context.addInitScript(() => localStorage.setItem('demo.trackingConsent', 'yes'));
+    }
+    const page = await context.newPage();
+    /** @type {Error[]} */
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error));
+    return { context, page, errors };
+  }
+
+  /**
+   * Wait until a carousel has shown its ranking; returns its id and product ids.
+   * @param {Page} page
+   * @param {string} selector
+   * @returns {Promise<{ recommendationId: string, productIds: string[] }>}
+   */
+  async function loadedRanking(page, selector = HOME_CAROUSEL) {
+    const handle = await page.waitForFunction(
+      (sel) => {
+        const element = /** @type {any} */ (document.querySelector(sel));
+        if (!element || element.hidden === undefined) return null;
+        if (element.hidden) throw new Error(`${sel} hid itself`);
+        const ranking = element.recommendations;
+        return ranking ? { recommendationId: ranking.recommendationId, productIds: ranking.items.map((/** @type {any} */ i) => i.product.id) } : null;
+      },
+      selector,
+      { timeout: 15_000 },
+    );
+    return /** @type {any} */ (await handle.jsonValue());
+  }
+
+  /**
+   * Poll the database until `check` accepts the rows (events are written asynchronously).
+   * @param {string} sql
+   * @param {unknown[]} params
+   * @param {(rows: any[]) => boolean} check
+   */
+  async function eventually(sql, params, check) {
+    const deadline = Date.now() + 10_000;
+    let rows = await server.query(sql, ...params);
+    while (!check(rows) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      rows = await server.query(sql, ...params);
+    }
+    return rows;
+  }
+
+  /** The number of stored events once earlier visitors' last beacons have landed. */
+  async function settledEventCount() {
+    const count = async () => (await server.query('SELECT COUNT(*) AS count FROM events'))[0].count;
+    let previous = await count();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const current = await count();
+      if (current === previous) return current;
+      previous = current;
+    }
+  }
+
+  test('the home carousel renders one card per recommended product, from live data', async () => {
+    const { page, errors } = await visitor();
+    await page.goto('/demo');
+    const ranking = await loadedRanking(page);
+    assert.ok(ranking.productIds.length >= 4, `only ${ranking.productIds.length} recommendations`);
+    const cards = page.locator(`${HOME_CAROUSEL} li.card:not(.skeleton)`);
+    assert.equal(await cards.count(), ranking.productIds.length);
+    const first = cards.first();
+    assert.match((await first.locator('.title').textContent()) ?? '', /\w/);
+    assert.match((await first.locator('.price').textContent()) ?? '', /[£$€]\s?\d/);
+    assert.equal(await first.locator('a').getAttribute('href'), `/demo/products/${ranking.productIds[0]}`);
+    await page.waitForFunction(
+      (sel) => {
+        const image = document.querySelector(sel)?.shadowRoot?.querySelector('img');
+        return image instanceof HTMLImageElement && image.complete && image.naturalWidth > 0;
+      },
+      HOME_CAROUSEL,
+    );
+
+    // Keyboard: the arrow keys move between products; "Why this?" explains one.
+    await first.locator('a').focus();
+    await page.keyboard.press('ArrowRight');
+    const focused = await page.evaluate((sel) => document.querySelector(sel)?.shadowRoot?.activeElement?.getAttribute('href'), HOME_CAROUSEL);
+    assert.equal(focused, `/demo/products/${ranking.productIds[1]}`);
+    await first.locator('[part~="why"]').click();
+    assert.ok(await first.locator('[part~="reasons"]').isVisible());
+    assert.match((await first.locator('[part~="reasons"]').textContent()) ?? '', /\w{3}/);
+    await page.screenshot({ path: join(ARTIFACTS, 'home.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+
+  test('a click on a recommendation is stored with its recommendationId', async () => {
+    const { page } = await visitor({ consent: true });
+    await page.goto('/demo');
+    const ranking = await loadedRanking(page);
+    const clicked = ranking.productIds[0];
+    await Promise.all([
+      page.waitForURL(`**/demo/products/${clicked}`),
+      page.locator(`${HOME_CAROUSEL} a[data-product-id="${clicked}"]`).click(),
+    ]);
+    const visitorId = await page.evaluate(() => localStorage.getItem('affinity.visitorId'));
+    assert.ok(visitorId, 'a visitor id is kept once consent is given');
+
+    const clicks = await eventually(
+      "SELECT product_id, recommendation_id, visitor_id FROM events WHERE type = 'PRODUCT_CLICKED' AND visitor_id = ?",
+      [visitorId],
+      (rows) => rows.length > 0,
+    );
+    assert.deepEqual(clicks, [{ product_id: clicked, recommendation_id: ranking.recommendationId, visitor_id: visitorId }]);
+    const views = await eventually(
+      "SELECT type, product_id, recommendation_id FROM events WHERE visitor_id = ? AND type IN ('RECOMMENDATIONS_VIEWED', 'PRODUCT_VIEWED')",
+      [visitorId],
+      (rows) => rows.length >= 2,
+    );
+    assert.ok(views.some((row) => row.type === 'RECOMMENDATIONS_VIEWED' && row.recommendation_id === ranking.recommendationId));
+    assert.ok(views.some((row) => row.type === 'PRODUCT_VIEWED' && row.product_id === clicked));
+
+    // "Not interested" on the product page sends the negative signal.
+    const productCarousel = 'affinity-carousel[placement="PRODUCT"]:not([source])';
+    const onProduct = await loadedRanking(page, productCarousel);
+    await page.locator(`${productCarousel} li.card`).first().locator('[part~="dismiss"]').click();
+    await page.screenshot({ path: join(ARTIFACTS, 'product.png'), fullPage: true });
+    await page.goto('/demo/cart'); // leaving the page sends what is queued
+    const dismissed = await eventually(
+      "SELECT product_id, recommendation_id FROM events WHERE type = 'PRODUCT_DISMISSED' AND visitor_id = ?",
+      [visitorId],
+      (rows) => rows.length > 0,
+    );
+    assert.deepEqual(dismissed, [{ product_id: onProduct.productIds[0], recommendation_id: onProduct.recommendationId }]);
+  });
+
+  test('viewing products changes the home carousel', async () => {
+    const { page } = await visitor({ consent: true });
+    await page.goto('/demo');
+    const before = await loadedRanking(page);
+    const visitorId = await page.evaluate(() => localStorage.getItem('affinity.visitorId'));
+
+    // Browse one corner of the catalogue: a product and what is similar to it.
+    await page.goto('/demo/search?q=lantern');
+    await page.locator('#results a').first().waitFor();
+    const browsed = (await page.locator('#results a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).slice(0, 3);
+    for (const href of browsed) {
+      await page.goto(/** @type {string} */ (href));
+      await loadedRanking(page, 'affinity-carousel[placement="PRODUCT"]:not([source])');
+    }
+    await eventually(
+      "SELECT product_id FROM events WHERE type = 'PRODUCT_VIEWED' AND visitor_id = ?",
+      [visitorId],
+      (rows) => rows.length >= browsed.length,
+    );
+
+    await page.goto('/demo');
+    const afterBrowsing = await loadedRanking(page);
+    assert.notEqual(afterBrowsing.recommendationId, before.recommendationId);
+    assert.notDeepEqual(afterBrowsing.productIds, before.productIds, 'the home carousel did not change after browsing');
+    await page.screenshot({ path: join(ARTIFACTS, 'home-after-browsing.png'), fullPage: true });
+  });
+
+  test('without consent no event leaves the browser and nothing is stored', async () => {
+    const { page } = await visitor();
+    /** @type {string[]} */
+    const collected = [];
+    /** @type {string[]} */
+    const graphqlBodies = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/collect') collected.push(request.url());
+      if (request.url().endsWith('/graphql')) graphqlBodies.push(request.postData() ?? '');
+    });
+    const before = await settledEventCount();
+
+    await page.goto('/demo');
+    await page.locator('#consent-decline').click();
+    const ranking = await loadedRanking(page);
+    await page.locator(`${HOME_CAROUSEL} a[data-product-id="${ranking.productIds[0]}"]`).click();
+    await page.waitForURL('**/demo/products/**');
+    await loadedRanking(page, 'affinity-carousel[placement="PRODUCT"]:not([source])');
+    await page.locator('#add-to-cart').click();
+    await page.goto('/demo/search?q=bag');
+    await page.locator('#results a').first().waitFor();
+    await page.goto('/demo/cart');
+    await page.waitForTimeout(1500);
+
+    assert.deepEqual(collected, []);
+    assert.ok(graphqlBodies.length > 0);
+    assert.ok(graphqlBodies.every((body) => !body.includes('visitorId":"')), 'a ranking was asked for with a visitor id');
+    assert.equal(await page.evaluate(() => localStorage.getItem('affinity.visitorId')), null);
+    assert.equal(await settledEventCount(), before);
+  });
+
+  /** Only the carousel's requests fail; the shop's own catalogue queries go through. */
+  const isRanking = (/** @type {import('playwright-core').Request} */ request) => /recommendations\(|similarProducts\(/.test(request.postData() ?? '');
+  /** @type {[string, (route: import('playwright-core').Route) => Promise<void>][]} */
+  const outages = [
+    ['down', (route) => route.abort('connectionrefused')],
+    ['too slow', async (route) => {
+      await new Promise((r) => setTimeout(r, 4500));
+      await route.abort('timedout').catch(() => undefined);
+    }],
+  ];
+  for (const [outage, fail] of outages) {
+    test(`the carousel hides itself when the API is ${outage}`, async () => {
+      const { page, errors } = await visitor();
+      await page.route('**/graphql', (route) => (isRanking(route.request()) ? fail(route) : route.continue()));
+      await page.goto('/demo');
+      await page.waitForFunction((sel) => /** @type {any} */ (document.querySelector(sel))?.hidden === true, HOME_CAROUSEL, { timeout: 10_000 });
+      assert.equal(await page.locator(HOME_CAROUSEL).isVisible(), false);
+      await page.locator('#catalog a').first().waitFor();
+      assert.equal(await page.locator('#notice').isVisible(), false, 'the page itself is unaffected');
+      assert.deepEqual(errors, []);
+      await page.screenshot({ path: join(ARTIFACTS, `outage-${outage.replace(' ', '-')}.png`), fullPage: true });
+      });
+  }
+
+  test('loading the carousel shifts no layout', async () => {
+    const { context, page } = await visitor();
+    await context.addInitScript(() => {
+      const shifts = /** @type {{ value: number, sources: string[] }[]} */ ([]);
+      Object.assign(window, { layoutShifts: shifts });
+      new PerformanceObserver((list) => {
+        for (const entry of /** @type {any[]} */ (list.getEntries())) {
+          if (!entry.hadRecentInput) shifts.push({ value: entry.value, sources: (entry.sources ?? []).map((/** @type {any} */ s) => s.node?.nodeName ?? '?') });
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    await page.goto('/demo', { waitUntil: 'domcontentloaded' });
+    const box = async () => page.locator(HOME_CAROUSEL).boundingBox();
+    const skeletonBox = await box();
+    await loadedRanking(page);
+    await page.waitForLoadState('networkidle');
+    await page.waitForTimeout(300);
+    const loadedBox = await box();
+    const shifts = /** @type {{ value: number, sources: string[] }[]} */ (await page.evaluate(() => /** @type {any} */ (window).layoutShifts));
+    const total = shifts.reduce((sum, shift) => sum + shift.value, 0);
+    assert.ok(total < 0.001, `layout shifted by ${total}: ${JSON.stringify(shifts)}`);
+    assert.deepEqual(loadedBox, skeletonBox);
+    await page.screenshot({ path: join(ARTIFACTS, 'no-layout-shift.png') });
+  });
+});

@@ -1,0 +1,74 @@
+import { AnalyticsEvent, useAnalytics, type CartLineUpdatePayload } from '@shopify/hydrogen';
+import { useEffect } from 'react';
+import { consentedVisitorId, trackEvent } from '../core/browser';
+import { affinityProductId, type EventFields } from '../core/events';
+import type { Consent, EventType } from '../core/types';
+import { AFFINITY_EVENTS } from './events';
+
+export interface AffinityAnalyticsProps {
+  /** The same-origin route relaying events to Affinity (see `affinityCollectAction`). */
+  collectPath?: string;
+}
+
+function lineFields(line: CartLineUpdatePayload['currentLine'], quantity: number): EventFields {
+  return {
+    productId: affinityProductId(line?.merchandise.product.id ?? ''),
+    variantId: affinityProductId(line?.merchandise.id ?? ''),
+    quantity,
+  };
+}
+
+/**
+ * A subscriber to Hydrogen's analytics events, placed inside `<Analytics.Provider>`. It forwards
+ * product views, cart changes, searches and the recommendation events to Affinity, only while
+ * the Customer Privacy API allows analytics; the visitor cookie follows the same consent.
+ */
+export function AffinityAnalytics({ collectPath = '/api/affinity/collect' }: AffinityAnalyticsProps) {
+  const { subscribe, register, canTrack, customerPrivacy } = useAnalytics();
+  const { ready } = register('Affinity');
+
+  useEffect(() => {
+    const consent = (): Consent => ({
+      analytics: canTrack(),
+      personalization: customerPrivacy?.preferencesProcessingAllowed() ?? false,
+    });
+    const send = (type: EventType, fields: EventFields, urgent = false): void => {
+      trackEvent(collectPath, consent(), type, fields, urgent);
+    };
+    const syncVisitor = (): void => void consentedVisitorId(consent());
+
+    subscribe(AnalyticsEvent.PRODUCT_VIEWED, ({ products }) => {
+      for (const product of products) {
+        send('PRODUCT_VIEWED', { productId: affinityProductId(product.id), variantId: affinityProductId(product.variantId) });
+      }
+    });
+    subscribe(AnalyticsEvent.PRODUCT_ADD_TO_CART, ({ currentLine, prevLine }) => {
+      if (currentLine) send('PRODUCT_ADDED_TO_CART', lineFields(currentLine, currentLine.quantity - (prevLine?.quantity ?? 0)));
+    });
+    subscribe(AnalyticsEvent.PRODUCT_REMOVED_FROM_CART, ({ currentLine, prevLine }) => {
+      if (prevLine) send('PRODUCT_REMOVED_FROM_CART', lineFields(prevLine, prevLine.quantity - (currentLine?.quantity ?? 0)));
+    });
+    subscribe(AnalyticsEvent.SEARCH_VIEWED, ({ searchTerm }) => {
+      if (searchTerm) send('SEARCH_SUBMITTED', { query: searchTerm });
+    });
+    subscribe(AFFINITY_EVENTS.RECOMMENDATIONS_VIEWED, ({ recommendationId }) => {
+      send('RECOMMENDATIONS_VIEWED', { recommendationId: String(recommendationId) });
+    });
+    subscribe(AFFINITY_EVENTS.PRODUCT_CLICKED, ({ productId, recommendationId }) => {
+      // At once: a navigation follows.
+      send('PRODUCT_CLICKED', { productId: String(productId), recommendationId: String(recommendationId) }, true);
+    });
+    subscribe(AFFINITY_EVENTS.PRODUCT_DISMISSED, ({ productId, recommendationId }) => {
+      send('PRODUCT_DISMISSED', { productId: String(productId), recommendationId: String(recommendationId) });
+    });
+
+    syncVisitor();
+    document.addEventListener('visitorConsentCollected', syncVisitor);
+    ready();
+    return () => document.removeEventListener('visitorConsentCollected', syncVisitor);
+    // Hydrogen subscribers register once.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  return null;
+}

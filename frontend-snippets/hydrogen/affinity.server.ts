@@ -1,0 +1,82 @@
+/**
+ * Loader helpers for Hydrogen routes. The ranking is fetched on the server with the storefront
+ * key from the environment, handed to the page as deferred data, and never cached shared.
+ *
+ *   export async function loader(args: Route.LoaderArgs) {
+ *     const critical = await loadCriticalData(args);
+ *     const recommendations = loadAffinityRecommendations({
+ *       request: args.request, env: args.context.env, placement: 'PRODUCT', productId: critical.product.id,
+ *     }); // not awaited: streamed in after the page
+ *     return { ...critical, recommendations };
+ *   }
+ *   export const headers = affinityHeaders;
+ */
+import type { Placement, Recommendations } from '../core/types';
+import { affinityProductId } from '../core/events';
+import {
+  forwardEvents,
+  PERSONALIZED_CACHE_HEADERS,
+  recommendationsOrNull,
+  visitorFromCookies,
+} from '../core/server';
+
+/** Set in the storefront's environment (Oxygen variables, `.env`); never sent to the browser. */
+export interface AffinityEnv {
+  AFFINITY_ENDPOINT: string;
+  AFFINITY_STOREFRONT_KEY: string;
+}
+
+export interface AffinityLoaderArgs {
+  request: Request;
+  env: AffinityEnv;
+  placement?: Placement;
+  /** A Shopify product GID or id: the product on a product page. */
+  productId?: string | null;
+  /** Other context products, e.g. the cart's. */
+  productIds?: string[];
+  /** Ask for products similar to `productId` instead of a personalized ranking. */
+  similar?: boolean;
+  customerId?: string | null;
+  first?: number;
+  fetch?: typeof fetch;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Start fetching a ranking; resolves to null on any failure so `<Await>` renders nothing.
+ * Personalized only when the visitor's consent cookie is present.
+ */
+export function loadAffinityRecommendations(args: AffinityLoaderArgs): Promise<Recommendations | null> {
+  const visitorId = visitorFromCookies(args.request.headers.get('Cookie'));
+  const productId = args.productId ? affinityProductId(args.productId) : null;
+  const context = (args.productIds ?? []).map(affinityProductId);
+  return recommendationsOrNull(
+    {
+      placement: args.placement ?? (productId ? 'PRODUCT' : 'HOME'),
+      productIds: productId ? [productId, ...context] : context,
+      similarTo: args.similar ? productId : null,
+      visitorId,
+      customerId: visitorId ? (args.customerId ?? null) : null,
+      first: args.first ?? 8,
+    },
+    {
+      endpoint: args.env.AFFINITY_ENDPOINT,
+      storefrontKey: args.env.AFFINITY_STOREFRONT_KEY,
+      ...(args.fetch ? { fetch: args.fetch } : {}),
+    },
+    args.onError ?? ((error) => console.error('Affinity recommendations unavailable', error)),
+  );
+}
+
+/** A route's `headers` export for pages that show personalized recommendations. */
+export function affinityHeaders(): Headers {
+  return new Headers(PERSONALIZED_CACHE_HEADERS);
+}
+
+/**
+ * The `action` of a resource route (e.g. `app/routes/api.affinity.collect.ts`) that relays the
+ * browser's events to Affinity with the storefront key added on the server.
+ */
+export function affinityCollectAction({ request, context }: { request: Request; context: { env: AffinityEnv } }): Promise<Response> {
+  return forwardEvents(request, { endpoint: context.env.AFFINITY_ENDPOINT, storefrontKey: context.env.AFFINITY_STOREFRONT_KEY });
+}

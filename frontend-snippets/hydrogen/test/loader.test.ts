@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { fakeAffinity, ranking } from '../../test-support/ranking';
+import { affinityCollectAction, affinityHeaders, loadAffinityRecommendations } from '../affinity.server';
+
+const env = { AFFINITY_ENDPOINT: 'https://affinity.test/graphql', AFFINITY_STOREFRONT_KEY: 'secret-key' };
+const request = (cookie?: string) => new Request('https://shop.test/products/lantern', cookie ? { headers: { Cookie: cookie } } : {});
+
+describe('loadAffinityRecommendations', () => {
+  it('fetches on the server with the storefront key', async () => {
+    const affinity = fakeAffinity();
+    const result = await loadAffinityRecommendations({ request: request(), env, productId: 'gid://shopify/Product/101', fetch: affinity.fetch });
+    expect(result).toEqual(ranking);
+    const [sent] = affinity.requests;
+    expect(sent?.url).toBe('https://affinity.test/graphql');
+    expect(sent?.headers.get('X-Affinity-Storefront-Key')).toBe('secret-key');
+    expect(sent?.body.variables).toEqual({ placement: 'PRODUCT', productIds: ['101'], first: 8 });
+  });
+
+  it('personalizes only for visitors whose consent cookie is present', async () => {
+    const affinity = fakeAffinity();
+    await loadAffinityRecommendations({ request: request('affinity_visitor=visitor-0001; other=1'), env, fetch: affinity.fetch });
+    expect(affinity.requests[0]?.body.variables).toEqual({ placement: 'HOME', visitorId: 'visitor-0001', first: 8 });
+  });
+
+  it('resolves to null instead of failing', async () => {
+    const errors: unknown[] = [];
+    const down = fakeAffinity({}, 503);
+    await expect(
+      loadAffinityRecommendations({ request: request(), env, fetch: down.fetch, onError: (e) => errors.push(e) }),
+    ).resolves.toBeNull();
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('route helpers', () => {
+  it('keeps personalized pages out of shared caches', () => {
+    const headers = affinityHeaders();
+    expect(headers.get('Cache-Control')).toBe('private, no-store');
+    expect(headers.get('Vary')).toBe('Cookie');
+  });
+
+  it('relays events to /collect, adding the key on the server', async () => {
+    const calls: [string, RequestInit | undefined][] = [];
+    const upstream: typeof fetch = async (input, init) => {
+      calls.push([String(input), init]);
+      return new Response('{"accepted":1,"rejected":[]}', { status: 202 });
+    };
+    const body = JSON.stringify({ events: [{ type: 'PRODUCT_VIEWED' }] });
+    const original = globalThis.fetch;
+    globalThis.fetch = upstream;
+    try {
+      const response = await affinityCollectAction({ request: new Request('https://shop.test/api/affinity/collect', { method: 'POST', body }), context: { env } });
+      expect(response.status).toBe(202);
+    } finally {
+      globalThis.fetch = original;
+    }
+    expect(calls[0]?.[0]).toBe('https://affinity.test/collect?key=secret-key');
+    expect(calls[0]?.[1]?.body).toBe(body);
+  });
+});

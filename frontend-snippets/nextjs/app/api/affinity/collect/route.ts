@@ -1,0 +1,9 @@
+import { forwardEvents } from '../../../../../core/server';
+import { affinityConfig } from '../../../../lib/affinity';
+
+/** Relays the browser's events to Affinity, adding the storefront key on the server. */
+export async function POST(request: Request): Promise<Response> {
+  const config = affinityConfig();
+  if (!config) return new Response(null, { status: 204 });
+  return forwardEvents(request, config);
+}

@@ -1,0 +1,104 @@
+"""The ONNX backends: exported offline, reused, and in agreement with the default model."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+from app.embeddings import onnx_export
+from app.embeddings.factory import build_embedder
+from app.embeddings.onnx_backend import (
+    OnnxEmbedder,
+    export_folder,
+    local_model_dir,
+    prepare_model_file,
+)
+from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
+from app.settings import DEFAULT_MODEL, Settings
+
+pytestmark = pytest.mark.model
+
+SAMPLE = [
+    "Set of 3 cake tins, Pantry design. Kitchen. Round tins for baking and storing cakes.",
+    "White hanging heart T-light holder",
+    "Jumbo bag red retrospot",
+    "Regency cakestand 3 tier",
+    "Party bunting. Decorations. Bright cotton bunting, five metres, for birthdays and fetes.",
+    "Lunch bag black skull",
+    "Assorted colour bird ornament",
+    "Natural slate heart chalkboard",
+    "Men's merino crew-neck sweater. Apparel. Soft fine-knit wool, machine washable.",
+    "Bluetooth speaker, waterproof, 12 hours of playback",
+    "Ceramic plant pot with drainage hole, 15 cm, matte white",
+    "Hardcover recipe book: weeknight vegetarian dinners in thirty minutes",
+    "Dog chew toy made of natural rubber, medium size",
+    "Sunscreen SPF 50, 200 ml, water resistant, for sensitive skin",
+    "Mechanical keyboard with brown switches and a detachable USB-C cable",
+    "Silver hoop earrings, hypoallergenic, 20 mm",
+] * 2
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def export_root(data_dir: Path) -> Path:
+    return data_dir / "models"
+
+
+@pytest.fixture(scope="module")
+def int8(export_root: Path) -> OnnxEmbedder:
+    return OnnxEmbedder(DEFAULT_MODEL, 16, export_root, quantized=True)
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1)
+
+
+def test_int8_backend_agrees_with_the_default_model(
+    embedder: SentenceTransformerEmbedder, int8: OnnxEmbedder
+) -> None:
+    reference, vectors = embedder.embed(SAMPLE), int8.embed(SAMPLE)
+    assert vectors.shape == reference.shape and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert _cosines(reference, vectors).mean() >= 0.98
+
+
+def test_fp32_backend_matches_the_default_model(
+    embedder: SentenceTransformerEmbedder, export_root: Path, int8: OnnxEmbedder
+) -> None:
+    fp32 = OnnxEmbedder(DEFAULT_MODEL, 16, export_root, quantized=False)
+    assert fp32.model_file.name == onnx_export.FP32_FILE
+    assert _cosines(embedder.embed(SAMPLE), fp32.embed(SAMPLE)).min() >= 0.999
+
+
+def test_export_is_made_once_and_reused(export_root: Path, int8: OnnxEmbedder) -> None:
+    folder = export_folder(export_root, DEFAULT_MODEL)
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    again = OnnxEmbedder(DEFAULT_MODEL, 16, export_root, quantized=True)
+    assert again.model_file == int8.model_file
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    info = onnx_export.read_export_info(folder)
+    assert info is not None and (info.int8_agreement_mean or 0) >= onnx_export.MIN_INT8_AGREEMENT
+
+
+def test_int8_kernel_is_chosen_by_cpu_flags(export_root: Path, int8: OnnxEmbedder) -> None:
+    assert onnx_export.quantization_target({"avx2", "avx512_vnni"}) == "avx512_vnni"
+    assert onnx_export.quantization_target({"avx2"}) == "avx2"
+    assert onnx_export.quantization_target({"sse4_2"}) is None
+    folder = export_folder(export_root, DEFAULT_MODEL)
+    # Without AVX2 the int8 kernels would be slow: the fp32 export is served instead.
+    chosen = prepare_model_file(local_model_dir(DEFAULT_MODEL), folder, True, flags={"sse4_2"})
+    assert chosen.name == onnx_export.FP32_FILE
+
+
+def test_settings_select_the_backend(data_dir: Path, int8: OnnxEmbedder) -> None:
+    settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend="onnx-int8")  # type: ignore[call-arg]
+    built = build_embedder(settings)
+    assert isinstance(built, OnnxEmbedder) and built.model_name == DEFAULT_MODEL
+    assert built.model_file == int8.model_file
+    assert built.embed([]).shape == (0, built.dimension)

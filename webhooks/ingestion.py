@@ -1,0 +1,82 @@
+"""Wiring of the webhook side: adapters, endpoints and the inbox processor, built once
+by a composition root from the engine's services."""
+
+import shutil
+from collections.abc import Sequence
+
+import httpx
+from starlette.routing import BaseRoute, Route
+
+from app.container import Services
+from app.privacy.protocol import CustomerDataStore
+from app.privacy.stores import core_customer_stores
+from webhooks.apply import Effects
+from webhooks.bigcommerce import ApiFactory, BigCommerceAdapter
+from webhooks.bigcommerce_api import BigCommerceApi, BigCommerceClient
+from webhooks.processor import InboxProcessor
+from webhooks.protocol import PlatformAdapter, PlatformUnavailable, ShopContext
+from webhooks.receiver import WebhookEndpoint
+from webhooks.shopify import ShopifyAdapter
+from webhooks.woocommerce import WooCommerceAdapter
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class Ingestion:
+    def __init__(
+        self,
+        services: Services,
+        customer_stores: Sequence[CustomerDataStore] | None = None,
+        bigcommerce_api: ApiFactory | None = None,
+    ) -> None:
+        self._services = services
+        self._http: httpx.AsyncClient | None = None
+        adapters: list[PlatformAdapter] = [
+            ShopifyAdapter(),
+            WooCommerceAdapter(),
+            BigCommerceAdapter(bigcommerce_api or self._bigcommerce_api),
+        ]
+        self.adapters = {adapter.platform: adapter for adapter in adapters}
+        self.processor = InboxProcessor(
+            services.sessions,
+            self.adapters,
+            list(customer_stores) if customer_stores is not None else core_customer_stores(),
+            on_effects=self._reflect,
+            max_attempts=services.settings.webhook_max_attempts,
+            poll_seconds=services.settings.webhook_poll_seconds,
+        )
+
+    def routes(self) -> list[BaseRoute]:
+        limit = self._services.settings.webhook_max_body_bytes
+        return [
+            Route(f"/webhooks/{platform}",
+                  WebhookEndpoint(adapter, self._services.sessions, self.processor.wake,
+                                  limit).handle,
+                  methods=["POST"], name=f"webhooks_{platform}")
+            for platform, adapter in self.adapters.items()
+        ]
+
+    def _bigcommerce_api(self, shop: ShopContext) -> BigCommerceApi:
+        credentials = shop.credentials
+        if credentials is None or not credentials.store_hash:
+            raise PlatformUnavailable(
+                f"shop {shop.domain} has no BigCommerce credentials (affinity shop set-credentials)"
+            )
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=TIMEOUT)
+        return BigCommerceClient(self._http, credentials.store_hash, credentials.access_token,
+                                 credentials.api_url)
+
+    def _reflect(self, effects: Effects) -> None:
+        """Drop what this process caches about shops whose data just changed."""
+        for shop_id in effects.orders_changed:
+            self._services.popularity.invalidate(shop_id)
+        for shop_id in effects.shops_stopped | effects.shops_removed:
+            self._services.registry.forget(shop_id)
+            self._services.popularity.invalidate(shop_id)
+        for shop_id in effects.shops_removed:
+            shutil.rmtree(self._services.settings.index_dir / f"shop-{shop_id}", ignore_errors=True)
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()

@@ -1,0 +1,173 @@
+"""Reading platform JSON with messages that name the field at fault.
+
+``Fields`` wraps one JSON object and a path; every getter either returns a clean
+Python value or raises ``InvalidPayload`` such as ``line_items[2].quantity: not an
+integer: 'two'``."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from webhooks.protocol import InvalidPayload
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidPayload(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise InvalidPayload("the body is not a JSON object")
+    return value
+
+
+def parse_datetime(value: str) -> datetime:
+    """ISO 8601 (``Z`` or an offset; no zone means UTC) or RFC 2822."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = parsedate_to_datetime(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class Fields:
+    def __init__(self, data: dict[str, Any], path: str = "") -> None:
+        self._data = data
+        self._path = path
+
+    @classmethod
+    def of(cls, body: bytes) -> "Fields":
+        return cls(parse_json_object(body))
+
+    def _name(self, key: str) -> str:
+        return f"{self._path}.{key}" if self._path else key
+
+    def _fail(self, key: str, problem: str) -> InvalidPayload:
+        return InvalidPayload(f"{self._name(key)}: {problem}")
+
+    def raw(self, key: str) -> Any:
+        return self._data.get(key)
+
+    def has(self, key: str) -> bool:
+        return self._data.get(key) is not None
+
+    def present(self, key: str) -> bool:
+        """Is the key there at all (even with a null value)?"""
+        return key in self._data
+
+    def id(self, key: str = "id") -> str:
+        """A required id (number or non-empty string), as a string."""
+        value = self.opt_id(key)
+        if value is None:
+            raise self._fail(key, "required field is missing")
+        return value
+
+    def opt_id(self, key: str) -> str | None:
+        value = self._data.get(key)
+        if value is None or value == "" or value == 0:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self._fail(key, f"not an id: {value!r}")
+        return str(value).strip() or None
+
+    def text(self, key: str) -> str:
+        value = self.opt_text(key)
+        if value is None:
+            raise self._fail(key, "required field is missing")
+        return value
+
+    def opt_text(self, key: str) -> str | None:
+        value = self._data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise self._fail(key, f"not a string: {value!r}")
+        return str(value).strip() or None
+
+    def opt_int(self, key: str) -> int | None:
+        value = self._data.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            raise self._fail(key, f"not an integer: {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise self._fail(key, f"not an integer: {value!r}") from None
+        if not number.is_integer():
+            raise self._fail(key, f"not an integer: {value!r}")
+        return int(number)
+
+    def int(self, key: str) -> int:
+        value = self.opt_int(key)
+        if value is None:
+            raise self._fail(key, "required field is missing")
+        return value
+
+    def opt_number(self, key: str) -> float | None:
+        """Numbers and the decimal strings platforms send for money."""
+        value = self._data.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            raise self._fail(key, f"not a number: {value!r}")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise self._fail(key, f"not a number: {value!r}") from None
+
+    def opt_bool(self, key: str) -> bool | None:
+        value = self._data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            raise self._fail(key, f"not a boolean: {value!r}")
+        return value
+
+    def opt_datetime(self, key: str) -> datetime | None:
+        value = self._data.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise self._fail(key, f"not a date-time: {value!r}")
+        try:
+            return parse_datetime(value)
+        except (TypeError, ValueError):
+            raise self._fail(key, f"not a date-time: {value!r}") from None
+
+    def datetime(self, key: str) -> datetime:
+        value = self.opt_datetime(key)
+        if value is None:
+            raise self._fail(key, "required field is missing")
+        return value
+
+    def opt_object(self, key: str) -> "Fields | None":
+        value = self._data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self._fail(key, f"not an object: {value!r}")
+        return Fields(value, self._name(key))
+
+    def objects(self, key: str) -> Iterator["Fields"]:
+        """The objects of an optional list (a missing or null list is empty)."""
+        value = self._data.get(key)
+        if value is None:
+            return
+        if not isinstance(value, list):
+            raise self._fail(key, "not a list")
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise InvalidPayload(f"{self._name(key)}[{index}]: not an object")
+            yield Fields(item, f"{self._name(key)}[{index}]")
+
+    def ids(self, key: str) -> tuple[str, ...]:
+        value = self._data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or any(isinstance(v, (bool, dict, list)) for v in value):
+            raise self._fail(key, "not a list of ids")
+        return tuple(str(v) for v in value if v is not None and str(v).strip())

@@ -1,0 +1,137 @@
+"""WooCommerce: REST v3 resource payloads, signed with base64 HMAC-SHA256 of the raw body
+(``X-WC-Webhook-Signature``). The shop is the site named by ``X-WC-Webhook-Source``
+(its host is the shop's domain); ``X-WC-Webhook-Delivery-ID`` identifies a delivery.
+Saving a webhook in WooCommerce first sends a form-encoded ``webhook_id=N`` ping."""
+
+import re
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+from app.catalog.changes import ProductChange
+from app.orders.changes import OrderChange, OrderLineChange
+from webhooks.changes import CancelOrder, Change, DeleteProduct, RecordOrder, UpsertProduct
+from webhooks.payload import Fields
+from webhooks.protocol import Envelope, Headers, InvalidPayload, ShopContext, ShopHint
+from webhooks.signatures import matches_any
+
+Normalizer = Callable[[Fields, ShopContext], list[Change]]
+PING = re.compile(rb"^\s*webhook_id=\d+\s*$")
+NOT_COUNTED = {"cancelled", "refunded", "failed", "trash"}
+
+
+def _names(p: Fields, key: str) -> tuple[str, ...]:
+    return tuple(name for item in p.objects(key) if (name := item.opt_text("name")))
+
+
+def _slugs(p: Fields, key: str) -> tuple[str, ...]:
+    return tuple(slug for item in p.objects(key) if (slug := item.opt_text("slug")))
+
+
+def _image(p: Fields) -> str | None:
+    for image in p.objects("images"):
+        return image.opt_text("src")
+    return None
+
+
+def _available(p: Fields) -> bool | None:
+    stock_status = p.opt_text("stock_status")
+    if stock_status is not None:
+        return stock_status != "outofstock"
+    return None
+
+
+def product_change(p: Fields, shop: ShopContext) -> ProductChange:
+    status = p.opt_text("status") or "publish"
+    categories = _names(p, "categories")
+    return ProductChange(
+        platform_id=p.id(),
+        title=p.text("name"),
+        handle=p.opt_text("slug"),
+        body_text=p.opt_text("description") or p.opt_text("short_description") or "",
+        product_type=categories[0] if categories else None,
+        tags=_names(p, "tags"),
+        status="active" if status == "publish" else "draft",
+        published=status == "publish" and p.opt_text("catalog_visibility") != "hidden",
+        price_min=p.opt_number("price"),
+        price_max=p.opt_number("price"),
+        currency=shop.currency,
+        image_url=_image(p),
+        url=p.opt_text("permalink"),
+        available=_available(p),
+        inventory_quantity=p.opt_int("stock_quantity") if p.opt_bool("manage_stock") else None,
+        updated_at=p.opt_datetime("date_modified_gmt") or p.opt_datetime("date_modified"),
+        collections=_slugs(p, "categories") or None,
+    )
+
+
+def order_change(o: Fields) -> OrderChange:
+    placed = o.opt_datetime("date_created_gmt") or o.opt_datetime("date_created")
+    if placed is None:
+        raise InvalidPayload("date_created_gmt: required field is missing")
+    return OrderChange(
+        platform_id=o.id(),
+        customer_id=o.opt_id("customer_id"),  # 0 for a guest
+        placed_at=placed,
+        lines=tuple(
+            OrderLineChange(
+                platform_id=line.id(),
+                product_id=line.opt_id("product_id"),
+                variant_id=line.opt_id("variation_id"),
+                quantity=line.int("quantity"),
+                price=line.opt_number("price"),
+            )
+            for line in o.objects("line_items")
+        ),
+        cancelled=(o.opt_text("status") or "") in NOT_COUNTED,
+        currency=o.opt_text("currency"),
+        updated_at=o.opt_datetime("date_modified_gmt") or o.opt_datetime("date_modified"),
+    )
+
+
+NORMALIZERS: dict[str, Normalizer] = {
+    "product.created": lambda p, shop: [UpsertProduct(product_change(p, shop))],
+    "product.updated": lambda p, shop: [UpsertProduct(product_change(p, shop))],
+    "product.deleted": lambda p, _: [DeleteProduct(p.id())],
+    "order.created": lambda o, _: [RecordOrder(order_change(o))],
+    "order.updated": lambda o, _: [RecordOrder(order_change(o))],
+    "order.deleted": lambda o, _: [CancelOrder(o.id())],
+}
+
+
+def site_domain(source: str) -> str | None:
+    """``https://www.example.com/`` → ``www.example.com``."""
+    value = source.strip()
+    host = urlsplit(value if "://" in value else f"https://{value}").hostname
+    return host.lower() if host else None
+
+
+class WooCommerceAdapter:
+    platform = "woocommerce"
+
+    def is_ping(self, headers: Headers, body: bytes) -> bool:
+        return "x-wc-webhook-topic" not in headers and PING.match(body) is not None
+
+    def shop_hint(self, headers: Headers, body: bytes) -> ShopHint | None:
+        domain = site_domain(headers.get("x-wc-webhook-source", ""))
+        return ShopHint(domain=domain) if domain else None
+
+    def verify(self, headers: Headers, body: bytes, secrets: Sequence[str]) -> bool:
+        return matches_any(headers.get("x-wc-webhook-signature"), body, secrets)
+
+    def envelope(self, headers: Headers, body: bytes) -> Envelope:
+        topic = headers.get("x-wc-webhook-topic", "").strip()
+        delivery_id = headers.get("x-wc-webhook-delivery-id", "").strip()
+        if not topic:
+            raise InvalidPayload("the X-WC-Webhook-Topic header is missing")
+        if not delivery_id:
+            raise InvalidPayload("the X-WC-Webhook-Delivery-ID header is missing")
+        return Envelope(topic=topic, delivery_id=delivery_id)
+
+    def handles(self, topic: str) -> bool:
+        return topic in NORMALIZERS
+
+    def validate(self, topic: str, body: bytes, shop: ShopContext) -> None:
+        NORMALIZERS[topic](Fields.of(body), shop)
+
+    async def changes(self, topic: str, body: bytes, shop: ShopContext) -> list[Change]:
+        return NORMALIZERS[topic](Fields.of(body), shop)
