@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import BaseRoute, Route
 
 from app.container import Services, build_services
@@ -22,6 +22,8 @@ from app.http.graphql_endpoint import StorefrontGraphQL
 from app.http.storefront_auth import StorefrontAuth
 from app.settings import Settings
 from app.shops.models import SHOP_ACTIVE, Shop
+from app.demo.lookups import demo_image_labels, demo_key_lookup
+from app.demo_storefront.routes import demo_routes
 from app.worker import CatalogWorker
 from webhooks.ingestion import Ingestion
 from webhooks.routes import webhook_routes
@@ -109,7 +111,10 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", _health(services), methods=["GET"]),
+        Route("/", lambda _: RedirectResponse("/demo"), methods=["GET"]),
         *webhook_routes(services, ingestion),
+        *demo_routes(demo_key_lookup(services.sessions),
+                     image_label_for=demo_image_labels(services.sessions)),
         *(extra_routes or []),
     ]
     app = Starlette(
