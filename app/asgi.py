@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.routing import BaseRoute, Route
 
 from app.container import Services, build_services
@@ -17,13 +17,15 @@ from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.factory import embedder_factory
 from app.embeddings.protocol import Embedder
 from app.graphql.schema import build_schema
+from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
 from app.http.graphql_endpoint import StorefrontGraphQL
 from app.http.storefront_auth import StorefrontAuth
 from app.settings import Settings
+from app.ranking.scheduler import ModelTrainer
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.demo.lookups import demo_image_labels, demo_key_lookup
-from app.demo_storefront.routes import demo_routes
+from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.worker import CatalogWorker
 from webhooks.ingestion import Ingestion
 from webhooks.routes import webhook_routes
@@ -86,12 +88,15 @@ def create_app(
     auth = StorefrontAuth(services.sessions)
     graphql = StorefrontGraphQL(build_schema(settings), services, auth, settings.graphiql)
     worker = CatalogWorker(services, services.embedder.get)
+    trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
+                           services.engine_settings.retrain_hours)
     ingestion = Ingestion(services)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run_forever(stop)) if settings.worker_enabled else None
+        training = asyncio.create_task(trainer.run_forever(stop)) if settings.worker_enabled else None
         inbox = (asyncio.create_task(ingestion.processor.run_forever(stop))
                  if settings.webhook_processor_enabled else None)
         try:
@@ -100,6 +105,8 @@ def create_app(
             stop.set()
             if task is not None:
                 await task
+            if training is not None:
+                await training
             if inbox is not None:
                 await inbox
             await ingestion.aclose()
@@ -111,7 +118,12 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", _health(services), methods=["GET"]),
+        Route("/collect", collect_endpoint(services, auth), methods=["POST"]),
         Route("/", lambda _: RedirectResponse("/demo"), methods=["GET"]),
+        # The carousel for real storefronts: one <script type="module"> tag; CORS per shop.
+        Route("/affinity-carousel.js", lambda _: FileResponse(
+            STATIC_DIR / "affinity-carousel.js", media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=300"}), methods=["GET", "HEAD"]),
         *webhook_routes(services, ingestion),
         *demo_routes(demo_key_lookup(services.sessions),
                      image_label_for=demo_image_labels(services.sessions)),

@@ -14,6 +14,7 @@ from rich.progress import Progress
 from app import migrate
 from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.factory import build_embedder
+from app.engine_cli import add_engine_commands
 from app.embeddings.service import embed_stale_products, stale_products
 from app.errors import AppError
 from app.ids import ShopId
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true")
     worker.set_defaults(handler=cmd_worker)
     add_commands(commands, shop)
+    add_engine_commands(commands)
     return parser
 
 

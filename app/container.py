@@ -1,14 +1,21 @@
 """The long-lived collaborators built once by a composition root and handed down."""
 
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.embeddings.lazy import LazyEmbedder
+from app.events.tracker import EventTracker
 from app.embeddings.protocol import Embedder
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
+from app.profiles.session_state import SessionStore
+from app.ranking.blend import load_weights
+from app.ranking.service import RecommendationEngine
+from app.ranking.settings import EngineSettings
+from app.ranking.store import ModelStore
 from app.recommendations.popularity import PopularityCache
 from app.recommendations.service import Recommender
 from app.search.purchase_affinity import PurchaseHistoryAffinity
@@ -28,6 +35,15 @@ class Services:
     recommender: Recommender
     embedder: LazyEmbedder
     reranker: SearchReranker
+    engine_settings: EngineSettings
+    session_state: SessionStore
+    models: ModelStore
+    ranker: RecommendationEngine
+    tracker: EventTracker
+
+    @property
+    def models_dir(self) -> Path:
+        return self.engine_settings.models_dir or self.settings.data_dir / "models"
 
 
 def _default_embedder(settings: Settings) -> Callable[[], Embedder]:
@@ -44,7 +60,11 @@ def build_services(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
     embedder_factory: Callable[[], Embedder] | None = None,
+    engine_settings: EngineSettings | None = None,
 ) -> Services:
+    tuning = engine_settings or EngineSettings()
+    session_state = SessionStore(ttl_seconds=tuning.session_ttl_seconds)
+    models = ModelStore(tuning.models_dir or settings.data_dir / "models")
     registry = IndexRegistry(settings.index_dir, search_k=settings.annoy_search_k)
     neighbours = ContentNeighbours(registry, settings.embedding_model)
     popularity = PopularityCache()
@@ -65,4 +85,12 @@ def build_services(
         recommender=Recommender(neighbours, popularity),
         embedder=embedder,
         reranker=reranker,
+        engine_settings=tuning,
+        session_state=session_state,
+        models=models,
+        ranker=RecommendationEngine(
+            models, neighbours, session_state,
+            load_weights(tuning.weights_file) if tuning.weights_file else load_weights(),
+            tuning.rules()),
+        tracker=EventTracker(tuning.consent(), [session_state, models]),
     )

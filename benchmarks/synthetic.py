@@ -234,8 +234,7 @@ def write_catalog(path: Path, count: int, seed: int = SEED) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     with open(temporary, "w") as handle:
-        for row in catalog(count, seed):
-            handle.write(json.dumps(row) + "\n")
+        handle.writelines(json.dumps(row) + "\n" for row in catalog(count, seed))
     temporary.replace(path)
     return path
 

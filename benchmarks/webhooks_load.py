@@ -7,7 +7,7 @@ fresh SQLite file and a fresh PostgreSQL database, then sends signed Shopify del
 ``--concurrency`` connections. Measures, per backend: accepted deliveries per second,
 acknowledgement latency percentiles, and how long the inbox took to drain.
 
-    .venv/bin/python benchmarks/webhooks_load.py [--deliveries 3000] [--concurrency 32]
+    .venv/bin/python benchmarks/webhooks_load.py [--deliveries 2000] [--concurrency 4 32]
 
 Writes ``benchmarks/results/webhooks.json``. Bounded in count and time; loopback only."""
 
@@ -32,11 +32,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import migrate  # noqa: E402
-from app.db import create_engine, create_session_factory, transaction  # noqa: E402
-from app.ingestion.service import inbox_counts  # noqa: E402
-from tests.factories import make_shop  # noqa: E402
-from webhooks.signatures import hmac_sha256_base64  # noqa: E402
+from app import migrate
+from app.db import create_engine, create_session_factory, transaction
+from app.ingestion.service import inbox_counts
+from tests.factories import make_shop
+from webhooks.signatures import hmac_sha256_base64
 
 PAYLOADS = ROOT / "tests" / "payloads" / "shopify"
 SECRET = "bench-secret"
@@ -97,10 +97,10 @@ async def _pending(url: str) -> dict[str, int]:
         await engine.dispose()
 
 
-def _start_server(url: str, port: int, data_dir: str) -> subprocess.Popen[bytes]:
+def _start_server(url: str, port: int, data_dir: str, processor: bool) -> subprocess.Popen[bytes]:
     env = {**os.environ, "AFFINITY_DATABASE_URL": url, "AFFINITY_WORKER_ENABLED": "false",
            "AFFINITY_DATA_DIR": data_dir, "AFFINITY_LOG_LEVEL": "WARNING",
-           "AFFINITY_WEBHOOK_PROCESSOR_ENABLED": os.environ.get("BENCH_PROCESSOR", "true")}
+           "AFFINITY_WEBHOOK_PROCESSOR_ENABLED": str(processor).lower()}
     return subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1",
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -149,7 +149,7 @@ async def _send_all(base: str, domain: str, deliveries: list[tuple[str, bytes, s
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def _drain_time(url: str, since: float) -> tuple[float, dict[str, int]]:
@@ -161,27 +161,33 @@ async def _drain_time(url: str, since: float) -> tuple[float, dict[str, int]]:
     return time.perf_counter() - since, counts
 
 
-async def run_backend(name: str, url: str, count: int, concurrency: int) -> dict[str, Any]:
+async def run_backend(name: str, url: str, count: int, concurrency: int,
+                      processor: bool) -> dict[str, Any]:
     domain = f"bench-{uuid.uuid4().hex[:8]}.myshopify.com"
     await _prepare(url, domain)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data_dir:
-        server = _start_server(url, port, data_dir)
+        server = _start_server(url, port, data_dir, processor)
         try:
             await _wait_healthy(base)
             await _send_all(base, domain, _deliveries(100, seed=1), concurrency)  # warm-up
-            await _drain_time(url, time.perf_counter())
+            if processor:
+                await _drain_time(url, time.perf_counter())
             deliveries = _deliveries(count)
             load_started = time.perf_counter()
             latencies, outcomes, seconds = await _send_all(base, domain, deliveries, concurrency)
-            drained_after, counts = await _drain_time(url, load_started)
+            if processor:
+                drained_after, counts = await _drain_time(url, load_started)
+            else:
+                drained_after, counts = 0.0, await _pending(url)
         finally:
             server.terminate()
             server.wait(timeout=30)
     accepted = outcomes.get("accepted", 0) + outcomes.get("duplicate", 0)
     return {
         "backend": name,
+        "processor": "in the server process" if processor else "off (run as its own role)",
         "deliveries": len(deliveries),
         "concurrency": concurrency,
         "outcomes": outcomes,
@@ -192,8 +198,8 @@ async def run_backend(name: str, url: str, count: int, concurrency: int) -> dict
                    "p99": round(_percentile(latencies, 99), 2),
                    "max": round(max(latencies), 2),
                    "mean": round(statistics.fmean(latencies), 2)},
-        "inbox_drained_seconds": round(drained_after, 2),
-        "processed_per_second": round((counts["done"] - 100) / drained_after, 1),
+        "inbox_drained_seconds": round(drained_after, 2) if processor else None,
+        "processed_per_second": round((counts["done"] - 100) / drained_after, 1) if processor else None,
         "inbox_after": counts,
     }
 
@@ -226,21 +232,27 @@ async def _drop_postgres(name: str) -> None:
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite+aiosqlite:///{folder}/bench.db"
-            results["sqlite"] = await run_backend("sqlite", url, args.deliveries, args.concurrency)
-    if args.backend in ("postgres", "both"):
-        name, url = await _postgres_database()
-        try:
-            results["postgres"] = await run_backend("postgres", url, args.deliveries, args.concurrency)
-        finally:
-            await _drop_postgres(name)
+    modes = {"in-process": [True], "off": [False], "both": [False, True]}[args.processor]
+    for concurrency, processor in [(c, m) for c in args.concurrency for m in modes]:
+        suffix = ("" if processor else "_ack_only") + f"_c{concurrency}"
+        if args.backend in ("sqlite", "both"):
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{folder}/bench.db"
+                results["sqlite" + suffix] = await run_backend(
+                    "sqlite", url, args.deliveries, concurrency, processor)
+        if args.backend in ("postgres", "both"):
+            name, url = await _postgres_database()
+            try:
+                results["postgres" + suffix] = await run_backend(
+                    "postgres", url, args.deliveries, concurrency, processor)
+            finally:
+                await _drop_postgres(name)
     return {
         "benchmark": "webhooks_load",
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
         "method": "one uvicorn process with the inbox processor inside; load generator on the "
                   "same machine over loopback; ack = time from request sent to response read",
         "results": results,
@@ -250,12 +262,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--deliveries", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--deliveries", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[4, 32],
+                        help="connections sending at once (one run per value)")
+    parser.add_argument("--processor", choices=("in-process", "off", "both"), default="both",
+                        help="run the inbox processor inside the server, not at all, or both")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "webhooks.json")
-    report = asyncio.run(main(parser.parse_args()))
-    parser.parse_args()
-    output = parser.parse_args().output
+    arguments = parser.parse_args()
+    report = asyncio.run(main(arguments))
+    output = arguments.output
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report["results"], indent=2))

@@ -1,7 +1,9 @@
 """Shared fixtures: databases (SQLite file and PostgreSQL), the real model, fakes."""
 
 import asyncio
+import gc
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -107,3 +109,19 @@ def dataset_dir() -> Path:
     if not (DATASET / "products.csv").is_file():
         pytest.skip(f"the Online Retail dataset is not present at {DATASET}")
     return DATASET
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Collect leftover aiosqlite connections of closed event loops before pytest's own
+    end-of-run check: their ``__del__`` warns once the loop that owned them is gone."""
+    previous = sys.unraisablehook
+
+    def ignore_closed_loop_connections(unraisable: "sys.UnraisableHookArgs") -> None:
+        if "aiosqlite" not in repr(unraisable.object) and "aiosqlite" not in str(unraisable.exc_value):
+            previous(unraisable)
+
+    sys.unraisablehook = ignore_closed_loop_connections
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous

@@ -13,6 +13,7 @@ from app.privacy.stores import core_customer_stores
 from webhooks.apply import Effects
 from webhooks.bigcommerce import ApiFactory, BigCommerceAdapter
 from webhooks.bigcommerce_api import BigCommerceApi, BigCommerceClient
+from webhooks.claims import ClaimBatcher
 from webhooks.processor import InboxProcessor
 from webhooks.protocol import PlatformAdapter, PlatformUnavailable, ShopContext
 from webhooks.receiver import WebhookEndpoint
@@ -48,9 +49,10 @@ class Ingestion:
 
     def routes(self) -> list[BaseRoute]:
         limit = self._services.settings.webhook_max_body_bytes
+        claims = ClaimBatcher(self._services.sessions)
         return [
             Route(f"/webhooks/{platform}",
-                  WebhookEndpoint(adapter, self._services.sessions, self.processor.wake,
+                  WebhookEndpoint(adapter, self._services.sessions, claims, self.processor.wake,
                                   limit).handle,
                   methods=["POST"], name=f"webhooks_{platform}")
             for platform, adapter in self.adapters.items()

@@ -4,7 +4,9 @@ Nothing is applied here: a verified delivery is stored in the inbox in the trans
 that claims its ids, and the processor applies it off the request path."""
 
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,10 +14,16 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from app.db import transaction
-from app.ids import ShopId
-from app.ingestion.service import NewDelivery, claim_delivery, record_rejection
-from app.shops.models import Shop
-from webhooks.protocol import Envelope, Headers, InvalidPayload, PlatformAdapter
+from app.ingestion.service import NewDelivery, record_rejection
+from webhooks.claims import ClaimBatcher
+from webhooks.protocol import (
+    Envelope,
+    Headers,
+    InvalidPayload,
+    PlatformAdapter,
+    ShopContext,
+    ShopHint,
+)
 from webhooks.shops import context_of, find_shop
 
 log = logging.getLogger(__name__)
@@ -23,8 +31,43 @@ UNAUTHORIZED = {"error": "unauthorized", "message": "invalid signature or unknow
 SECRET_HEADERS = ("hmac", "signature", "token", "authorization", "cookie")
 
 
+SHOP_CACHE_SECONDS = 5.0
+SHOP_CACHE_SIZE = 10_000
+
+
 class BodyTooLarge(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class KnownShop:
+    context: ShopContext
+    secrets: tuple[str, ...]
+
+
+class ShopCache:
+    """Shops by hint for a few seconds: a delivery needs no query to be verified.
+
+    A signature that fails against a cached shop is checked again against a fresh read
+    (a secret may just have been added), and a shop deleted meanwhile makes the claim
+    fail on its foreign key, which is answered like an unknown shop."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
+        self._sessions = sessions
+        self._platform = platform
+        self._known: dict[ShopHint, tuple[float, KnownShop | None]] = {}
+
+    async def get(self, hint: ShopHint, fresh: bool = False) -> KnownShop | None:
+        hit = self._known.get(hint)
+        if not fresh and hit is not None and time.monotonic() - hit[0] < SHOP_CACHE_SECONDS:
+            return hit[1]
+        async with transaction(self._sessions) as session:
+            shop = await find_shop(session, self._platform, hint)
+            known = None if shop is None else KnownShop(context_of(shop), tuple(shop.webhook_secrets))
+        if len(self._known) > SHOP_CACHE_SIZE:
+            self._known.clear()
+        self._known[hint] = (time.monotonic(), known)
+        return known
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -51,11 +94,14 @@ class WebhookEndpoint:
         self,
         adapter: PlatformAdapter,
         sessions: async_sessionmaker[AsyncSession],
+        claims: ClaimBatcher,
         on_stored: Callable[[], None],
         max_body_bytes: int,
     ) -> None:
         self._adapter = adapter
         self._sessions = sessions
+        self._claims = claims
+        self._shops = ShopCache(sessions, adapter.platform)
         self._on_stored = on_stored
         self._max_body_bytes = max_body_bytes
 
@@ -77,33 +123,35 @@ class WebhookEndpoint:
         except InvalidPayload as exc:
             return await self._reject(shop, None, exc, headers, body)
         if not self._adapter.handles(envelope.topic):
-            log.info("%s %s: topic %r ignored", self._adapter.platform, shop.domain, envelope.topic)
+            log.info("%s %s: topic %r ignored", self._adapter.platform, shop.context.domain,
+                     envelope.topic)
             return JSONResponse({"status": "ignored", "topic": envelope.topic})
         try:
-            self._adapter.validate(envelope.topic, body, context_of(shop))
+            self._adapter.validate(envelope.topic, body, shop.context)
         except InvalidPayload as exc:
             return await self._reject(shop, envelope, exc, headers, body)
         return await self._store(shop, envelope, body)
 
-    async def _verified_shop(self, headers: Headers, body: bytes) -> Shop | None:
+    async def _verified_shop(self, headers: Headers, body: bytes) -> KnownShop | None:
         hint = self._adapter.shop_hint(headers, body)
         if hint is None:
             return None
-        async with transaction(self._sessions) as session:
-            shop = await find_shop(session, self._adapter.platform, hint)
-        if shop is None or not self._adapter.verify(headers, body, shop.webhook_secrets):
+        shop = await self._shops.get(hint)
+        if shop is not None and self._adapter.verify(headers, body, shop.secrets):
+            return shop
+        shop = await self._shops.get(hint, fresh=True)
+        if shop is None or not self._adapter.verify(headers, body, shop.secrets):
             return None
         return shop
 
-    async def _store(self, shop: Shop, envelope: Envelope, body: bytes) -> JSONResponse:
+    async def _store(self, shop: KnownShop, envelope: Envelope, body: bytes) -> JSONResponse:
         delivery = NewDelivery(
-            shop_id=ShopId(shop.id), platform=self._adapter.platform, topic=envelope.topic,
+            shop_id=shop.context.id, platform=self._adapter.platform, topic=envelope.topic,
             delivery_id=envelope.delivery_id, event_id=envelope.event_id,
             triggered_at=envelope.triggered_at, body=body,
         )
         try:
-            async with transaction(self._sessions) as session:
-                claimed = await claim_delivery(session, delivery)
+            claimed = await self._claims.claim(delivery)
         except IntegrityError:  # the shop was deleted a moment ago
             return JSONResponse(UNAUTHORIZED, 401)
         if claimed:
@@ -111,17 +159,17 @@ class WebhookEndpoint:
         return JSONResponse({"status": "accepted" if claimed else "duplicate"})
 
     async def _reject(
-        self, shop: Shop, envelope: Envelope | None, exc: InvalidPayload, headers: Headers,
+        self, shop: KnownShop, envelope: Envelope | None, exc: InvalidPayload, headers: Headers,
         body: bytes,
     ) -> JSONResponse:
         topic = envelope.topic if envelope else ""
         async with transaction(self._sessions) as session:
             await record_rejection(
-                session, ShopId(shop.id), self._adapter.platform, topic,
+                session, shop.context.id, self._adapter.platform, topic,
                 envelope.delivery_id if envelope else None, exc.message, _inspectable(headers),
                 body,
             )
-        log.warning("%s %s: rejected %s delivery: %s", self._adapter.platform, shop.domain,
+        log.warning("%s %s: rejected %s delivery: %s", self._adapter.platform, shop.context.domain,
                     topic or "a", exc.message)
         return JSONResponse({"error": "invalid_payload", "topic": topic, "message": exc.message},
                             400)

@@ -1,12 +1,23 @@
-"""Recommendation queries: thin resolvers over the recommender."""
+"""Recommendation queries: thin resolvers over the recommendation engine."""
 
 import strawberry
 
 from app.db import transaction
 from app.graphql.context import Info
+from app.graphql.events import ConsentInput
 from app.graphql.types import Recommendations
+from app.ids import CustomerId, ProductId, ShopId, VisitorId, parse_product_id
+from app.profiles.service import Shopper
+from app.ranking.types import RecommendationRequest
 from app.recommendations.types import Placement
-from app.ids import ProductId, ShopId, parse_product_id
+
+
+def _shopper(visitor_id: strawberry.ID | None, customer_id: strawberry.ID | None,
+             consent: ConsentInput | None) -> Shopper:
+    return Shopper(
+        visitor_id=VisitorId(str(visitor_id)) if visitor_id else None,
+        customer_id=CustomerId(str(customer_id)) if customer_id else None,
+        personalization=consent.personalization if consent else None)
 
 
 @strawberry.type
@@ -23,7 +34,11 @@ class RecommendationQuery:
             )
         return Recommendations.from_domain(result, shop)
 
-    @strawberry.field(description="Recommendations for a placement, shopper and context.")
+    @strawberry.field(description=(
+        "Recommendations for a placement and shopper: HOME and EMAIL for you, PRODUCT "
+        "similar and complementary to productIds, CART bought together with the cart, "
+        "POST_PURCHASE complementary to the order. Each item says why; events that echo "
+        "recommendationId are attributed to this list."))
     async def recommendations(
         self,
         info: Info,
@@ -32,12 +47,14 @@ class RecommendationQuery:
         customer_id: strawberry.ID | None = None,
         product_ids: list[strawberry.ID] | None = None,
         first: int = 12,
+        consent: ConsentInput | None = None,
     ) -> Recommendations:
         shop = info.context.shop
         context: list[ProductId] = [parse_product_id(str(p)) for p in product_ids or []]
-        recommender = info.context.services.recommender
-        async with transaction(info.context.services.sessions) as session:
-            result = await recommender.recommend(
-                session, ShopId(shop.id), placement, context, first
-            )
+        request = RecommendationRequest(
+            shop_id=ShopId(shop.id), placement=placement,
+            shopper=_shopper(visitor_id, customer_id, consent), context=context, first=first)
+        services = info.context.services
+        async with transaction(services.sessions) as session:
+            result = await services.ranker.recommend(session, request)
         return Recommendations.from_domain(result, shop)

@@ -44,6 +44,13 @@ class AnnoyVectorIndex:
     def size(self) -> int:
         return len(self._keys)
 
+    def vector(self, key: int) -> Vector | None:
+        """The stored vector of product ``key`` (keys are written in ascending order)."""
+        position = int(np.searchsorted(self._keys, key))
+        if position >= len(self._keys) or int(self._keys[position]) != key:
+            return None
+        return np.asarray(self._index.get_item_vector(position), dtype=np.float32)
+
     def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:
         if not len(self._keys) or count <= 0:
             return []

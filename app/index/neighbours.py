@@ -1,7 +1,10 @@
 """Content neighbours: the served Annoy index plus an exact search over the delta of
 vectors written since that index was snapshotted, filtered to servable products."""
 
+import time
 from dataclasses import dataclass
+from functools import cached_property
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import select
@@ -10,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog.models import Product
 from app.catalog.queries import servable_products_by_keys
 from app.embeddings.models import ProductEmbedding
-from app.embeddings.service import from_bytes
+from app.embeddings.service import from_bytes, vector_of
 from app.ids import ShopId
 from app.index.protocol import Vector
 from app.index.registry import IndexRegistry
 
 MAX_ROUNDS = 4
+# How long a shop's delta is reused on the request path: a changed product reaches
+# shoppers at most this much later (the freshness budget is seconds).
+DELTA_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,10 @@ class Neighbour:
 class Delta:
     keys: list[int]
     vectors: np.ndarray
+
+    @cached_property
+    def positions(self) -> dict[int, int]:
+        return {key: i for i, key in enumerate(self.keys)}
 
     def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:
         if not self.keys:
@@ -43,26 +53,61 @@ class ContentNeighbours:
     def __init__(self, registry: IndexRegistry, model_name: str) -> None:
         self._registry = registry
         self._model_name = model_name
+        self._deltas: dict[tuple[int, datetime | None], tuple[float, Delta]] = {}
 
     @property
     def model_name(self) -> str:
         return self._model_name
 
-    async def _delta(self, session: AsyncSession, shop_id: ShopId, since: object) -> Delta:
-        stmt = select(ProductEmbedding.product_key, ProductEmbedding.vector).where(
-            ProductEmbedding.shop_id == shop_id,
-            ProductEmbedding.model_name == self._model_name,
-        )
-        if since is not None:
+    async def _load_delta(
+        self, session: AsyncSession, shop_id: ShopId, since: datetime | None
+    ) -> Delta:
+        stmt = select(
+            ProductEmbedding.product_key, ProductEmbedding.vector, ProductEmbedding.shop_id
+        ).where(ProductEmbedding.model_name == self._model_name)
+        if since is None:
+            stmt = stmt.where(ProductEmbedding.shop_id == shop_id)
+        else:
+            # By time alone, so that the planner walks the updated_at index over the few
+            # recent rows (with the shop in the clause SQLite scans the whole shop).
             stmt = stmt.where(ProductEmbedding.updated_at > since)
-        rows = (await session.execute(stmt)).all()
+        rows = [r for r in (await session.execute(stmt)).all() if r[2] == shop_id]
         if not rows:
             return Delta([], np.zeros((0, 0), dtype=np.float32))
         return Delta([int(r[0]) for r in rows], np.stack([from_bytes(r[1]) for r in rows]))
 
-    async def delta_size(self, session: AsyncSession, shop_id: ShopId) -> int:
+    async def _delta(
+        self, session: AsyncSession, shop_id: ShopId, since: datetime | None
+    ) -> Delta:
+        """The shop's delta, reused for ``DELTA_SECONDS`` across requests."""
+        key = (shop_id, since)
+        hit = self._deltas.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < DELTA_SECONDS:
+            return hit[1]
+        delta = await self._load_delta(session, shop_id, since)
+        self._deltas = {k: v for k, v in self._deltas.items() if k[0] != shop_id}
+        self._deltas[key] = (now, delta)
+        return delta
+
+    async def vector_of(
+        self, session: AsyncSession, shop_id: ShopId, product_key: int
+    ) -> Vector | None:
+        """A product's current vector: from the delta, else the served index (no database
+        round trip), else the database (a shop without an index yet)."""
         served = self._registry.current(shop_id, self._model_name)
         delta = await self._delta(session, shop_id, served.snapshot_at if served else None)
+        if product_key in delta.positions:
+            changed: Vector = delta.vectors[delta.positions[product_key]]
+            return changed
+        found = served.index.vector(product_key) if served else None
+        return found if found is not None else await vector_of(
+            session, product_key, self._model_name
+        )
+
+    async def delta_size(self, session: AsyncSession, shop_id: ShopId) -> int:
+        served = self._registry.current(shop_id, self._model_name)
+        delta = await self._load_delta(session, shop_id, served.snapshot_at if served else None)
         return len(delta.keys)
 
     async def nearest(

@@ -5,6 +5,7 @@ constraints, so any number of concurrent copies of one delivery store exactly on
 Taking a delivery is a conditional ``UPDATE`` in the transaction that applies it: a
 crash rolls both back and the delivery is simply taken again later."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,26 +42,49 @@ def _insert_ignoring_duplicates(dialect: str) -> Any:
     raise NotImplementedError(f"no inbox support for {dialect}")
 
 
-async def claim_delivery(session: AsyncSession, delivery: NewDelivery) -> bool:
-    """Store a delivery unless one with its delivery id or event id is known.
+def _claim_keys(delivery: NewDelivery) -> list[tuple[object, ...]]:
+    keys: list[tuple[object, ...]] = [
+        ("delivery", delivery.shop_id, delivery.platform, delivery.delivery_id)]
+    if delivery.event_id:
+        keys.append(("event", delivery.shop_id, delivery.platform, delivery.topic,
+                     delivery.event_id))
+    return keys
 
-    Returns whether this call stored it (``False``: a duplicate, to acknowledge only)."""
+
+async def claim_deliveries(session: AsyncSession, deliveries: Sequence[NewDelivery]) -> list[bool]:
+    """Store each delivery unless one with its delivery id or event id is known, in one
+    statement; ``result[i]`` tells whether ``deliveries[i]`` was stored by this call
+    (``False``: a duplicate, to acknowledge only)."""
+    seen: set[tuple[object, ...]] = set()
+    fresh: list[int] = []
+    for index, delivery in enumerate(deliveries):
+        keys = _claim_keys(delivery)
+        if not seen.intersection(keys):  # a copy within the same batch is a duplicate too
+            seen.update(keys)
+            fresh.append(index)
+    if not fresh:
+        return [False] * len(deliveries)
     now = utcnow()
-    stmt = _insert_ignoring_duplicates(session.get_bind().dialect.name).values(
-        shop_id=delivery.shop_id,
-        platform=delivery.platform,
-        topic=delivery.topic,
-        delivery_id=delivery.delivery_id,
-        event_id=delivery.event_id,
-        triggered_at=delivery.triggered_at,
-        body=delivery.body,
-        status=PENDING,
-        attempts=0,
-        received_at=now,
-        next_attempt_at=now,
-    )
-    result = await session.execute(stmt.returning(InboxDelivery.id))
-    return result.scalar_one_or_none() is not None
+    rows = [
+        {"shop_id": d.shop_id, "platform": d.platform, "topic": d.topic,
+         "delivery_id": d.delivery_id, "event_id": d.event_id, "triggered_at": d.triggered_at,
+         "body": d.body, "status": PENDING, "attempts": 0, "received_at": now,
+         "next_attempt_at": now}
+        for d in (deliveries[i] for i in fresh)
+    ]
+    stmt = _insert_ignoring_duplicates(session.get_bind().dialect.name).values(rows).returning(
+        InboxDelivery.shop_id, InboxDelivery.platform, InboxDelivery.delivery_id)
+    stored = {(int(r[0]), str(r[1]), str(r[2])) for r in (await session.execute(stmt)).all()}
+    fresh_set = set(fresh)
+    return [
+        index in fresh_set and (int(d.shop_id), d.platform, d.delivery_id) in stored
+        for index, d in enumerate(deliveries)
+    ]
+
+
+async def claim_delivery(session: AsyncSession, delivery: NewDelivery) -> bool:
+    """Store one delivery unless known; returns whether this call stored it."""
+    return (await claim_deliveries(session, [delivery]))[0]
 
 
 async def record_rejection(

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
 from app.catalog.queries import products_by_platform_ids
-from app.embeddings.service import vector_of
 from app.errors import InvalidInput, NotFound
 from app.ids import ProductId, ShopId
 from app.index.neighbours import ContentNeighbours
@@ -88,7 +87,7 @@ class Recommender:
     ) -> list[ScoredProduct]:
         best: dict[int, ScoredProduct] = {}
         for anchor in context:
-            vector = await vector_of(session, anchor.id, self._neighbours.model_name)
+            vector = await self._neighbours.vector_of(session, shop_id, anchor.id)
             if vector is None:
                 continue
             for n in await self._neighbours.nearest(session, shop_id, vector, first, excluded):

@@ -18,7 +18,7 @@ from app.catalog.queries import products_by_platform_ids
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.service import from_bytes
 from app.errors import InvalidInput
-from app.ids import ShopId, parse_product_id
+from app.ids import ProductId, ShopId, parse_product_id
 from app.recommendations.service import new_recommendation_id
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
 from app.search.protocol import PersonalScore, Shopper, ShopperAffinity
@@ -114,7 +114,7 @@ class SearchReranker:
         query: str,
         live: list[Slot],
         shopper: Shopper | None,
-        ids: list[str],
+        ids: list[ProductId],
     ) -> None:
         products = [s.product for s in live if s.product is not None]
         vectors = await product_vectors(session, self._model_name, [p.id for p in products])
@@ -122,7 +122,7 @@ class SearchReranker:
         personal: dict[int, PersonalScore] = {}
         if shopper is not None and not shopper.anonymous and products:
             personal = await self._affinity.scores(session, shop_id, shopper, products, vectors)
-        rank = {pid: i for i, pid in enumerate(ids)}
+        rank: dict[str, int] = {pid: i for i, pid in enumerate(ids)}
         w = self.weights
         for slot, product, sem in zip(live, products, semantic, strict=True):
             mine = personal.get(product.id)

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -29,6 +30,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const HOME_CAROUSEL = 'affinity-carousel[placement="HOME"]';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const missingChromium = !existsSync(CHROMIUM);
 if (missingChromium && process.env.CI === 'true') {
@@ -154,6 +156,15 @@ describe('demo storefront in Chromium', { skip }, () => {
     assert.ok(await first.locator('[part~="reasons"]').isVisible());
     assert.match((await first.locator('[part~="reasons"]').textContent()) ?? '', /\w{3}/);
     await page.screenshot({ path: join(ARTIFACTS, 'home.png'), fullPage: true });
+
+    // Screen readers: no WCAG 2 A/AA violation inside the carousel (axe-core reads shadow DOM).
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async (sel) => {
+      const axe = /** @type {any} */ (window).axe;
+      const results = await axe.run(sel, { runOnly: ['wcag2a', 'wcag2aa'] });
+      return results.violations.map((/** @type {any} */ v) => `${v.id}: ${v.nodes.length} × ${v.help}`);
+    }, HOME_CAROUSEL);
+    assert.deepEqual(violations, []);
     assert.deepEqual(errors, []);
   });
 

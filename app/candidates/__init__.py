@@ -1,0 +1,1 @@
+"""Where recommendation candidates come from: each source adds products with its reason."""

@@ -1,0 +1,133 @@
+"""Engine commands of ``affinity``: ``evaluate`` and ``model train``."""
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.settings import Settings
+
+TABLE_MODELS = ("affinity", "popularity", "personal-popularity", "als")
+
+
+def _progress(what: str, done: int, total: int) -> None:
+    sys.stderr.write(f"\r{what}: {done}/{total}" + ("\n" if done >= total else ""))
+    sys.stderr.flush()
+
+
+def metrics_table(result: dict[str, Any]) -> str:
+    header = (f"{'mode':8} {'model':20} {'HR@10':>7} {'Recall@10':>9} {'NDCG@10':>8} "
+              f"{'MRR':>7} {'users':>6}")
+    lines = [f"protocol {result['protocol']}", header]
+    for mode in ("all", "explore"):
+        for name in TABLE_MODELS:
+            m = result.get(mode, {}).get(name)
+            if m:
+                lines.append(f"{mode:8} {name:20} {m['HR@10']:7.4f} {m['Recall@10']:9.4f} "
+                             f"{m['NDCG@10']:8.4f} {m['MRR']:7.4f} {m['users']:6d}")
+    latency = result.get("latency_ms", {})
+    if latency:
+        lines.append(f"recommendations latency: p50 {latency['p50']} ms, "
+                     f"p99 {latency['p99']} ms over {latency['requests']} requests")
+    return "\n".join(lines)
+
+
+def output_json(result: dict[str, Any], modes: tuple[str, ...]) -> dict[str, Any]:
+    """One object per model (one mode), or ``{mode: {model: ...}}`` for both modes."""
+    per_mode = {mode: {name: result[mode][name] for name in TABLE_MODELS} for mode in modes}
+    return per_mode[modes[0]] if len(modes) == 1 else per_mode
+
+
+async def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from app.evaluation.harness import collect_for_tuning, run_evaluation
+    from app.ranking.blend import DEFAULT_WEIGHTS, load_weights
+
+    data = Path(args.data)
+    if args.tune:
+        from app.evaluation.tuning import cases_from, tune
+
+        scored, targets = await collect_for_tuning(data, load_weights(), args.limit, _progress)
+        weights = tune(cases_from(scored, targets))
+        target = Path(args.weights or DEFAULT_WEIGHTS)
+        target.write_text(weights.to_json() + "\n")
+        sys.stdout.write(f"weights written to {target}\n{weights.to_json()}\n")
+        return 0
+    cut = datetime.fromisoformat(args.cut).replace(tzinfo=UTC) if args.cut else None
+    if args.protocol == "guest-sessions":
+        return await _sessions(args, settings, data, cut)
+    modes: tuple[str, ...] = ("all", "explore") if args.mode == "both" else (args.mode,)
+    chosen = load_weights(Path(args.weights)) if args.weights else None
+    result = await run_evaluation(data, protocol=args.protocol, cut=cut, modes=modes,
+                                  limit=args.limit, weights=chosen, progress=_progress)
+    sys.stdout.write(metrics_table(result) + "\n")
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(json.dumps(output_json(result, modes), indent=2) + "\n")
+    return 0
+
+
+async def _sessions(args: argparse.Namespace, settings: Settings, data: Path,
+                    cut: datetime | None) -> int:
+    from app.embeddings.factory import build_embedder
+    from app.evaluation.sessions import DEFAULT_CUT, run_session_evaluation
+    from app.ranking.blend import load_weights
+
+    weights = load_weights(Path(args.weights)) if args.weights else None
+    result = await run_session_evaluation(data, build_embedder(settings), cut=cut or DEFAULT_CUT,
+                                          weights=weights, limit=args.limit, progress=_progress)
+    for name in ("affinity", "popularity"):
+        m = result[name]
+        sys.stdout.write(f"{result['protocol']} {name:12} HR@10 {m['HR@10']:.4f} Recall@10 "
+                         f"{m['Recall@10']:.4f} NDCG@10 {m['NDCG@10']:.4f} MRR {m['MRR']:.4f} "
+                         f"users {m['users']}\n")
+    if args.output:
+        Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+async def cmd_model_train(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import create_engine, create_session_factory, transaction
+    from app.ids import ShopId
+    from app.ranking.jobs import train_shop_model
+    from app.ranking.settings import EngineSettings
+    from app.shops.service import get_by_domain
+
+    engine = create_engine(settings.database_url)
+    models_dir = EngineSettings().models_dir or settings.data_dir / "models"
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            shop = await get_by_domain(session, args.shop)
+            trained = await train_shop_model(session, ShopId(shop.id), models_dir)
+    finally:
+        await engine.dispose()
+    sys.stdout.write(json.dumps({"shop": args.shop, "version": trained.artefact.version,
+                                 "orders": trained.orders, "products": trained.artefact.size,
+                                 "folder": str(trained.folder)}) + "\n")
+    return 0
+
+
+def add_engine_commands(commands: Any) -> None:
+    evaluate = commands.add_parser("evaluate", help="measure recommendation quality offline")
+    evaluate.add_argument("--data", required=True, help="the Online Retail dataset folder")
+    evaluate.add_argument("--protocol", default="leave-last-basket",
+                          choices=["leave-last-basket", "guest-sessions"],
+                          help="guest-sessions: first half of a guest basket viewed, "
+                               "predict the rest (cold-start sessions)")
+    evaluate.add_argument("--cut", help="temporal cut date YYYY-MM-DD instead of the protocol")
+    evaluate.add_argument("--mode", default="all", choices=["all", "explore", "both"],
+                          help="both: one run, both tables; the JSON is then keyed by mode")
+    evaluate.add_argument("--output", help="write the metrics as JSON here")
+    evaluate.add_argument("--limit", type=int, help="only the first N test customers")
+    evaluate.add_argument("--weights", help="blend weights JSON to use (or to write, --tune)")
+    evaluate.add_argument("--tune", action="store_true",
+                          help="tune the blend weights on the valid split and write them")
+    evaluate.set_defaults(handler=cmd_evaluate)
+    model = commands.add_parser("model", help="collaborative models").add_subparsers(
+        dest="action", required=True)
+    train = model.add_parser("train", help="train a shop's model artefact now")
+    train.add_argument("--shop", required=True)
+    train.set_defaults(handler=cmd_model_train)

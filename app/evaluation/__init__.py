@@ -1,0 +1,1 @@
+"""The evaluation harness: offline protocols run through the real serving path."""

@@ -1,0 +1,71 @@
+"""Reference models of the dataset's README, measured in the same run: global popularity,
+the customer's own past items then popularity, and ALS from ``implicit`` (BM25)."""
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+from app.datasets.online_retail import Basket
+
+ALS_FACTORS = 100
+ALS_REGULARIZATION = 0.1
+ALS_ITERATIONS = 15
+
+
+class References:
+    def __init__(self, fit: Sequence[Basket], items: Sequence[str]) -> None:
+        self.items = list(items)
+        self._col = {c: i for i, c in enumerate(self.items)}
+        customers = sorted({b.customer_id for b in fit})
+        self._row = {c: i for i, c in enumerate(customers)}
+        owned: Counter[tuple[int, int]] = Counter(
+            (self._row[b.customer_id], self._col[i]) for b in fit for i in b.items if i in self._col)
+        rows, cols = zip(*owned, strict=True) if owned else ((), ())
+        self._baskets = sparse.csr_matrix(
+            (np.asarray(list(owned.values()), np.float32), (rows, cols)),
+            shape=(len(customers), len(self.items)))
+        buyers = np.asarray((self._baskets > 0).sum(axis=0), np.float64).ravel()
+        self._popularity = buyers / max(buyers.max(), 1.0)
+        self._als = self._fit_als()
+
+    def _fit_als(self) -> np.ndarray:
+        from implicit.cpu.als import AlternatingLeastSquares
+        from implicit.nearest_neighbours import bm25_weight
+        from threadpoolctl import threadpool_limits
+
+        binary = (self._baskets > 0).astype(np.float32)
+        weighted = bm25_weight(binary.tocoo(), K1=100, B=0.8).tocsr().astype(np.float32)
+        with threadpool_limits(1, "blas"):
+            model = AlternatingLeastSquares(
+                factors=ALS_FACTORS, regularization=ALS_REGULARIZATION,
+                iterations=ALS_ITERATIONS, random_state=42,
+                num_threads=int(os.environ.get("AFFINITY_ALS_THREADS", "0")))
+            model.fit(weighted, show_progress=False)
+        scores: np.ndarray = np.asarray(model.user_factors) @ np.asarray(model.item_factors).T
+        return scores
+
+    def _ranked(self, scores: np.ndarray) -> list[str]:
+        return [self.items[i] for i in np.argsort(-scores, kind="stable")]
+
+    def popularity(self, _: str) -> list[str]:
+        return self._ranked(self._popularity)
+
+    def personal_popularity(self, customer: str) -> list[str]:
+        row = self._row.get(customer)
+        if row is None:
+            return self.popularity(customer)
+        own = self._baskets[row].toarray().ravel()
+        return self._ranked(np.where(own > 0, 1e6 + own + 0.5 * self._popularity, self._popularity))
+
+    def als(self, customer: str) -> list[str]:
+        row = self._row.get(customer)
+        return self.popularity(customer) if row is None else self._ranked(self._als[row])
+
+    def owned(self, customer: str) -> set[str]:
+        row = self._row.get(customer)
+        if row is None:
+            return set()
+        return {self.items[i] for i in self._baskets[row].indices}

@@ -1,0 +1,1 @@
+"""Storefront events in: validation, consent, idempotency and identity joining."""

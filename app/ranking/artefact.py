@@ -1,0 +1,89 @@
+"""The per-shop model artefact: everything heavy, computed by a job, loaded by servers.
+
+Rows are products (by platform id). Saved as one ``.npz`` plus a small JSON header in a
+versioned folder; a pointer file names the current version, so a swap is atomic."""
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+Floats = npt.NDArray[np.float32]
+POINTER = "CURRENT"
+
+
+@dataclass
+class ModelArtefact:
+    version: str
+    as_of: datetime
+    product_ids: list[str]
+    item_factors: Floats
+    customer_ids: list[str]
+    user_factors: Floats
+    regularization: float
+    idf: Floats
+    average_length: float
+    neighbours: sparse.csr_matrix
+    popularity: Floats
+    trend: Floats
+    trend_raw: Floats
+    repeat_rate: Floats
+
+    def __post_init__(self) -> None:
+        self.row_of = {p: i for i, p in enumerate(self.product_ids)}
+        self.user_row = {c: i for i, c in enumerate(self.customer_ids)}
+
+    @property
+    def size(self) -> int:
+        return len(self.product_ids)
+
+
+def shop_folder(models_dir: Path, shop_id: int) -> Path:
+    return models_dir / f"shop-{shop_id}"
+
+
+def save_artefact(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path:
+    folder = shop_folder(models_dir, shop_id) / model.version
+    folder.mkdir(parents=True, exist_ok=True)
+    n = model.neighbours.tocsr()
+    np.savez(folder / "model.npz", item_factors=model.item_factors,
+             user_factors=model.user_factors, idf=model.idf, popularity=model.popularity,
+             trend=model.trend, trend_raw=model.trend_raw, repeat_rate=model.repeat_rate,
+             nb_data=n.data, nb_indices=n.indices, nb_indptr=n.indptr)
+    header = {"version": model.version, "as_of": model.as_of.isoformat(),
+              "product_ids": model.product_ids, "customer_ids": model.customer_ids,
+              "regularization": model.regularization, "average_length": model.average_length}
+    (folder / "header.json").write_text(json.dumps(header))
+    pointer = shop_folder(models_dir, shop_id) / POINTER
+    tmp = pointer.with_suffix(".tmp")
+    tmp.write_text(model.version)
+    os.replace(tmp, pointer)
+    return folder
+
+
+def current_version(models_dir: Path, shop_id: int) -> str | None:
+    pointer = shop_folder(models_dir, shop_id) / POINTER
+    return pointer.read_text().strip() if pointer.is_file() else None
+
+
+def load_artefact(models_dir: Path, shop_id: int, version: str) -> ModelArtefact:
+    folder = shop_folder(models_dir, shop_id) / version
+    header = json.loads((folder / "header.json").read_text())
+    with np.load(folder / "model.npz") as z:
+        n_items = len(header["product_ids"])
+        neighbours = sparse.csr_matrix(
+            (z["nb_data"], z["nb_indices"], z["nb_indptr"]), shape=(n_items, n_items))
+        return ModelArtefact(
+            version=header["version"], as_of=datetime.fromisoformat(header["as_of"]),
+            product_ids=header["product_ids"], item_factors=z["item_factors"],
+            customer_ids=header["customer_ids"], user_factors=z["user_factors"],
+            regularization=float(header["regularization"]), idf=z["idf"],
+            average_length=float(header["average_length"]), neighbours=neighbours,
+            popularity=z["popularity"], trend=z["trend"], trend_raw=z["trend_raw"],
+            repeat_rate=z["repeat_rate"],
+        )

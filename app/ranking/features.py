@@ -1,0 +1,144 @@
+"""Features of (shopper, candidate) pairs: one model for products the customer bought
+before (buy again), one for the rest (discovery). Names are the keys of the weights."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from app.candidates.pool import Candidate
+from app.profiles.types import Profile
+from app.ranking.runtime import ModelRuntime
+
+Matrix = npt.NDArray[np.float64]
+DAY = 86400.0
+OWN_DECAY_DAYS = 180.0
+SAME_VISIT_DAYS = 0.5
+
+OWNED_FEATURES = ("bias", "orders", "recent_half", "recent_slow", "in_last", "repeat_share",
+                  "repeat_rate", "trend", "trend_live", "popularity", "als", "item_age",
+                  "gap", "recent_half_same_visit")
+NEW_FEATURES = ("bias", "als", "copurchase", "copurchase_last", "trend", "trend_live",
+                "popularity", "context", "content")
+
+
+@dataclass
+class ShopperSignals:
+    """Per-request vectors over all model rows, computed once per request."""
+
+    als: npt.NDArray[np.float32] | None
+    copurchase: npt.NDArray[np.float32] | None
+    copurchase_last: npt.NDArray[np.float32] | None
+    context: npt.NDArray[np.float32] | None
+    trend_live: npt.NDArray[np.float32]
+
+
+def _max_normalized(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    top = float(np.abs(values).max()) if values.size else 0.0
+    return values / top if top > 0 else values
+
+
+def _spread(model: ModelRuntime, weights: dict[str, float]) -> npt.NDArray[np.float32] | None:
+    """Sum of the co-purchase rows of weighted products, max-normalized."""
+    a = model.artefact
+    cols = [(a.row_of[p], w) for p, w in weights.items() if p in a.row_of and w > 0]
+    if not cols:
+        return None
+    vector = sparse.csr_matrix(
+        (np.asarray([w for _, w in cols], np.float32), ([0] * len(cols), [c for c, _ in cols])),
+        shape=(1, a.size))
+    return _max_normalized(np.asarray((vector @ a.neighbours).todense(), np.float32).ravel())
+
+
+def own_weights(profile: Profile, now: datetime) -> dict[str, float]:
+    """Purchases decayed by time, plus recent interactions (views, carts)."""
+    weights = dict(profile.interactions)
+    for product, stats in profile.purchases.items():
+        age = (now - stats.last_at).total_seconds() / DAY if stats.last_at else 0.0
+        weights[product] = weights.get(product, 0.0) + stats.orders * math.exp(
+            -max(age, 0.0) / OWN_DECAY_DAYS)
+    return weights
+
+
+def shopper_signals(model: ModelRuntime, profile: Profile, context: list[str],
+                    now: datetime) -> ShopperSignals:
+    a = model.artefact
+    counts = {a.row_of[p]: float(s.orders) for p, s in profile.purchases.items() if p in a.row_of}
+    for product in profile.interactions:
+        if product in a.row_of:
+            counts.setdefault(a.row_of[product], 1.0)
+    user = model.user_vector(profile.customer_id, counts) if profile.personalized else None
+    als = _max_normalized(a.item_factors @ user) if user is not None else None
+    anchors = {p: 1.0 for p in [*context, *profile.session_products]}
+    return ShopperSignals(
+        als=als,
+        copurchase=_spread(model, own_weights(profile, now)),
+        copurchase_last=_spread(model, {p: 1.0 for p in profile.last_order_items}),
+        context=_spread(model, anchors),
+        trend_live=model.trend.normalized(now),
+    )
+
+
+def _at(vector: npt.NDArray[np.float32] | None, row: int | None) -> float:
+    return float(vector[row]) if vector is not None and row is not None else 0.0
+
+
+def _days(now: datetime, then: datetime | None) -> float:
+    return max(0.0, (now - then).total_seconds() / DAY) if then else 0.0
+
+
+def owned_row(model: ModelRuntime, s: ShopperSignals, profile: Profile, product: str,
+              now: datetime) -> list[float]:
+    a = model.artefact
+    row = a.row_of.get(product)
+    stats = profile.purchases[product]
+    gap = math.log1p(_days(now, profile.last_order_at))
+    same_visit = _days(now, profile.last_order_at) < SAME_VISIT_DAYS
+    repeat = float(a.repeat_rate[row]) if row is not None else float(np.median(a.repeat_rate))
+    return [1.0, math.log1p(stats.orders), stats.recent_half, math.log1p(stats.recent_slow),
+            float(stats.in_last), profile.repeat_share, math.log(max(repeat, 1e-6)),
+            _at(a.trend, row), _at(s.trend_live, row), _at(a.popularity, row), _at(s.als, row),
+            -math.log1p(_days(now, stats.last_at)), gap,
+            stats.recent_half * float(same_visit)]
+
+
+def new_row(model: ModelRuntime, s: ShopperSignals, candidate: Candidate) -> list[float]:
+    a = model.artefact
+    row = a.row_of.get(candidate.product_id)
+    return [1.0, _at(s.als, row), _at(s.copurchase, row), _at(s.copurchase_last, row),
+            _at(a.trend, row), _at(s.trend_live, row), _at(a.popularity, row),
+            _at(s.context, row), candidate.content]
+
+
+def _column(vector: npt.NDArray[np.float32] | None, rows: npt.NDArray[np.int64],
+            known: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    if vector is None:
+        return np.zeros(len(rows))
+    return np.where(known, vector[rows], 0.0).astype(np.float64)
+
+
+def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: list[Candidate]) -> Matrix:
+    """``new_row`` for every candidate at once (the request path's hot loop)."""
+    a = model.artefact
+    found = [a.row_of.get(c.product_id, -1) for c in candidates]
+    rows = np.asarray(found, np.int64)
+    known = rows >= 0
+    rows = np.where(known, rows, 0)
+    columns = [np.ones(len(rows)), _column(s.als, rows, known), _column(s.copurchase, rows, known),
+               _column(s.copurchase_last, rows, known), _column(a.trend, rows, known),
+               _column(s.trend_live, rows, known), _column(a.popularity, rows, known),
+               _column(s.context, rows, known), np.asarray([c.content for c in candidates])]
+    return np.stack(columns, axis=1) if len(rows) else np.zeros((0, len(NEW_FEATURES)))
+
+
+def feature_matrices(model: ModelRuntime, signals: ShopperSignals, profile: Profile,
+                     candidates: list[Candidate], now: datetime) -> tuple[Matrix, Matrix]:
+    """Rows for every candidate under both models; ``owned`` decides which one scores it."""
+    owned = [owned_row(model, signals, profile, c.product_id, now)
+             if c.product_id in profile.purchases else [0.0] * len(OWNED_FEATURES)
+             for c in candidates]
+    return (np.asarray(owned, np.float64).reshape(-1, len(OWNED_FEATURES)),
+            new_matrix(model, signals, candidates))

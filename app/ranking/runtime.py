@@ -1,0 +1,85 @@
+"""A loaded artefact plus the live state that moves between two trainings (trend)."""
+
+import math
+from datetime import datetime
+
+import numpy as np
+from scipy import sparse
+
+from app.ranking.artefact import Floats, ModelArtefact
+from app.ranking.training import bm25_rows
+
+DAY = 86400.0
+BM25_K1 = 100.0
+BM25_B = 0.8
+
+
+class LiveTrend:
+    """Exponentially decayed purchase counts, updated as orders arrive."""
+
+    def __init__(self, seed: Floats, as_of: datetime, days: float) -> None:
+        self._values = seed.astype(np.float64).copy()
+        self._at = as_of
+        self._days = days
+
+    def _decay_to(self, when: datetime) -> None:
+        if when > self._at:
+            self._values *= math.exp(-(when - self._at).total_seconds() / DAY / self._days)
+            self._at = when
+
+    def add(self, rows: list[int], when: datetime, weight: float = 1.0) -> None:
+        self._decay_to(when)
+        factor = math.exp(-max(0.0, (self._at - when).total_seconds()) / DAY / self._days)
+        np.add.at(self._values, rows, weight * factor)
+
+    def normalized(self, now: datetime) -> Floats:
+        self._decay_to(now)
+        logged = np.log1p(self._values)
+        top = float(logged.max()) if logged.size else 0.0
+        return (logged / top if top > 0 else logged).astype(np.float32)
+
+
+class ModelRuntime:
+    """What the request path reads: never trains, only looks up and folds in."""
+
+    def __init__(self, artefact: ModelArtefact, trend_days: float = 10.0) -> None:
+        self.artefact = artefact
+        self.trend = LiveTrend(artefact.trend_raw, artefact.as_of, trend_days)
+        self._solver: object | None = None
+
+    def rows(self, product_ids: list[str]) -> list[int]:
+        row_of = self.artefact.row_of
+        return [row_of[p] for p in product_ids if p in row_of]
+
+    def observe_order(self, product_ids: list[str], when: datetime) -> None:
+        rows = self.rows(product_ids)
+        if rows:
+            self.trend.add(rows, when)
+
+    def user_vector(self, customer_id: str | None, counts: dict[int, float]) -> Floats | None:
+        """The trained factors of a known customer, else folded in from their products."""
+        a = self.artefact
+        if customer_id is not None and customer_id in a.user_row:
+            vector: Floats = a.user_factors[a.user_row[customer_id]]
+            return vector
+        if not counts:
+            return None
+        cols = list(counts)
+        row = sparse.csr_matrix(
+            (np.asarray([counts[c] for c in cols], np.float32), ([0] * len(cols), cols)),
+            shape=(1, a.size))
+        return self._fold_in(bm25_rows(row, a.idf, a.average_length, BM25_K1, BM25_B))
+
+    def _fold_in(self, row: sparse.csr_matrix) -> Floats:
+        from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
+
+        if self._solver is None:
+            with threadpool_limits(1, "blas"):
+                model = AlternatingLeastSquares(
+                    factors=self.artefact.item_factors.shape[1],
+                    regularization=self.artefact.regularization, num_threads=1)
+            model.item_factors = self.artefact.item_factors
+            self._solver = model
+        solver: AlternatingLeastSquares = self._solver
+        return np.asarray(solver.recalculate_user(0, row.astype(np.float32)), np.float32)

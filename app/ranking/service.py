@@ -1,0 +1,234 @@
+"""The serving path: profile, candidates, features, blended score, rules, reasons, and the
+served ranking recorded under its id. Heavy models come from memory (``ModelStore``)."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.candidates.catalog_sources import NewArrivals, add_catalog
+from app.candidates.content import add_content
+from app.candidates.model_sources import (
+    add_bought_together,
+    add_buy_again,
+    add_collaborative,
+    add_ranked,
+)
+from app.candidates.pool import Candidate, CandidatePool, Source
+from app.catalog.models import Product
+from app.catalog.queries import products_by_platform_ids
+from app.db import utcnow
+from app.errors import InvalidInput
+from app.events.models import Ranking
+from app.index.neighbours import ContentNeighbours
+from app.profiles.service import build_profile
+from app.profiles.session_state import SessionStore
+from app.profiles.types import Profile
+from app.ranking.blend import BlendWeights, blend
+from app.ranking.features import ShopperSignals, feature_matrices, shopper_signals
+from app.ranking.reasons import NEW_ARRIVAL, reasons_for
+from app.ranking.rules import (
+    DEFAULT_RULES,
+    Blocked,
+    DiversityCap,
+    RuleSettings,
+    blocked_products,
+    exploration_slots,
+)
+from app.ranking.runtime import ModelRuntime
+from app.ranking.store import ModelStore
+from app.ranking.types import DEFAULT_LIMITS, CandidateLimits, RecommendationRequest
+from app.recommendations.types import (
+    MAX_FIRST,
+    MIN_FIRST,
+    Placement,
+    Reason,
+    RecommendationList,
+    ScoredProduct,
+)
+
+MAX_CONTEXT = 50
+NEW_ARRIVAL_DAYS = 30
+FRESH_PICK = Reason("FRESH_PICK", "Something new to discover")
+
+
+@dataclass
+class Scored:
+    candidates: list[Candidate]
+    scores: np.ndarray
+    model_version: str | None
+    fresh: set[str] = field(default_factory=set)
+    owned_x: np.ndarray | None = None
+    new_x: np.ndarray | None = None
+    owned: np.ndarray | None = None
+
+
+def _check(request: RecommendationRequest) -> None:
+    if not MIN_FIRST <= request.first <= MAX_FIRST:
+        raise InvalidInput(f"first must be between {MIN_FIRST} and {MAX_FIRST}, got {request.first}")
+    if len(request.context) > MAX_CONTEXT:
+        raise InvalidInput(f"at most {MAX_CONTEXT} productIds")
+
+
+def _context(request: RecommendationRequest, profile: Profile) -> list[str]:
+    context = [str(p) for p in request.context]
+    if request.placement is Placement.CART and not context:
+        context = list(profile.cart)
+    return context
+
+
+def _for_placement(profile: Profile, placement: Placement) -> Profile:
+    if placement is Placement.EMAIL:  # no live session in an email
+        profile.recent_views, profile.cart = [], []
+    return profile
+
+
+class RecommendationEngine:
+    def __init__(self, models: ModelStore, neighbours: ContentNeighbours, sessions: SessionStore,
+                 weights: BlendWeights, rules: RuleSettings = DEFAULT_RULES,
+                 limits: CandidateLimits = DEFAULT_LIMITS) -> None:
+        self._models = models
+        self._neighbours = neighbours
+        self._sessions = sessions
+        self.weights = weights
+        self._rules = rules
+        self._limits = limits
+        self.new_arrivals = NewArrivals(NEW_ARRIVAL_DAYS)
+
+    async def recommend(self, session: AsyncSession,
+                        request: RecommendationRequest) -> RecommendationList:
+        _check(request)
+        now = request.now or utcnow()
+        profile = _for_placement(await build_profile(
+            session, request.shop_id, request.shopper, now, self._sessions, with_taste=False),
+            request.placement)
+        context = _context(request, profile)
+        model = self._models.get(request.shop_id)
+        scored = await self.score(session, request, profile, context, model, now)
+        items = await self._select(session, request, profile, scored)
+        result = RecommendationList(uuid.uuid4().hex, items)
+        if request.record:
+            await _record(session, request, result, scored.model_version)
+        return result
+
+    async def scored_candidates(self, session: AsyncSession,
+                                request: RecommendationRequest) -> Scored:
+        """Candidates with their features and scores, before the rules pick the list."""
+        now = request.now or utcnow()
+        profile = _for_placement(await build_profile(
+            session, request.shop_id, request.shopper, now, self._sessions, with_taste=False),
+            request.placement)
+        model = self._models.get(request.shop_id)
+        return await self.score(session, request, profile, _context(request, profile), model, now)
+
+    async def score(self, session: AsyncSession, request: RecommendationRequest,
+                    profile: Profile, context: list[str], model: ModelRuntime | None,
+                    now: datetime) -> Scored:
+        pool = CandidatePool()
+        signals = shopper_signals(model, profile, context, now) if model else None
+        await self._gather(session, request, profile, context, model, signals, pool, now)
+        blocked = self._blocked(profile, context, model, now, request.exclude_purchased)
+        pool.discard(set(blocked.product_ids))
+        candidates = pool.items
+        if model is None or signals is None:
+            scores = np.asarray([c.content + (0.01 if Source.NEW_ARRIVAL in c.sources else 0.0)
+                                 for c in candidates])
+            return Scored(candidates, scores, None, _fresh(candidates, None))
+        owned_x, new_x = feature_matrices(model, signals, profile, candidates, now)
+        owned = np.asarray([c.product_id in profile.purchases for c in candidates], bool)
+        weights = self.weights.vectors(request.placement.value, anonymous=not profile.purchases)
+        scores = blend(owned_x, new_x, owned, weights)
+        return Scored(candidates, scores, model.artefact.version, _fresh(candidates, model),
+                      owned_x, new_x, owned)
+
+    def _blocked(self, profile: Profile, context: list[str], model: ModelRuntime | None,
+                 now: datetime, exclude_purchased: bool) -> Blocked:
+        replenishable: set[str] = set()
+        if model is not None:
+            rate = model.artefact.repeat_rate
+            replenishable = {p for p in profile.purchases if p in model.artefact.row_of
+                             and rate[model.artefact.row_of[p]] >= self._rules.replenishable_rate}
+        return blocked_products(profile, context, now, self._rules, replenishable,
+                                exclude_purchased)
+
+    async def _gather(self, session: AsyncSession, request: RecommendationRequest,
+                      profile: Profile, context: list[str], model: ModelRuntime | None,
+                      signals: ShopperSignals | None, pool: CandidatePool, now: datetime) -> None:
+        limits = self._limits
+        anchors = list(dict.fromkeys([*context, *profile.session_products]))
+        await add_content(session, request.shop_id, self._neighbours, pool,
+                          anchors[: limits.content_anchors], limits.content_per_anchor)
+        await self.new_arrivals.add(session, request.shop_id, pool, now)
+        if model is None or signals is None:
+            if len(pool) < request.first * 2:
+                await add_catalog(session, request.shop_id, pool, request.first * 4)
+            return
+        recent = sorted(profile.purchases, key=lambda p: -profile.purchases[p].recent_slow)
+        add_buy_again(pool, recent[: limits.buy_again])
+        add_bought_together(pool, model, [*anchors, *recent][: limits.anchors], limits.per_anchor)
+        add_collaborative(pool, model, signals.als, limits.collaborative)
+        add_ranked(pool, model, signals.trend_live, limits.trending, Source.TRENDING)
+        add_ranked(pool, model, model.artefact.popularity, limits.popular, Source.POPULAR)
+
+    async def _select(self, session: AsyncSession, request: RecommendationRequest,
+                      profile: Profile, scored: Scored) -> list[ScoredProduct]:
+        order = np.argsort(-scored.scores, kind="stable")
+        fetch = request.first * self._limits.scored_to_fetch + 20
+        best = [scored.candidates[i] for i in order[:fetch]]
+        explore = exploration_slots(request.first, self._rules)
+        fresh = [scored.candidates[i] for i in order if scored.candidates[i].product_id in scored.fresh]
+        wanted = [c.product_id for c in best] + [c.product_id for c in fresh[: explore * 4]]
+        anchors = [a for c in best for a in c.sources.values() if a]
+        rows = await products_by_platform_ids(session, request.shop_id, [*wanted, *anchors])
+        titles = {pid: p.title for pid, p in rows.items()}
+        score_of = {scored.candidates[i].product_id: float(scored.scores[i]) for i in order[:fetch]}
+        taken = _take(best, rows, request, self._rules, request.first - explore, score_of, titles)
+        picked = {i.product.platform_id for i in taken}
+        extra = _take([c for c in fresh if c.product_id not in picked], rows, request,
+                      self._rules, request.first - len(taken), {}, titles, explore=True)
+        if len(taken) + len(extra) < request.first:
+            more = [c for c in best if c.product_id not in picked | {i.product.platform_id for i in extra}]
+            taken += _take(more, rows, request, RuleSettings(max_per_vendor=10**6, max_per_product_type=10**6),
+                           request.first - len(taken) - len(extra), score_of, titles)
+        return [*taken, *extra][: request.first]
+
+
+def _fresh(candidates: list[Candidate], model: ModelRuntime | None) -> set[str]:
+    """New arrivals, and products nobody has bought yet (never exposed by the models)."""
+    fresh = {c.product_id for c in candidates if Source.NEW_ARRIVAL in c.sources}
+    if model is not None:
+        row_of, pop = model.artefact.row_of, model.artefact.popularity
+        fresh |= {c.product_id for c in candidates
+                  if c.product_id not in row_of or pop[row_of[c.product_id]] <= 0}
+    return fresh
+
+
+def _take(candidates: list[Candidate], rows: dict[str, Product], request: RecommendationRequest,
+          rules: RuleSettings, count: int, score_of: dict[str, float], titles: dict[str, str],
+          explore: bool = False) -> list[ScoredProduct]:
+    cap = DiversityCap(rules, request.first)
+    out: list[ScoredProduct] = []
+    for candidate in candidates:
+        if len(out) >= count:
+            break
+        product = rows.get(candidate.product_id)
+        if product is None or not product.servable or not cap.allows(product):
+            continue
+        cap.take(product)
+        reasons = ([NEW_ARRIVAL if Source.NEW_ARRIVAL in candidate.sources else FRESH_PICK]
+                   if explore else reasons_for(candidate, product, request.placement, titles))
+        out.append(ScoredProduct(product, score_of.get(candidate.product_id, 0.0), reasons))
+    return out
+
+
+async def _record(session: AsyncSession, request: RecommendationRequest,
+                  result: RecommendationList, version: str | None) -> None:
+    session.add(Ranking(
+        shop_id=request.shop_id, recommendation_id=result.recommendation_id,
+        placement=request.placement.value, visitor_id=request.shopper.visitor_id,
+        customer_id=request.shopper.customer_id,
+        product_ids=[i.product.platform_id for i in result.items],
+        reasons=[[r.code for r in i.reasons] for i in result.items], model_version=version))
+    await session.flush()

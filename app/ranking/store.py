@@ -1,0 +1,55 @@
+"""Loaded model artefacts per shop; a new version on disk is picked up on the next look."""
+
+import logging
+import time
+from pathlib import Path
+
+from app.events.protocol import AcceptedEvent
+from app.events.types import EventType
+from app.ids import ShopId
+from app.ranking.artefact import current_version, load_artefact
+from app.ranking.runtime import ModelRuntime
+
+log = logging.getLogger(__name__)
+
+
+class ModelStore:
+    """Serves each shop's current artefact from memory; never trains."""
+
+    def __init__(self, models_dir: Path, check_seconds: float = 5.0,
+                 trend_days: float = 10.0) -> None:
+        self._dir = models_dir
+        self._check = check_seconds
+        self._trend_days = trend_days
+        self._loaded: dict[int, ModelRuntime] = {}
+        self._checked: dict[int, float] = {}
+
+    def install(self, shop_id: ShopId, runtime: ModelRuntime) -> None:
+        """Serve this runtime (the training job in-process, and the harness, use it)."""
+        self._loaded[shop_id] = runtime
+        self._checked[shop_id] = time.monotonic()
+
+    def get(self, shop_id: ShopId) -> ModelRuntime | None:
+        if time.monotonic() - self._checked.get(shop_id, -1e9) >= self._check:
+            self._checked[shop_id] = time.monotonic()
+            self._refresh(shop_id)
+        return self._loaded.get(shop_id)
+
+    def _refresh(self, shop_id: ShopId) -> None:
+        version = current_version(self._dir, shop_id)
+        loaded = self._loaded.get(shop_id)
+        if version is None or (loaded is not None and loaded.artefact.version == version):
+            return
+        try:
+            artefact = load_artefact(self._dir, shop_id, version)
+        except (OSError, ValueError, KeyError):
+            log.exception("model %s of shop %s could not be loaded", version, shop_id)
+            return
+        self._loaded[shop_id] = ModelRuntime(artefact, self._trend_days)
+
+    def observe(self, shop_id: ShopId, event: AcceptedEvent) -> None:
+        """A completed checkout moves the live trend at once."""
+        if event.type is EventType.CHECKOUT_COMPLETED and event.product_id:
+            runtime = self._loaded.get(shop_id)
+            if runtime is not None:
+                runtime.observe_order([event.product_id], event.occurred_at)

@@ -1,0 +1,172 @@
+"""Build a model artefact from purchase history: ALS (``implicit``), co-purchase
+neighbours, popularity, decayed trend and per-product repeat rates."""
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from app.ranking.artefact import Floats, ModelArtefact
+from app.ranking.history import OrderRecord
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    factors: int = 100
+    regularization: float = 0.1
+    iterations: int = 15
+    bm25_k1: float = 100.0
+    bm25_b: float = 0.8
+    neighbours: int = 50
+    trend_days: float = 10.0
+    repeat_prior: float = 5.0
+    random_state: int = 42
+
+
+DEFAULT_PARAMS = TrainingParams()
+
+
+def _orders_matrix(
+    history: Sequence[OrderRecord], rows: dict[str, int], buyers: dict[str, int]
+) -> sparse.csr_matrix:
+    """Buyers x products, the number of orders holding each product."""
+    r, c = [], []
+    for order in history:
+        for product in order.products:
+            if product in rows:
+                r.append(buyers[order.buyer])
+                c.append(rows[product])
+    data = np.ones(len(r), dtype=np.float32)
+    matrix = sparse.csr_matrix((data, (r, c)), shape=(len(buyers), len(rows)))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def _bm25_idf(matrix: sparse.csr_matrix) -> tuple[Floats, float]:
+    n = matrix.shape[0]
+    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    idf = np.log(n / (1.0 + df)).astype(np.float32)
+    lengths = np.asarray(matrix.sum(axis=1)).ravel()
+    return idf, float(lengths.mean()) if n else 1.0
+
+
+def bm25_rows(
+    counts: sparse.csr_matrix, idf: Floats, average_length: float, k1: float, b: float
+) -> sparse.csr_matrix:
+    """The same weighting as ``implicit.nearest_neighbours.bm25_weight``, row by row,
+    with the training corpus statistics (so new customers can be folded in)."""
+    weighted = counts.tocoo(copy=True).astype(np.float32)
+    lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.float32)
+    norm = (1.0 - b) + b * lengths / max(average_length, 1e-9)
+    weighted.data = weighted.data * (k1 + 1.0) / (k1 * norm[weighted.row] + weighted.data)
+    weighted.data *= idf[weighted.col]
+    return weighted.tocsr()
+
+
+def _als(counts: sparse.csr_matrix, p: TrainingParams) -> tuple[Floats, Floats, Floats, float]:
+    from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
+
+    idf, average = _bm25_idf(counts)
+    weighted = bm25_rows(counts, idf, average, p.bm25_k1, p.bm25_b).astype(np.float32)
+    with threadpool_limits(1, "blas"):  # implicit's own threads do the work
+        model = AlternatingLeastSquares(
+            factors=p.factors, regularization=p.regularization, iterations=p.iterations,
+            random_state=p.random_state,
+            num_threads=int(os.environ.get("AFFINITY_ALS_THREADS", "0")))
+        model.fit(weighted, show_progress=False)
+    return (np.asarray(model.item_factors, dtype=np.float32),
+            np.asarray(model.user_factors, dtype=np.float32), idf, average)
+
+
+def _neighbours(counts: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+    """Cosine between products over who bought them, the ``k`` best per product."""
+    binary = (counts > 0).astype(np.float32).T.tocsr()
+    norms = np.sqrt(np.asarray(binary.multiply(binary).sum(axis=1)).ravel()) + 1e-9
+    co = (binary @ binary.T).tocsr().astype(np.float32)
+    co.setdiag(0)
+    co.eliminate_zeros()
+    co = sparse.diags(1 / norms) @ co @ sparse.diags(1 / norms)
+    return _top_k_rows(co.tocsr(), k)
+
+
+def _top_k_rows(matrix: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+    rows, cols, vals = [], [], []
+    for i in range(matrix.shape[0]):
+        start, end = matrix.indptr[i], matrix.indptr[i + 1]
+        if start == end:
+            continue
+        data, idx = matrix.data[start:end], matrix.indices[start:end]
+        keep = np.argsort(-data)[:k]
+        rows.extend([i] * len(keep))
+        cols.extend(idx[keep].tolist())
+        vals.extend(data[keep].tolist())
+    return sparse.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=matrix.shape)
+
+
+def _normalized_log(values: npt.ArrayLike) -> Floats:
+    logged = np.log1p(np.asarray(values, dtype=np.float64))
+    top = logged.max() if logged.size else 0.0
+    return (logged / top if top > 0 else logged).astype(np.float32)
+
+
+def _trend(history: Sequence[OrderRecord], rows: dict[str, int], as_of: datetime,
+           days: float) -> Floats:
+    raw = np.zeros(len(rows), dtype=np.float64)
+    for order in history:
+        weight = np.exp(-max(0.0, (as_of - order.placed_at).total_seconds()) / DAY / days)
+        for product in order.products:
+            if product in rows:
+                raw[rows[product]] += weight
+    return raw.astype(np.float32)
+
+
+def _repeat_rate(history: Sequence[OrderRecord], rows: dict[str, int], prior: float) -> Floats:
+    """P(a product is in a customer's next order | the customer bought it before)."""
+    owned: dict[str, set[int]] = {}
+    hits = np.zeros(len(rows))
+    chances = np.zeros(len(rows))
+    for order in history:
+        if order.buyer.startswith("guest:"):
+            continue
+        items = {rows[p] for p in order.products if p in rows}
+        before = owned.setdefault(order.buyer, set())
+        if before:
+            chances[list(before)] += 1
+            hits[list(before & items)] += 1
+        before |= items
+    overall = hits.sum() / chances.sum() if chances.sum() else 0.05
+    return ((hits + overall * prior) / (chances + prior)).astype(np.float32)
+
+
+def train(
+    history: Sequence[OrderRecord],
+    product_ids: Sequence[str],
+    as_of: datetime,
+    version: str,
+    params: TrainingParams = DEFAULT_PARAMS,
+) -> ModelArtefact:
+    rows = {p: i for i, p in enumerate(product_ids)}
+    buyers: dict[str, int] = {}
+    for order in history:
+        buyers.setdefault(order.buyer, len(buyers))
+    counts = _orders_matrix(history, rows, buyers)
+    item_factors, user_factors, idf, average = _als(counts, params)
+    customers = [b for b in buyers if not b.startswith("guest:")]
+    trend_raw = _trend(history, rows, as_of, params.trend_days)
+    return ModelArtefact(
+        version=version, as_of=as_of, product_ids=list(product_ids),
+        item_factors=item_factors, customer_ids=customers,
+        user_factors=user_factors[[buyers[c] for c in customers]],
+        regularization=params.regularization, idf=idf, average_length=average,
+        neighbours=_neighbours(counts, params.neighbours),
+        popularity=_normalized_log(np.asarray((counts > 0).sum(axis=0)).ravel()),
+        trend=_normalized_log(trend_raw), trend_raw=trend_raw,
+        repeat_rate=_repeat_rate(history, rows, params.repeat_prior),
+    )

@@ -1,0 +1,138 @@
+"""Embedding throughput: the default backend (sentence-transformers on torch) against the
+ONNX backends, in the same run, on the same texts; and how well their vectors agree.
+
+Throughput is measured on synthetic product texts (title, type and description, as the
+engine embeds them), in alternating rounds so that a noisy neighbour hits both backends
+alike; agreement is the cosine between the default's and the optimized backend's vectors
+of every product of the real Online Retail catalog (when present) and of the sample."""
+
+import argparse
+import csv
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from app.embeddings.onnx_backend import OnnxEmbedder
+from app.embeddings.protocol import Embedder, Vectors
+from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
+from app.settings import DEFAULT_MODEL
+from benchmarks.common import DATASET, WORK, Result, Target, write_result
+from benchmarks.world import texts as synthetic_texts
+
+BATCH = 64
+SAMPLE = 512
+ROUNDS = 2
+SINGLE_QUERIES = 20
+
+
+def online_retail_texts(limit: int | None = None) -> list[str]:
+    """Product descriptions of the Online Retail catalog, as the demo importer titles them."""
+    path = DATASET / "products.csv"
+    if not path.is_file():
+        return []
+    with open(path, newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("is_non_product_code") != "True"]
+    return [r["description"].strip().capitalize() for r in rows if r["description"].strip()][:limit]
+
+
+def cached_vectors(name: str, embedder: Embedder, texts: list[str]) -> Vectors:
+    """Vectors of ``texts`` under ``var/bench/vectors/<name>.npy`` (same texts, same file)."""
+    path = WORK / "vectors" / f"{name}-{len(texts)}.npy"
+    if path.exists():
+        cached: Vectors = np.load(path)
+        return cached
+    vectors = embedder.embed(texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def throughput(backends: dict[str, Embedder], texts: list[str], rounds: int) -> dict[str, float]:
+    """Texts per second per backend: the median of alternating rounds."""
+    for embedder in backends.values():
+        embedder.embed(texts[:BATCH])  # warm-up
+    seconds: dict[str, list[float]] = {name: [] for name in backends}
+    for _ in range(rounds):
+        for name, embedder in backends.items():
+            seconds[name].append(timed(lambda e=embedder: e.embed(texts)))  # type: ignore[misc]
+    return {name: round(len(texts) / statistics.median(s), 1) for name, s in seconds.items()}
+
+
+def single_query_ms(embedder: Embedder, texts: list[str]) -> float:
+    samples = [timed(lambda t=t: embedder.embed([t])) for t in texts[:SINGLE_QUERIES]]  # type: ignore[misc]
+    return round(1000 * statistics.median(samples), 2)
+
+
+def agreement(reference: Vectors, candidate: Vectors) -> dict[str, float]:
+    cosines = np.sum(reference * candidate, axis=1)
+    return {"mean": round(float(cosines.mean()), 5), "p01": round(float(np.quantile(cosines, 0.01)), 5),
+            "min": round(float(cosines.min()), 5), "count": len(cosines)}
+
+
+def run(sample: int, rounds: int) -> Result:
+    export_root = WORK / "models"
+    started = time.perf_counter()
+    int8 = OnnxEmbedder(DEFAULT_MODEL, BATCH, export_root, quantized=True)
+    prepared_in = time.perf_counter() - started
+    fp32 = OnnxEmbedder(DEFAULT_MODEL, BATCH, export_root, quantized=False)
+    started = time.perf_counter()
+    default = SentenceTransformerEmbedder(DEFAULT_MODEL, BATCH)
+    default_load = time.perf_counter() - started
+    backends: dict[str, Embedder] = {"torch": default, "onnx": fp32, "onnx-int8": int8}
+    texts = synthetic_texts(sample)
+    rates = throughput(backends, texts, rounds)
+    single = {name: single_query_ms(e, texts) for name, e in backends.items()}
+    catalog = online_retail_texts()
+    agreements = {"synthetic_sample": agreement(default.embed(texts), int8.embed(texts))}
+    catalog_rates: dict[str, float] = {}
+    if catalog:
+        started = time.perf_counter()
+        reference = cached_vectors("online-retail-torch", default, catalog)
+        catalog_rates["torch"] = round(len(catalog) / (time.perf_counter() - started), 1)
+        started = time.perf_counter()
+        optimized = int8.embed(catalog)
+        catalog_rates["onnx-int8"] = round(len(catalog) / (time.perf_counter() - started), 1)
+        agreements["online_retail_catalog"] = agreement(reference, optimized)
+    speedup = rates["onnx-int8"] / rates["torch"]
+    scope = "online_retail_catalog" if catalog else "synthetic_sample"
+    agree = agreements[scope]["mean"]
+    result = Result("embedding", {
+        "model": DEFAULT_MODEL, "batch_size": BATCH, "sample_texts": len(texts),
+        "mean_text_chars": round(statistics.fmean(len(t) for t in texts), 1),
+        "texts_per_second": rates, "speedup_vs_torch": {k: round(v / rates["torch"], 2)
+                                                       for k, v in rates.items()},
+        "single_text_ms": single, "catalog_texts_per_second": catalog_rates,
+        "agreement_with_torch": agreements, "int8_model_file": str(int8.model_file.name),
+        "int8_prepare_seconds": round(prepared_in, 2), "torch_load_seconds": round(default_load, 2),
+    })
+    result.targets = [
+        Target("embedding speed-up, onnx-int8 vs torch", round(speedup, 2), "x", ">= 3",
+               speedup >= 3, f"{rates['onnx-int8']} vs {rates['torch']} products/s"),
+        Target("embedding agreement with torch (mean cosine)", agree, "cosine", ">= 0.98",
+               agree >= 0.98, f"over {agreements[scope]['count']} products ({scope}); "
+               f"min {agreements[scope]['min']}"),
+    ]
+    result.summary = (f"torch {rates['torch']}/s, onnx {rates['onnx']}/s, onnx-int8 "
+                      f"{rates['onnx-int8']}/s ({speedup:.2f}x), agreement {agree}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sample", type=int, default=SAMPLE)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    args = parser.parse_args()
+    started = time.monotonic()
+    write_result(run(args.sample, args.rounds), started)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""A small HTTP/1.1 load generator over asyncio streams, loopback only.
+
+Open loop: request ``i`` is due at ``start + i / rate`` and is sent then, whether or not
+earlier ones have answered; its latency is counted from when it was due, so a stalled
+server shows up as queueing delay instead of as fewer requests (no coordinated omission).
+Closed loop: ``concurrency`` connections send back-to-back for a while; the rate they
+reach is the server's maximum throughput.
+
+A hand-written client because the generator shares the 2 cores with the server: it
+costs a fraction of what a full client library costs per request."""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from benchmarks.common import percentiles
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MAX_CONNECTIONS = 256
+MAX_SECONDS = 120.0
+DRAIN_SECONDS = 15.0
+
+
+@dataclass
+class Outcome:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    sent: int = 0
+    unfinished: int = 0
+
+    def summary(self) -> dict[str, object]:
+        done = len(self.latencies)
+        return {**percentiles(self.latencies), "errors": self.errors, "sent": self.sent,
+                "unfinished": self.unfinished,
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+                "achieved_rps": round(done / self.seconds, 1) if self.seconds else None}
+
+
+def request_bytes(path: str, body: bytes, headers: dict[str, str], host: str) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}",
+             "Content-Type: application/json", "Connection: keep-alive",
+             *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def exchange(self, payload: bytes) -> tuple[int, bytes]:
+        self.writer.write(payload)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        body = await self.reader.readexactly(length) if length else b""
+        return status, body
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Pool:
+    """Keep-alive connections to one loopback server, opened on demand."""
+
+    def __init__(self, host: str, port: int) -> None:
+        if host not in LOOPBACK:
+            raise ValueError(f"benchmarks only target loopback, not {host}")
+        self.host, self.port = host, port
+        self._idle: list[Connection] = []
+        self.opened = 0
+
+    async def acquire(self) -> Connection:
+        if self._idle:
+            return self._idle.pop()
+        if self.opened >= MAX_CONNECTIONS:
+            raise RuntimeError("too many connections: the server is far behind")
+        self.opened += 1
+        return Connection(*await asyncio.open_connection(self.host, self.port))
+
+    def release(self, connection: Connection) -> None:
+        self._idle.append(connection)
+
+    def close(self) -> None:
+        for connection in self._idle:
+            connection.close()
+        self._idle.clear()
+
+
+Check = Callable[[int, bytes], bool]
+
+
+def ok_graphql(status: int, body: bytes) -> bool:
+    return status == 200 and b'"errors"' not in body
+
+
+async def _one(pool: Pool, payload: bytes, due: float, outcome: Outcome, check: Check) -> None:
+    try:
+        connection = await pool.acquire()
+    except (OSError, RuntimeError):
+        outcome.errors += 1
+        return
+    try:
+        status, body = await connection.exchange(payload)
+    except (OSError, asyncio.IncompleteReadError, ValueError):
+        connection.close()
+        outcome.errors += 1
+        return
+    outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+    if check(status, body):
+        outcome.latencies.append(time.perf_counter() - due)
+    else:
+        outcome.errors += 1
+    pool.release(connection)
+
+
+async def open_loop(
+    pool: Pool, payloads: list[bytes], rate: float, seconds: float, check: Check = ok_graphql
+) -> Outcome:
+    """Send at ``rate`` per second for ``seconds``, cycling through ``payloads``."""
+    outcome = Outcome()
+    total = int(rate * min(seconds, MAX_SECONDS))
+    start = time.perf_counter() + 0.05
+    tasks: list[asyncio.Task[None]] = []
+    task_due: dict[asyncio.Task[None], float] = {}
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif i % 64 == 0:
+            await asyncio.sleep(0)  # let answers in even when sending has fallen behind
+        task = asyncio.create_task(_one(pool, payloads[i % len(payloads)], due, outcome, check))
+        tasks.append(task)
+        task_due[task] = due
+        outcome.sent += 1
+    _, late = await asyncio.wait(tasks, timeout=DRAIN_SECONDS)
+    now = time.perf_counter()
+    for task in late:  # a server far behind: what is still unanswered counts, as it stands
+        task.cancel()
+        outcome.unfinished += 1
+        outcome.latencies.append(now - task_due[task])
+    outcome.seconds = now - start
+    return outcome
+
+
+async def closed_loop(
+    pool: Pool, payloads: list[bytes], concurrency: int, seconds: float, check: Check = ok_graphql
+) -> Outcome:
+    """``concurrency`` back-to-back senders for ``seconds``: the maximum throughput."""
+    outcome = Outcome()
+    stop_at = time.perf_counter() + min(seconds, MAX_SECONDS)
+    counter = iter(range(10**9))
+
+    async def sender() -> None:
+        while time.perf_counter() < stop_at:
+            i = next(counter)
+            outcome.sent += 1
+            await _one(pool, payloads[i % len(payloads)], time.perf_counter(), outcome, check)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    outcome.seconds = time.perf_counter() - started
+    return outcome

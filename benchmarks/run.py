@@ -1,0 +1,95 @@
+"""``make bench``: run every benchmark, one at a time, then write
+``benchmarks/results/summary.json`` and print the table of targets.
+
+    python -m benchmarks.run [--only serving index ...]
+
+Each benchmark runs in its own process (a crash or a time-out costs its own lines only,
+reported as not met with the reason) and writes ``benchmarks/results/<name>.json``."""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+from benchmarks.common import PYTHON, REPO, RESULTS, machine
+
+# In order of run; each with its time limit and the targets it reports.
+BENCHMARKS: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
+    "embedding": (360, [("embedding speed-up, onnx-int8 vs torch", "x", ">= 3"),
+                        ("embedding agreement with torch (mean cosine)", "cosine", ">= 0.98")]),
+    "index": (300, [("server start-up with a 100k index", "s", "<= 5")]),
+    "serving": (360, [("recommendations p99 at 200 req/s", "ms", "<= 25"),
+                      ("rerankSearch (100 ids) p99 at 200 req/s", "ms", "<= 30"),
+                      ("max throughput / trivial-query floor", "ratio", ">= 0.5")]),
+    "ingestion": (420, [("trackEvents (batches of 50)", "events/s", ">= 5000"),
+                        ("webhook deliveries (signed, deduplicated)", "deliveries/s", ">= 300"),
+                        ("webhook acknowledgement p99", "ms", "<= 50")]),
+    "freshness": (240, [("freshness, products/update webhook to similarProducts, p95", "s",
+                         "<= 5")]),
+    "memory": (240, [("profile memory for 1M visitors (server RSS growth)", "GiB", "<= 0.5")]),
+}
+
+
+def run_one(name: str, limit: int) -> str | None:
+    """Run one benchmark; the reason it failed, or ``None``."""
+    started = time.monotonic()
+    print(f"== {name} (at most {limit} s)", flush=True)
+    try:
+        done = subprocess.run([PYTHON, "-m", f"benchmarks.{name}"], cwd=REPO, timeout=limit, check=False,
+                              stdout=sys.stdout, stderr=subprocess.PIPE, text=True)
+    except subprocess.TimeoutExpired:
+        return f"timed out after {limit} s"
+    print(f"   {name}: {time.monotonic() - started:.0f} s", flush=True)
+    if done.returncode != 0:
+        tail = (done.stderr or "").strip().splitlines()[-1:] or ["no output"]
+        return f"failed: {tail[0][:200]}"
+    return None
+
+
+def targets_of(name: str, failure: str | None) -> list[dict[str, Any]]:
+    expected = BENCHMARKS[name][1]
+    path = RESULTS / f"{name}.json"
+    if failure is None and path.exists():
+        return list(json.loads(path.read_text())["targets"])
+    return [{"name": n, "value": None, "unit": u, "target": t, "met": False,
+             "note": f"benchmark {failure or 'wrote no result'}"} for n, u, t in expected]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| target | measured | goal | met | note |", "|---|---|---|---|---|"]
+    for row in rows:
+        value = "—" if row["value"] is None else f"{row['value']:g} {row['unit']}"
+        met = "yes" if row["met"] else "**no**"
+        lines.append(f"| {row['name']} | {value} | {row['target']} {row['unit']} | {met} | "
+                     f"{row.get('note', '')} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these")
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    rows: list[dict[str, Any]] = []
+    for name, (limit, _) in BENCHMARKS.items():
+        if args.only and name not in args.only:
+            failure = None if (RESULTS / f"{name}.json").exists() else "not run"
+        else:
+            failure = run_one(name, limit)
+        rows.extend(targets_of(name, failure))
+    summary = [{k: r.get(k) for k in ("name", "value", "unit", "target", "met", "note")}
+               for r in rows]
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (RESULTS / "machine.json").write_text(json.dumps(machine(), indent=2) + "\n")
+    print()
+    print(table(summary))
+    met = sum(1 for r in summary if r["met"])
+    print(f"\n{met} of {len(summary)} targets met; {time.monotonic() - started:.0f} s; "
+          f"figures in {RESULTS.relative_to(REPO)}/")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Events in (consent, idempotency, identity) and the serving path they shape, through
+the real GraphQL endpoint, the real embedding model and a trained model artefact."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db import transaction, utcnow
+from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
+from app.events.models import Event, Ranking, VisitorLink
+from app.ids import ShopId
+from app.orders.changes import OrderChange, OrderLineChange
+from app.orders.service import record_orders
+from app.profiles.service import Shopper, build_profile
+from app.ranking.jobs import train_shop_model
+from tests.factories import MUGS_AND_MORE, product
+from tests.support import Harness, harness
+
+TRACK = """mutation($events: [EventInput!]!) { trackEvents(events: $events) {
+  accepted duplicates rejected { index reason } } }"""
+RECOMMEND = """query($placement: Placement!, $visitor: ID, $customer: ID, $ids: [ID!],
+  $consent: ConsentInput) {
+  recommendations(placement: $placement, visitorId: $visitor, customerId: $customer,
+                  productIds: $ids, first: 5, consent: $consent) {
+    recommendationId items { product { id } reasons { code message } } } }"""
+YES = {"analytics": True, "personalization": True}
+NO_ANALYTICS = {"analytics": False, "personalization": True}
+
+
+@pytest.fixture
+async def served(database_url: str, tmp_path: Path,
+                 embedder: SentenceTransformerEmbedder) -> AsyncIterator[tuple[Harness, ShopId, str]]:
+    async with harness(database_url, tmp_path, embedder) as h:
+        products = [product(pid, title, product_type=title.split()[-1]) for pid, title in MUGS_AND_MORE]
+        products.append(product("11", "Green coffee mug", available=False))
+        shop, key = await h.add_shop(products)
+        yield h, shop, key
+
+
+def _view(product_id: str, visitor: str = "v1", **extra: Any) -> dict[str, Any]:
+    return {"type": "PRODUCT_VIEWED", "visitorId": visitor, "productId": product_id, **extra}
+
+
+async def _track(h: Harness, key: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    body = (await h.graphql(key, TRACK, events=events)).json()
+    assert "errors" not in body, body
+    return body["data"]["trackEvents"]  # type: ignore[no-any-return]
+
+
+async def _recommend(h: Harness, key: str, **variables: Any) -> dict[str, Any]:
+    variables.setdefault("placement", "HOME")
+    body = (await h.graphql(key, RECOMMEND, **variables)).json()
+    assert "errors" not in body, body
+    return body["data"]["recommendations"]  # type: ignore[no-any-return]
+
+
+def _ids(result: dict[str, Any]) -> list[str]:
+    return [i["product"]["id"] for i in result["items"]]
+
+
+async def _count(h: Harness, shop: ShopId, model: Any = Event) -> int:
+    async with transaction(h.services.sessions) as session:
+        stmt = select(func.count()).select_from(model).where(model.shop_id == shop)
+        return int((await session.execute(stmt)).scalar_one())
+
+
+async def test_nothing_is_stored_without_analytics_consent(served: tuple[Harness, ShopId, str]) -> None:
+    h, shop, key = served
+    result = await _track(h, key, [_view("1", eventId="a", consent=NO_ANALYTICS)])
+    assert result["accepted"] == 1
+    assert await _count(h, shop) == 0
+    # ... yet the view still shapes this visitor's session.
+    after = await _recommend(h, key, visitor="v1")
+    assert "Because you viewed White Ceramic Coffee Mug".lower() in str(after).lower()
+
+
+async def test_events_are_idempotent_and_bad_ones_rejected_alone(served: tuple[Harness, ShopId, str]) -> None:
+    h, shop, key = served
+    batch = [_view("1", eventId="e1", consent=YES), _view("2", eventId="e1", consent=YES),
+             {"type": "SEARCH_SUBMITTED", "visitorId": "v1"}]
+    first = await _track(h, key, batch)
+    assert first["accepted"] == 1 and first["duplicates"] == 1
+    assert first["rejected"] == [{"index": 2, "reason": "SEARCH_SUBMITTED needs a query"}]
+    again = await _track(h, key, [_view("1", eventId="e1", consent=YES)])
+    assert again["accepted"] == 0 and again["duplicates"] == 1
+    assert await _count(h, shop) == 1
+
+
+async def test_collect_accepts_beacons_as_text(served: tuple[Harness, ShopId, str]) -> None:
+    h, shop, key = served
+    body = '{"events": [{"type": "PRODUCT_CLICKED", "visitorId": "v9", "productId": "3", "eventId": "b1"}, {"type": "X"}]}'
+    response = await h.client.post(f"/collect?key={key}", content=body,
+                                   headers={"content-type": "text/plain"})
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1
+    assert [r["index"] for r in response.json()["rejected"]] == [1]
+    assert (await h.client.post("/collect?key=wrong", content=body)).status_code == 401
+    assert await _count(h, shop) == 1
+
+
+async def test_visitor_history_joins_the_customer(served: tuple[Harness, ShopId, str]) -> None:
+    h, shop, key = served
+    await _track(h, key, [_view("6", visitor="anon", eventId="x1", consent=YES),
+                          _view("8", visitor="anon", customerId="c1", eventId="x2", consent=YES)])
+    assert await _count(h, shop, VisitorLink) == 1
+    async with transaction(h.services.sessions) as session:
+        profile = await build_profile(session, shop, Shopper(None, "c1"), utcnow(),
+                                      h.services.session_state)
+    assert set(profile.recent_views) >= {"6", "8"}
+
+
+async def test_one_view_changes_the_next_recommendation(served: tuple[Harness, ShopId, str]) -> None:
+    h, _, key = served
+    before = await _recommend(h, key, visitor="fresh")
+    assert before["items"], "a brand-new shop still shows its catalog"
+    await _track(h, key, [_view("6", visitor="fresh", eventId="f1", consent=YES)])
+    after = await _recommend(h, key, visitor="fresh")
+    assert _ids(after) != _ids(before)
+    assert _ids(after)[0] == "7"  # the other candle
+    assert after["items"][0]["reasons"][0]["code"] == "VIEWED"
+    off = await _recommend(h, key, visitor="fresh",
+                           consent={"analytics": True, "personalization": False})
+    assert "VIEWED" not in str(off)
+
+
+async def test_rules_never_show_unavailable_carted_or_dismissed(served: tuple[Harness, ShopId, str]) -> None:
+    h, _, key = served
+    await _track(h, key, [
+        _view("1", visitor="r", eventId="r1"),
+        {"type": "PRODUCT_ADDED_TO_CART", "visitorId": "r", "productId": "2", "eventId": "r2"},
+        {"type": "PRODUCT_DISMISSED", "visitorId": "r", "productId": "10", "eventId": "r3"}])
+    result = await _recommend(h, key, visitor="r", placement="PRODUCT", ids=["1"])
+    shown = _ids(result)
+    assert shown and not {"1", "2", "10", "11"} & set(shown)
+
+
+async def _orders(h: Harness, shop: ShopId) -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    baskets = [("o1", "c1", ["1", "3"]), ("o2", "c2", ["1", "3", "10"]), ("o3", "c3", ["4", "5"]),
+               ("o4", "c4", ["4", "5"]), ("o5", "c1", ["1"]), ("o6", "c5", ["1", "3"])]
+    changes = [OrderChange(o, c, start + timedelta(days=n),
+                           tuple(OrderLineChange(f"{o}-{p}", p, None, 1, 5.0) for p in items))
+               for n, (o, c, items) in enumerate(baskets)]
+    async with transaction(h.services.sessions) as session:
+        await record_orders(session, shop, changes)
+        await train_shop_model(session, shop, h.services.models_dir)
+
+
+async def test_trained_model_serves_bought_together_and_records_the_ranking(
+    served: tuple[Harness, ShopId, str],
+) -> None:
+    h, shop, key = served
+    await _orders(h, shop)
+    result = await _recommend(h, key, placement="CART", visitor="cart-v", ids=["4"])
+    assert _ids(result)[0] == "5"
+    assert any(r["code"] == "BOUGHT_TOGETHER" for r in result["items"][0]["reasons"])
+    async with transaction(h.services.sessions) as session:
+        ranking = (await session.execute(select(Ranking).where(
+            Ranking.recommendation_id == result["recommendationId"]))).scalar_one()
+    assert ranking.product_ids == _ids(result) and ranking.placement == "CART"
+
+
+async def test_erasure_removes_the_customers_events_and_links(served: tuple[Harness, ShopId, str]) -> None:
+    from app.events.privacy import EventsStore
+    from app.privacy.protocol import CustomerRef
+
+    h, shop, key = served
+    await _track(h, key, [_view("1", visitor="w", eventId="p1"),
+                          _view("2", visitor="w", customerId="c9", eventId="p2"),
+                          _view("3", visitor="other", eventId="p3")])
+    store = EventsStore()
+    async with transaction(h.services.sessions) as session:
+        exported = await store.export(session, CustomerRef(shop, "c9"))
+        assert {e["event_id"] for e in exported} == {"p1", "p2"}
+        assert await store.erase(session, CustomerRef(shop, "c9")) == 3
+    assert await _count(h, shop) == 1 and await _count(h, shop, VisitorLink) == 0
