@@ -18,6 +18,8 @@ from app.ranking.settings import EngineSettings
 from app.ranking.store import ModelStore
 from app.recommendations.popularity import PopularityCache
 from app.recommendations.service import Recommender
+from app.search.engine_affinity import EngineAffinity
+from app.search.weights import load_search_weights
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
@@ -69,10 +71,13 @@ def build_services(
     neighbours = ContentNeighbours(registry, settings.embedding_model)
     popularity = PopularityCache()
     embedder = LazyEmbedder(embedder_factory or _default_embedder(settings))
+    weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
     reranker = SearchReranker(
         QueryVectors(embedder),
-        PurchaseHistoryAffinity(settings.embedding_model),
+        EngineAffinity(models, session_state, weights,
+                       PurchaseHistoryAffinity(settings.embedding_model)),
         settings.embedding_model,
+        load_search_weights(),
         unavailable=settings.search_unavailable,
     )
     return Services(
@@ -90,7 +95,6 @@ def build_services(
         models=models,
         ranker=RecommendationEngine(
             models, neighbours, session_state,
-            load_weights(tuning.weights_file) if tuning.weights_file else load_weights(),
-            tuning.rules()),
+            weights, tuning.rules()),
         tracker=EventTracker(tuning.consent(), [session_state, models]),
     )

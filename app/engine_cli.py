@@ -43,6 +43,10 @@ def output_json(result: dict[str, Any], modes: tuple[str, ...]) -> dict[str, Any
 
 async def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if args.task == "search":
+        from app.search.command import cmd_evaluate_search
+
+        return await cmd_evaluate_search(args, settings)
     from app.evaluation.harness import collect_for_tuning, run_evaluation
     from app.ranking.blend import DEFAULT_WEIGHTS, load_weights
 
@@ -50,8 +54,12 @@ async def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if args.tune:
         from app.evaluation.tuning import cases_from, tune
 
-        scored, targets = await collect_for_tuning(data, load_weights(), args.limit, _progress)
+        current = load_weights()
+        scored, targets = await collect_for_tuning(data, current, args.limit, _progress)
         weights = tune(cases_from(scored, targets))
+        # Session and placement overrides are tuned elsewhere (guest sessions): kept as they are.
+        weights.placements = current.placements
+        weights.provenance = {**current.provenance, **weights.provenance}
         target = Path(args.weights or DEFAULT_WEIGHTS)
         target.write_text(weights.to_json() + "\n")
         sys.stdout.write(f"weights written to {target}\n{weights.to_json()}\n")
@@ -113,6 +121,8 @@ async def cmd_model_train(args: argparse.Namespace, settings: Settings) -> int:
 def add_engine_commands(commands: Any) -> None:
     evaluate = commands.add_parser("evaluate", help="measure recommendation quality offline")
     evaluate.add_argument("--data", required=True, help="the Online Retail dataset folder")
+    evaluate.add_argument("--task", default="recommendations", choices=["recommendations", "search"],
+                          help="recommendations (carousels) or search (rerankSearch)")
     evaluate.add_argument("--protocol", default="leave-last-basket",
                           choices=["leave-last-basket", "guest-sessions"],
                           help="guest-sessions: first half of a guest basket viewed, "

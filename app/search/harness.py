@@ -1,19 +1,32 @@
-"""Run the search protocol end to end on a fresh database."""
+"""Run the search protocol end to end on a fresh database: load the data through the
+ingestion code, train the engine's model, then measure the original order, Affinity's
+reorder (the real serving path) and an ALS reorder on the same queries."""
 
+import itertools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from app import migrate
 from app.catalog.service import apply_product_changes
+from app.datasets.online_retail import Basket, orders_for, read_baskets, read_products
 from app.db import create_engine, create_session_factory, transaction
-from app.datasets.online_retail import orders_for, read_baskets, read_products
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products
 from app.ids import ShopId
 from app.orders.service import record_orders
+from app.profiles.session_state import SessionStore
+from app.ranking.blend import load_weights
+from app.ranking.jobs import train_shop_model
+from app.ranking.runtime import ModelRuntime
+from app.ranking.store import ModelStore
+from app.search.engine_affinity import EngineAffinity
 from app.search.evaluation import (
     AlsScorer,
     SearchCase,
@@ -25,72 +38,116 @@ from app.search.evaluation import (
 from app.search.protocol import Shopper
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
-from app.search.service import SearchReranker
+from app.search.service import RerankWeights, SearchReranker
 from app.shops.service import create_shop
 
 Progress = Callable[[str, int, int], None]
 FIT_SPLITS = {"test": ("train", "valid"), "valid": ("train",)}
+TUNING_GRID = {"semantic": (0.0, 0.3), "personal": (0.5, 1.0, 2.0, 4.0)}
 
 
 def _quiet(_: str, __: int, ___: int) -> None:
     return None
 
 
-async def run_search_evaluation(
-    data_root: Path,
-    database_url: str,
-    embedder: Embedder,
-    split: str = "test",
-    limit: int | None = None,
-    progress: Progress = _quiet,
-) -> dict[str, Any]:
-    started = time.monotonic()
+@dataclass
+class SearchWorld:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    shop: ShopId
+    cases: list[SearchCase]
+    times: dict[str, datetime]
+    als: AlsScorer
+    affinity: EngineAffinity
+    vectors: QueryVectors
+    model_name: str
+
+
+async def load_world(data_root: Path, database_url: str, embedder: Embedder, split: str,
+                     models_dir: Path, progress: Progress = _quiet) -> SearchWorld:
     await migrate.upgrade(database_url)
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
+    baskets = read_baskets(data_root)
+    fit = [b for b in baskets if b.split in FIT_SPLITS[split]]
+    held_out = [b for b in baskets if b.split == split]
+    products = read_products(data_root)
+    async with transaction(sessions) as session:
+        shop = ShopId((await create_shop(session, "online-retail.example", "custom")).shop.id)
+        await apply_product_changes(session, shop, products)
+        orders = list(orders_for(data_root, fit))
+        for start in range(0, len(orders), 2000):
+            await record_orders(session, shop, orders[start : start + 2000])
+            progress("orders", min(start + 2000, len(orders)), len(orders))
+    async with transaction(sessions) as session:
+        await embed_stale_products(
+            session, shop, embedder, progress=lambda n: progress("embedding", n, len(products)))
+    store = ModelStore(models_dir)
+    async with transaction(sessions) as session:
+        trained = await train_shop_model(session, shop, models_dir,
+                                         as_of=max(b.placed_at for b in fit))
+    store.install(shop, ModelRuntime(trained.artefact))
+    descriptions = {p.platform_id: p.title for p in products}
+    affinity = EngineAffinity(store, SessionStore(), load_weights(),
+                              PurchaseHistoryAffinity(embedder.model_name))
+    return SearchWorld(engine, sessions, shop, build_cases(descriptions, held_out, basket_popularity(fit)),
+                       _times(held_out), AlsScorer(fit), affinity,
+                       QueryVectors(LazyEmbedder(lambda: embedder)), embedder.model_name)
+
+
+def _times(held_out: list[Basket]) -> dict[str, datetime]:
+    return {b.customer_id: b.placed_at for b in held_out}
+
+
+async def measure(world: SearchWorld, weights: RerankWeights, cases: list[SearchCase],
+                  progress: Progress = _quiet) -> dict[str, Any]:
+    reranker = SearchReranker(world.vectors, world.affinity, world.model_name, weights)
+    original, affinity, by_als = [], [], []
+    for start in range(0, len(cases), 200):
+        async with transaction(world.sessions) as session:
+            for case in cases[start : start + 200]:
+                original.append(hit_and_ndcg(case.candidates, case))
+                by_als.append(hit_and_ndcg(world.als.reorder(case), case))
+                ranked = await _rerank(reranker, session, world, case)
+                affinity.append(hit_and_ndcg(ranked, case))
+        progress("queries", min(start + 200, len(cases)), len(cases))
+    return {"original": summarize(original), "affinity": summarize(affinity),
+            "als": summarize(by_als)}
+
+
+async def tune(world: SearchWorld, sample: int = 600,
+               progress: Progress = _quiet) -> tuple[RerankWeights, list[dict[str, Any]]]:
+    """Grid search of the blend on (a sample of) the split the world was loaded for."""
+    cases = world.cases[:sample]
+    tried = []
+    for semantic, personal in itertools.product(*TUNING_GRID.values()):
+        weights = replace(RerankWeights(), semantic=semantic, personal=personal)
+        result = await measure(world, weights, cases)
+        tried.append({"semantic": semantic, "personal": personal,
+                      "NDCG@10": result["affinity"]["NDCG@10"]})
+        progress("tuning", len(tried), len(TUNING_GRID["semantic"]) * len(TUNING_GRID["personal"]))
+    best = max(tried, key=lambda t: t["NDCG@10"])
+    return replace(RerankWeights(), semantic=best["semantic"], personal=best["personal"]), tried
+
+
+async def run_search_evaluation(data_root: Path, database_url: str, embedder: Embedder,
+                                models_dir: Path, split: str = "test", limit: int | None = None,
+                                weights: RerankWeights | None = None,
+                                progress: Progress = _quiet) -> dict[str, Any]:
+    started = time.monotonic()
+    world = await load_world(data_root, database_url, embedder, split, models_dir, progress)
     try:
-        baskets = read_baskets(data_root)
-        fit = [b for b in baskets if b.split in FIT_SPLITS[split]]
-        held_out = [b for b in baskets if b.split == split]
-        products = read_products(data_root)
-        async with transaction(sessions) as session:
-            shop = ShopId((await create_shop(session, "online-retail.example", "custom")).shop.id)
-            await apply_product_changes(session, shop, products)
-            orders = list(orders_for(data_root, fit))
-            for start in range(0, len(orders), 2000):
-                await record_orders(session, shop, orders[start : start + 2000])
-                progress("orders", min(start + 2000, len(orders)), len(orders))
-        async with transaction(sessions) as session:
-            await embed_stale_products(
-                session, shop, embedder, progress=lambda n: progress("embedding", n, len(products)))
-        descriptions = {p.platform_id: p.title for p in products}
-        cases = build_cases(descriptions, held_out, basket_popularity(fit))[:limit]
-        als = AlsScorer(fit)
-        reranker = SearchReranker(
-            QueryVectors(LazyEmbedder(lambda: embedder)),
-            PurchaseHistoryAffinity(embedder.model_name),
-            embedder.model_name,
-        )
-        original, affinity, by_als = [], [], []
-        for start in range(0, len(cases), 200):
-            async with transaction(sessions) as session:
-                for case in cases[start : start + 200]:
-                    original.append(hit_and_ndcg(case.candidates, case))
-                    by_als.append(hit_and_ndcg(als.reorder(case), case))
-                    affinity.append(hit_and_ndcg(await _rerank(reranker, session, shop, case), case))
-            progress("queries", min(start + 200, len(cases)), len(cases))
+        chosen = weights or RerankWeights()
+        result = await measure(world, chosen, world.cases[:limit], progress)
     finally:
-        await engine.dispose()
-    return {
-        "original": summarize(original),
-        "affinity": summarize(affinity),
-        "als": summarize(by_als),
-        "split": split,
-        "seconds": round(time.monotonic() - started, 1),
-    }
+        await world.engine.dispose()
+    return {**result, "split": split, "weights": chosen.__dict__,
+            "seconds": round(time.monotonic() - started, 1)}
 
 
-async def _rerank(reranker: SearchReranker, session: Any, shop: ShopId, case: SearchCase) -> list[str]:
-    result = await reranker.rerank(
-        session, shop, case.query, case.candidates, Shopper(None, case.customer_id))
+async def _rerank(reranker: SearchReranker, session: AsyncSession, world: SearchWorld,
+                  case: SearchCase) -> list[str]:
+    result = await reranker.rerank(session, world.shop, case.query, case.candidates,
+                                   Shopper(None, case.customer_id),
+                                   now=world.times.get(case.customer_id))
     return [item.product.platform_id for item in result.items]

@@ -1,6 +1,7 @@
 """The port through which search reordering learns what a shopper likes."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -38,6 +39,7 @@ class ShopperAffinity(Protocol):
         shopper: Shopper,
         products: list[Product],
         vectors: dict[int, npt.NDArray[np.float32]],
+        now: datetime,
     ) -> dict[int, PersonalScore]:
         """Scores keyed by product key; products the shopper has no relation to are absent."""
         ...

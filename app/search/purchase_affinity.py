@@ -3,6 +3,7 @@ product types they buy, and how close a product's content is to what they bought
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -78,6 +79,7 @@ class PurchaseHistoryAffinity:
         shopper: Shopper,
         products: list[Product],
         vectors: dict[int, npt.NDArray[np.float32]],
+        now: datetime,
     ) -> dict[int, PersonalScore]:
         if shopper.customer_id is None:
             return {}

@@ -6,6 +6,7 @@ come back (unknown ids keep their slots, unavailable ones sink or are dropped)."
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
@@ -19,6 +20,7 @@ from app.embeddings.models import ProductEmbedding
 from app.embeddings.service import from_bytes
 from app.errors import InvalidInput
 from app.ids import ProductId, ShopId, parse_product_id
+from app.db import utcnow
 from app.recommendations.service import new_recommendation_id
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
 from app.search.protocol import PersonalScore, Shopper, ShopperAffinity
@@ -96,13 +98,15 @@ class SearchReranker:
         shopper: Shopper,
         first: int | None = None,
         personalize: bool = True,
+        now: datetime | None = None,
     ) -> RecommendationList:
         _validate(query, product_ids, first)
         ids = list(dict.fromkeys(parse_product_id(p) for p in product_ids))
         found = await products_by_platform_ids(session, shop_id, ids)
         slots = [Slot(pid, found.get(pid)) for pid in ids]
         live = [s for s in slots if s.product is not None and s.product.servable]
-        await self._score(session, shop_id, query, live, shopper if personalize else None, ids)
+        who = shopper if personalize else None
+        await self._score(session, shop_id, query, live, who, ids, now or utcnow())
         ordered = self._arrange(slots, live)
         items = [self._item(s) for s in ordered][: first or len(ordered)]
         return RecommendationList(new_recommendation_id(), items)
@@ -115,13 +119,15 @@ class SearchReranker:
         live: list[Slot],
         shopper: Shopper | None,
         ids: list[ProductId],
+        now: datetime,
     ) -> None:
         products = [s.product for s in live if s.product is not None]
         vectors = await product_vectors(session, self._model_name, [p.id for p in products])
         semantic = await self._semantic(query, products, vectors)
         personal: dict[int, PersonalScore] = {}
         if shopper is not None and not shopper.anonymous and products:
-            personal = await self._affinity.scores(session, shop_id, shopper, products, vectors)
+            personal = await self._affinity.scores(
+                session, shop_id, shopper, products, vectors, now)
         rank: dict[str, int] = {pid: i for i, pid in enumerate(ids)}
         w = self.weights
         for slot, product, sem in zip(live, products, semantic, strict=True):

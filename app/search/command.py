@@ -1,0 +1,61 @@
+"""``affinity evaluate --task search``: the search protocol, tuned on valid or run on test."""
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from app.search.weights import WEIGHTS_FILE, load_search_weights
+from app.settings import Settings
+
+
+
+def _progress(what: str, done: int, total: int) -> None:
+    sys.stderr.write(f"\r{what}: {done}/{total}" + ("\n" if done >= total else ""))
+    sys.stderr.flush()
+
+
+def search_table(result: dict[str, Any]) -> str:
+    lines = [f"search protocol, split {result['split']}",
+             f"{'model':10} {'HR@10':>7} {'NDCG@10':>8} {'queries':>8}"]
+    for name in ("original", "affinity", "als"):
+        m = result[name]
+        lines.append(f"{name:10} {m['HR@10']:7.4f} {m['NDCG@10']:8.4f} {m['queries']:8d}")
+    base = result["original"]["NDCG@10"]
+    if base:
+        lines.append(f"affinity vs original: {result['affinity']['NDCG@10'] / base - 1:+.1%} NDCG@10")
+    return "\n".join(lines)
+
+
+async def cmd_evaluate_search(args: argparse.Namespace, settings: Settings) -> int:
+    from app.embeddings.factory import build_embedder
+    from app.search.harness import load_world, measure, run_search_evaluation, tune
+    data = Path(args.data)
+    embedder = build_embedder(settings)
+    with tempfile.TemporaryDirectory(prefix="affinity-search-eval-") as scratch:
+        url = f"sqlite+aiosqlite:///{Path(scratch) / 'eval.db'}"
+        if args.tune:
+            world = await load_world(data, url, embedder, "valid", Path(scratch) / "models", _progress)
+            try:
+                best, tried = await tune(world, progress=_progress)
+                result = await measure(world, best, world.cases[: args.limit], _progress)
+            finally:
+                await world.engine.dispose()
+            provenance = "affinity evaluate --task search --tune: grid on valid (fit on train)"
+            WEIGHTS_FILE.write_text(json.dumps(
+                {**asdict(best), "tried_on_valid": tried, "provenance": provenance}, indent=2) + "\n")
+            sys.stdout.write(f"weights written to {WEIGHTS_FILE}\n")
+            result = {**result, "split": "valid"}
+        else:
+            result = await run_search_evaluation(data, url, embedder, Path(scratch) / "models",
+                                                 "test", args.limit, load_search_weights(),
+                                                 _progress)
+    sys.stdout.write(search_table(result) + "\n")
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        keys = ("original", "affinity", "als")
+        Path(args.output).write_text(json.dumps({k: result[k] for k in keys}, indent=2) + "\n")
+    return 0
