@@ -31,7 +31,9 @@ bench: install
 	$(BIN)/python -m benchmarks.run
 
 eval: install
-	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --output var/eval.json
+	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --mode all --output var/eval-all.json
+	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --mode explore --output var/eval-explore.json
+	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --task search --output var/eval-search.json
 
 lint: install
 	$(BIN)/ruff check app webhooks tests

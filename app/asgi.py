@@ -26,6 +26,8 @@ from app.ranking.scheduler import ModelTrainer
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.demo.lookups import demo_image_labels, demo_key_lookup
 from app.demo_storefront.routes import STATIC_DIR, demo_routes
+from app.events.privacy import EventsStore
+from app.privacy.stores import core_customer_stores
 from app.worker import CatalogWorker
 from webhooks.ingestion import Ingestion
 from webhooks.routes import webhook_routes
@@ -90,7 +92,7 @@ def create_app(
     worker = CatalogWorker(services, services.embedder.get)
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)
-    ingestion = Ingestion(services)
+    ingestion = Ingestion(services, customer_stores=[*core_customer_stores(), EventsStore()])
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

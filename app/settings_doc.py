@@ -4,18 +4,27 @@ import re
 import sys
 from pathlib import Path
 
+from pydantic_settings import BaseSettings
+
+from app.ranking.settings import EngineSettings
 from app.settings import Settings
 
 START, END = "<!-- settings-table -->", "<!-- /settings-table -->"
 
 
-def settings_table() -> str:
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
+def _rows(model: type[BaseSettings]) -> list[str]:
+    prefix = str(model.model_config.get("env_prefix", ""))
+    rows = []
+    for name, field in model.model_fields.items():
         default = field.default
         shown = default.as_posix() if isinstance(default, Path) else default
-        rows.append(f"| `AFFINITY_{name.upper()}` | `{shown}` | {field.description} |")
-    return "\n".join(rows)
+        rows.append(f"| `{prefix}{name.upper()}` | `{shown}` | {field.description} |")
+    return rows
+
+
+def settings_table() -> str:
+    header = ["| variable | default | meaning |", "|---|---|---|"]
+    return "\n".join(header + _rows(Settings) + _rows(EngineSettings))
 
 
 def render(readme: str) -> str:

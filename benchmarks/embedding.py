@@ -94,9 +94,7 @@ def run(sample: int, rounds: int) -> Result:
     agreements = {"synthetic_sample": agreement(default.embed(texts), int8.embed(texts))}
     catalog_rates: dict[str, float] = {}
     if catalog:
-        started = time.perf_counter()
         reference = cached_vectors("online-retail-torch", default, catalog)
-        catalog_rates["torch"] = round(len(catalog) / (time.perf_counter() - started), 1)
         started = time.perf_counter()
         optimized = int8.embed(catalog)
         catalog_rates["onnx-int8"] = round(len(catalog) / (time.perf_counter() - started), 1)
@@ -109,7 +107,7 @@ def run(sample: int, rounds: int) -> Result:
         "mean_text_chars": round(statistics.fmean(len(t) for t in texts), 1),
         "texts_per_second": rates, "speedup_vs_torch": {k: round(v / rates["torch"], 2)
                                                        for k, v in rates.items()},
-        "single_text_ms": single, "catalog_texts_per_second": catalog_rates,
+        "single_text_ms": single, "catalog_titles_per_second": catalog_rates,
         "agreement_with_torch": agreements, "int8_model_file": str(int8.model_file.name),
         "int8_prepare_seconds": round(prepared_in, 2), "torch_load_seconds": round(default_load, 2),
     })

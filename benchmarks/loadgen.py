@@ -99,16 +99,28 @@ def ok_graphql(status: int, body: bytes) -> bool:
     return status == 200 and b'"errors"' not in body
 
 
-async def _one(pool: Pool, payload: bytes, due: float, outcome: Outcome, check: Check) -> None:
+async def _exchange(pool: Pool, payload: bytes) -> tuple[Connection, int, bytes]:
+    """Send on a pooled connection; once more on a new one if the server had closed it
+    (uvicorn drops keep-alive connections idle for 5 s, as real clients also find)."""
+    connection = await pool.acquire()
     try:
-        connection = await pool.acquire()
-    except (OSError, RuntimeError):
-        outcome.errors += 1
-        return
-    try:
-        status, body = await connection.exchange(payload)
+        return connection, *await connection.exchange(payload)
     except (OSError, asyncio.IncompleteReadError, ValueError):
         connection.close()
+        pool.opened -= 1
+    connection = await pool.acquire()
+    try:
+        return connection, *await connection.exchange(payload)
+    except (OSError, asyncio.IncompleteReadError, ValueError):
+        connection.close()
+        pool.opened -= 1
+        raise
+
+
+async def _one(pool: Pool, payload: bytes, due: float, outcome: Outcome, check: Check) -> None:
+    try:
+        connection, status, body = await _exchange(pool, payload)
+    except (OSError, RuntimeError, asyncio.IncompleteReadError, ValueError):
         outcome.errors += 1
         return
     outcome.statuses[status] = outcome.statuses.get(status, 0) + 1

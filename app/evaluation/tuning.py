@@ -59,6 +59,10 @@ def _ndcg(scores: np.ndarray, relevant: np.ndarray, targets: int) -> float:
     return float(gains.sum() / ideal) if ideal else 0.0
 
 
+EXPLORE_WEIGHT = 0.5
+"""How much explore-mode NDCG counts against all-mode NDCG in the ascent."""
+
+
 def objective(cases: Sequence[Case], wo: np.ndarray, wn: np.ndarray) -> tuple[float, float]:
     """Mean NDCG@10 over the cases in ``all`` and ``explore`` mode (candidates only)."""
     full = explore = 0.0
@@ -75,7 +79,11 @@ def objective(cases: Sequence[Case], wo: np.ndarray, wn: np.ndarray) -> tuple[fl
 
 def _ascend(cases: Sequence[Case], wo: np.ndarray, wn: np.ndarray,
             rounds: int) -> tuple[np.ndarray, np.ndarray]:
-    best = sum(objective(cases, wo, wn))
+    def total(wo: np.ndarray, wn: np.ndarray) -> float:
+        full, explore = objective(cases, wo, wn)
+        return full + EXPLORE_WEIGHT * explore
+
+    best = total(wo, wn)
     for _ in range(rounds):
         for vec in (wo, wn):
             for j in range(len(vec)):
@@ -84,7 +92,7 @@ def _ascend(cases: Sequence[Case], wo: np.ndarray, wn: np.ndarray,
                 keep = vec[j]
                 for value in options:
                     vec[j] = value
-                    score = sum(objective(cases, wo, wn))
+                    score = total(wo, wn)
                     if score > best + 1e-5:
                         best, keep = score, value
                 vec[j] = keep

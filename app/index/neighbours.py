@@ -3,8 +3,8 @@ vectors written since that index was snapshotted, filtered to servable products.
 
 import time
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import select

@@ -5,13 +5,15 @@ versioned folder; a pointer file names the current version, so a swap is atomic.
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
+
+from app.db import utcnow
 
 Floats = npt.NDArray[np.float32]
 POINTER = "CURRENT"
@@ -33,6 +35,7 @@ class ModelArtefact:
     trend: Floats
     trend_raw: Floats
     repeat_rate: Floats
+    trained_at: datetime = field(default_factory=utcnow)
 
     def __post_init__(self) -> None:
         self.row_of = {p: i for i, p in enumerate(self.product_ids)}
@@ -56,6 +59,7 @@ def save_artefact(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path:
              trend=model.trend, trend_raw=model.trend_raw, repeat_rate=model.repeat_rate,
              nb_data=n.data, nb_indices=n.indices, nb_indptr=n.indptr)
     header = {"version": model.version, "as_of": model.as_of.isoformat(),
+              "trained_at": model.trained_at.isoformat(),
               "product_ids": model.product_ids, "customer_ids": model.customer_ids,
               "regularization": model.regularization, "average_length": model.average_length}
     (folder / "header.json").write_text(json.dumps(header))
@@ -86,4 +90,5 @@ def load_artefact(models_dir: Path, shop_id: int, version: str) -> ModelArtefact
             average_length=float(header["average_length"]), neighbours=neighbours,
             popularity=z["popularity"], trend=z["trend"], trend_raw=z["trend_raw"],
             repeat_rate=z["repeat_rate"],
+            trained_at=datetime.fromisoformat(header.get("trained_at", header["as_of"])),
         )

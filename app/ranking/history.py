@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.events.models import Event
+from app.events.types import EventType
 from app.ids import ShopId
 from app.orders.models import Order, OrderLine
 
@@ -18,6 +20,22 @@ class OrderRecord:
     buyer: str
     placed_at: datetime
     products: tuple[str, ...]
+
+
+SESSION_EVENTS = (EventType.PRODUCT_VIEWED.value, EventType.PRODUCT_CLICKED.value,
+                  EventType.PRODUCT_ADDED_TO_CART.value)
+
+
+async def view_sessions(session: AsyncSession, shop_id: ShopId, since: datetime,
+                        ) -> list[tuple[str, ...]]:
+    """Products each visitor looked at (stored events, so only with consent) since then."""
+    stmt = (select(Event.visitor_id, Event.product_id)
+            .where(Event.shop_id == shop_id, Event.type.in_(SESSION_EVENTS),
+                   Event.product_id.is_not(None), Event.occurred_at >= since))
+    grouped: dict[str, dict[str, None]] = {}
+    for visitor, product in (await session.execute(stmt)).all():
+        grouped.setdefault(visitor, {})[str(product)] = None
+    return [tuple(p) for p in grouped.values() if len(p) > 1]
 
 
 def buyer_key(customer_id: str | None, order_id: str) -> str:

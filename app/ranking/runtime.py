@@ -45,6 +45,8 @@ class ModelRuntime:
     def __init__(self, artefact: ModelArtefact, trend_days: float = 10.0) -> None:
         self.artefact = artefact
         self.trend = LiveTrend(artefact.trend_raw, artefact.as_of, trend_days)
+        self.fed_until = artefact.trained_at
+        """Orders stored after this instant are not in the artefact yet (see live_orders)."""
         self._solver: object | None = None
 
     def rows(self, product_ids: list[str]) -> list[int]:

@@ -2,15 +2,16 @@
 
 import asyncio
 import logging
-import time
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import transaction
+from app.db import transaction, utcnow
 from app.ids import ShopId
+from app.orders.models import Order
 from app.ranking.jobs import train_shop_model
+from app.ranking.live_orders import feed_new_orders
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.shops.models import SHOP_ACTIVE, Shop
@@ -25,7 +26,6 @@ class ModelTrainer:
         self._store = store
         self._dir = models_dir
         self._every = every_hours * 3600.0
-        self._last: dict[int, float] = {}
 
     async def run_once(self) -> int:
         async with transaction(self._sessions) as session:
@@ -33,18 +33,33 @@ class ModelTrainer:
                 select(Shop.id).where(Shop.status == SHOP_ACTIVE))).scalars()]
         trained = 0
         for shop in shops:
-            if time.monotonic() - self._last.get(shop, -1e12) < self._every:
-                continue
-            async with transaction(self._sessions) as session:
-                result = await train_shop_model(session, shop, self._dir)
-            self._store.install(shop, ModelRuntime(result.artefact))
-            self._last[shop] = time.monotonic()
-            trained += 1
+            await self._feed(shop)
+            if await self._due(shop):
+                async with transaction(self._sessions) as session:
+                    result = await train_shop_model(session, shop, self._dir)
+                self._store.install(shop, ModelRuntime(result.artefact))
+                trained += 1
         return trained
 
-    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 60.0) -> None:
+    async def _due(self, shop: ShopId) -> bool:
+        """A shop with orders and no model, or a model older than the schedule."""
         if self._every <= 0:
-            return
+            return False
+        runtime = self._store.get(shop)
+        if runtime is not None:
+            age = (utcnow() - runtime.artefact.trained_at).total_seconds()
+            return age >= self._every
+        async with transaction(self._sessions) as session:
+            stmt = select(Order.id).where(Order.shop_id == shop).limit(1)
+            return (await session.execute(stmt)).first() is not None
+
+    async def _feed(self, shop: ShopId) -> None:
+        runtime = self._store.get(shop)
+        if runtime is not None:
+            async with transaction(self._sessions) as session:
+                await feed_new_orders(session, shop, runtime)
+
+    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 5.0) -> None:
         while not stop.is_set():
             try:
                 await self.run_once()

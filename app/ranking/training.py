@@ -26,6 +26,7 @@ class TrainingParams:
     neighbours: int = 50
     trend_days: float = 10.0
     repeat_prior: float = 5.0
+    coview_weight: float = 0.5
     random_state: int = 42
 
 
@@ -145,13 +146,36 @@ def _repeat_rate(history: Sequence[OrderRecord], rows: dict[str, int], prior: fl
     return ((hits + overall * prior) / (chances + prior)).astype(np.float32)
 
 
+def _sessions_matrix(sessions: Sequence[Sequence[str]], rows: dict[str, int]) -> sparse.csr_matrix:
+    r, c = [], []
+    for n, products in enumerate(sessions):
+        for product in set(products):
+            if product in rows:
+                r.append(n)
+                c.append(rows[product])
+    data = np.ones(len(r), dtype=np.float32)
+    return sparse.csr_matrix((data, (r, c)), shape=(len(sessions), len(rows)))
+
+
+def _related(counts: sparse.csr_matrix, views: sparse.csr_matrix, p: TrainingParams,
+             ) -> sparse.csr_matrix:
+    """Bought together, plus viewed together in one session (weighted down)."""
+    bought = _neighbours(counts, p.neighbours)
+    if views.nnz == 0:
+        return bought
+    return _top_k_rows((bought + p.coview_weight * _neighbours(views, p.neighbours)).tocsr(),
+                       p.neighbours)
+
+
 def train(
     history: Sequence[OrderRecord],
     product_ids: Sequence[str],
     as_of: datetime,
     version: str,
     params: TrainingParams = DEFAULT_PARAMS,
+    sessions: Sequence[Sequence[str]] = (),
 ) -> ModelArtefact:
+    """``sessions``: products viewed, clicked or carted together by one visitor."""
     rows = {p: i for i, p in enumerate(product_ids)}
     buyers: dict[str, int] = {}
     for order in history:
@@ -165,7 +189,7 @@ def train(
         item_factors=item_factors, customer_ids=customers,
         user_factors=user_factors[[buyers[c] for c in customers]],
         regularization=params.regularization, idf=idf, average_length=average,
-        neighbours=_neighbours(counts, params.neighbours),
+        neighbours=_related(counts, _sessions_matrix(sessions, rows), params),
         popularity=_normalized_log(np.asarray((counts > 0).sum(axis=0)).ravel()),
         trend=_normalized_log(trend_raw), trend_raw=trend_raw,
         repeat_rate=_repeat_rate(history, rows, params.repeat_prior),

@@ -26,8 +26,8 @@ class CandidateLimits:
     buy_again: int = 300
     """The customer's most recently and often bought products considered for buying again."""
     collaborative: int = 200
-    per_anchor: int = 30
-    anchors: int = 20
+    per_anchor: int = 15
+    anchors: int = 10
     trending: int = 50
     popular: int = 50
     content_anchors: int = 3

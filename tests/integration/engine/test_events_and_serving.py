@@ -178,3 +178,33 @@ async def test_erasure_removes_the_customers_events_and_links(served: tuple[Harn
         assert {e["event_id"] for e in exported} == {"p1", "p2"}
         assert await store.erase(session, CustomerRef(shop, "c9")) == 3
     assert await _count(h, shop) == 1 and await _count(h, shop, VisitorLink) == 0
+
+
+async def test_schedule_trains_once_and_new_orders_move_the_trend(
+    served: tuple[Harness, ShopId, str],
+) -> None:
+    from app.ranking.scheduler import ModelTrainer
+
+    h, shop, _ = served
+    await _orders(h, shop)
+    trainer = ModelTrainer(h.services.sessions, h.services.models, h.services.models_dir, 24)
+    await trainer.run_once()
+    runtime = h.services.models.get(shop)
+    assert runtime is not None
+    assert await trainer.run_once() == 0  # fresh enough: no retraining
+    row = runtime.artefact.row_of["9"]
+    now = utcnow()
+    before = runtime.trend.normalized(now)[row]
+    order = OrderChange("o-new", "c7", now, (OrderLineChange("o-new-1", "9", None, 1, 5.0),))
+    async with transaction(h.services.sessions) as session:
+        await record_orders(session, shop, [order])
+    await trainer.run_once()
+    assert runtime.trend.normalized(utcnow())[row] > before
+
+
+async def test_exploration_slot_is_marked_new_arrival(served: tuple[Harness, ShopId, str]) -> None:
+    h, _, key = served
+    body = (await h.graphql(key, RECOMMEND.replace("first: 5", "first: 10"),
+                            placement="HOME", visitor="explorer")).json()
+    items = body["data"]["recommendations"]["items"]
+    assert items[-1]["reasons"][0]["code"] == "NEW_ARRIVAL"

@@ -86,3 +86,11 @@ def test_metrics_follow_the_readme_definitions() -> None:
     assert summary["MRR"] == 0.5
     sums.add(["x"], set())  # empty targets are skipped
     assert sums.users == 1
+
+
+def test_products_viewed_together_become_neighbours() -> None:
+    artefact = train(_history(), PRODUCTS, T0 + timedelta(days=6), "v2",
+                     TrainingParams(factors=4, iterations=3),
+                     sessions=[("seeds", "tea"), ("seeds", "tea", "mug")] * 3)
+    seeds = artefact.neighbours[artefact.row_of["seeds"]].toarray().ravel()
+    assert seeds[artefact.row_of["tea"]] > 0
