@@ -5,7 +5,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -14,20 +14,20 @@ from starlette.routing import BaseRoute, Route
 
 from app.container import Services, build_services
 from app.db import create_engine, create_session_factory, transaction
+from app.demo.lookups import demo_image_labels, demo_key_lookup
+from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.embeddings.factory import embedder_factory
 from app.embeddings.protocol import Embedder
+from app.events.privacy import EventsStore
 from app.graphql.schema import build_schema
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
 from app.http.graphql_endpoint import StorefrontGraphQL
 from app.http.storefront_auth import StorefrontAuth
-from app.settings import Settings
-from app.ranking.scheduler import ModelTrainer
-from app.shops.models import SHOP_ACTIVE, Shop
-from app.demo.lookups import demo_image_labels, demo_key_lookup
-from app.demo_storefront.routes import STATIC_DIR, demo_routes
-from app.events.privacy import EventsStore
 from app.privacy.stores import core_customer_stores
+from app.ranking.scheduler import ModelTrainer
+from app.settings import Settings
+from app.shops.models import SHOP_ACTIVE, Shop
 from app.worker import CatalogWorker
 from webhooks.ingestion import Ingestion
 from webhooks.routes import webhook_routes

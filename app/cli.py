@@ -7,15 +7,15 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from rich.progress import Progress
 
 from app import migrate
 from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.factory import build_embedder
-from app.engine_cli import add_engine_commands
 from app.embeddings.service import embed_stale_products, stale_products
+from app.engine_cli import add_engine_commands
 from app.errors import AppError
 from app.ids import ShopId
 from app.index.service import build_index
@@ -39,7 +39,7 @@ class Database:
         self.engine = create_engine(settings.database_url)
         self.sessions = create_session_factory(self.engine)
 
-    async def __aenter__(self) -> "Database":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *_: object) -> None:

@@ -1,14 +1,14 @@
 """The long-lived collaborators built once by a composition root and handed down."""
 
 from collections.abc import Callable
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.embeddings.lazy import LazyEmbedder
-from app.events.tracker import EventTracker
 from app.embeddings.protocol import Embedder
+from app.events.tracker import EventTracker
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
 from app.profiles.session_state import SessionStore
@@ -19,10 +19,10 @@ from app.ranking.store import ModelStore
 from app.recommendations.popularity import PopularityCache
 from app.recommendations.service import Recommender
 from app.search.engine_affinity import EngineAffinity
-from app.search.weights import load_search_weights
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
+from app.search.weights import load_search_weights
 from app.settings import Settings
 
 

@@ -28,7 +28,7 @@ def settings_table() -> str:
 
 
 def render(readme: str) -> str:
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
     return pattern.sub(lambda _: f"{START}\n{settings_table()}\n{END}", readme)
 
 

@@ -56,7 +56,7 @@ def postgres_or_skip() -> str:
     """A fresh PostgreSQL database URL, or a skip (a failure under CI=true)."""
     try:
         return asyncio.run(_create_postgres_database())
-    except (OSError, asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001
+    except (TimeoutError, OSError, Exception) as exc:  # noqa: BLE001
         if IN_CI:
             pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")

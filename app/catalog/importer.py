@@ -61,7 +61,7 @@ def _list(row: dict[str, Any], key: str) -> tuple[str, ...]:
 
 def _datetime(row: dict[str, Any], key: str) -> datetime | None:
     value = _text(row, key)
-    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def row_to_change(row: dict[str, Any]) -> ProductChange:

@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.catalog.importer import read_catalog_file
 from app.catalog.changes import ProductChange
+from app.catalog.importer import read_catalog_file
 from app.demo.derive import DATA_DIR
 from app.orders.changes import OrderChange, OrderLineChange
 

@@ -39,9 +39,7 @@ class SentenceTransformerEmbedder:
             self._model: Any = SentenceTransformer(resolve_model_path(model_name), device="cpu")
         except (OSError, ValueError) as exc:
             raise Unavailable(f"cannot load embedding model {model_name!r} offline: {exc}") from exc
-        dimension_of = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
-        )
+        dimension_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dimension = dimension_of()
         self._dimension = int(dimension) if dimension else len(self.embed(["probe"])[0])
         log.info("loaded embedding model %s (%d dimensions)", model_name, self._dimension)

@@ -12,7 +12,6 @@ from app.search.weights import WEIGHTS_FILE, load_search_weights
 from app.settings import Settings
 
 
-
 def _progress(what: str, done: int, total: int) -> None:
     sys.stderr.write(f"\r{what}: {done}/{total}" + ("\n" if done >= total else ""))
     sys.stderr.flush()

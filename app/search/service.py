@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
 from app.catalog.queries import products_by_platform_ids
+from app.db import utcnow
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.service import from_bytes
 from app.errors import InvalidInput
 from app.ids import ProductId, ShopId, parse_product_id
-from app.db import utcnow
 from app.recommendations.service import new_recommendation_id
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
 from app.search.protocol import PersonalScore, Shopper, ShopperAffinity

@@ -71,7 +71,7 @@ async def test_unavailable_and_context_products_are_never_recommended(api: Harne
 
 
 async def test_a_tenant_cannot_see_another_tenants_products(api: Harness) -> None:
-    _, key_a = await api.add_shop(CATALOG)
+    await api.add_shop(CATALOG)  # another tenant with the same product ids
     _, key_b = await api.add_shop([product("b1", "Porcelain mug"), product("b2", "Silk scarf")])
     top = ids_of(await api.graphql(key_b, SIMILAR, id="b1", first=10), "similarProducts")
     assert top == ["b2"]
