@@ -37,10 +37,11 @@ def exact_top(vectors: Vectors, queries: npt.NDArray[np.int64], k: int) -> npt.N
 
 
 def recall(vectors: Vectors, trees: int, search_ks: tuple[int, ...], fetch: int,
-           seed: int = 1) -> dict[str, Any]:
-    """Build with ``trees``, then recall@10 per search_k when the engine asks for ``fetch``."""
+           count: int = QUERIES, seed: int = 1) -> dict[str, Any]:
+    """Build with ``trees``, then recall@10 of ``count`` queries per search_k when the engine
+    asks for ``fetch`` neighbours."""
     rng = np.random.default_rng(seed)
-    queries = rng.choice(len(vectors), size=min(QUERIES, len(vectors)), replace=False)
+    queries = rng.choice(len(vectors), size=min(count, len(vectors)), replace=False)
     truth = exact_top(vectors, queries, K)
     keys = np.arange(len(vectors), dtype=np.int64)
     out: dict[str, Any] = {"items": len(vectors), "trees": trees, "fetch": fetch}
@@ -77,8 +78,6 @@ def start_up(world_env: dict[str, str], runs: int) -> dict[str, Any]:
 
 
 def run(queries: int) -> Result:
-    global QUERIES
-    QUERIES = queries
     shipped = Settings(_env_file=None)  # type: ignore[call-arg]
     trees = shipped.annoy_trees
     # The engine asks the index for first + excluded + 10 neighbours (12 + 1 + 10).
@@ -88,11 +87,11 @@ def run(queries: int) -> Result:
     if catalog:
         vectors = cached_vectors("online-retail-torch", SentenceTransformerEmbedder(DEFAULT_MODEL),
                                  catalog)
-        sets["online_retail"] = recall(vectors, trees, SEARCH_KS, fetch)
+        sets["online_retail"] = recall(vectors, trees, SEARCH_KS, fetch, queries)
     base = base_vectors(BASE_PRODUCTS)
-    sets["synthetic_10k"] = recall(base, trees, SEARCH_KS, fetch)
+    sets["synthetic_10k"] = recall(base, trees, SEARCH_KS, fetch, queries)
     world = build_world(100_000)
-    sets["world_100k"] = recall(scaled_vectors(100_000, base), trees, SEARCH_KS, fetch)
+    sets["world_100k"] = recall(scaled_vectors(100_000, base), trees, SEARCH_KS, fetch, queries)
     startup = start_up(world.env(), STARTS)
     real = sets.get("online_retail", sets["synthetic_10k"])
     shipped_k = f"search_k={shipped.annoy_search_k}"
