@@ -3,6 +3,7 @@
 from app.catalog import models as catalog_models
 from app.db import Base
 from app.embeddings import models as embedding_models
+from app.events import models as event_models
 from app.index import models as index_models
 from app.ingestion import models as ingestion_models
 from app.inventory import models as inventory_models
@@ -16,6 +17,7 @@ metadata = Base.metadata
 __all__ = [
     "catalog_models",
     "embedding_models",
+    "event_models",
     "index_models",
     "ingestion_models",
     "inventory_models",

@@ -2,7 +2,17 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime, utcnow
@@ -10,7 +20,10 @@ from app.db import Base, UtcDateTime, utcnow
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("shop_id", "platform_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "platform_id"),
+        Index("ix_products_shop_id_created_at", "shop_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
