@@ -16,7 +16,6 @@ from app.container import Services, build_services
 from app.db import create_engine, create_session_factory, transaction
 from app.demo.lookups import demo_image_labels, demo_key_lookup
 from app.demo_storefront.routes import STATIC_DIR, demo_routes
-from app.embeddings.factory import embedder_factory
 from app.embeddings.protocol import Embedder
 from app.events.privacy import EventsStore
 from app.graphql.schema import build_schema
@@ -34,10 +33,6 @@ from webhooks.routes import webhook_routes
 
 log = logging.getLogger(__name__)
 EmbedderFactory = Callable[[], Embedder]
-
-
-def default_embedder_factory(settings: Settings) -> EmbedderFactory:
-    return embedder_factory(settings)
 
 
 async def _storefront_origins(services: Services) -> set[str]:
@@ -85,7 +80,7 @@ def create_app(
     engine = create_engine(settings.database_url)
     services = build_services(
         settings, engine, create_session_factory(engine),
-        embedder_factory or default_embedder_factory(settings),
+        embedder_factory,
     )
     auth = StorefrontAuth(services.sessions)
     graphql = StorefrontGraphQL(build_schema(settings), services, auth, settings.graphiql)

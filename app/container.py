@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.embeddings.factory import embedder_factory as default_embedder_factory
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
 from app.events.tracker import EventTracker
@@ -16,7 +17,6 @@ from app.ranking.blend import load_weights
 from app.ranking.service import RecommendationEngine
 from app.ranking.settings import EngineSettings
 from app.ranking.store import ModelStore
-from app.recommendations.popularity import PopularityCache
 from app.recommendations.service import Recommender
 from app.search.engine_affinity import EngineAffinity
 from app.search.purchase_affinity import PurchaseHistoryAffinity
@@ -33,7 +33,6 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     registry: IndexRegistry
     neighbours: ContentNeighbours
-    popularity: PopularityCache
     recommender: Recommender
     embedder: LazyEmbedder
     reranker: SearchReranker
@@ -48,15 +47,6 @@ class Services:
         return self.engine_settings.models_dir or self.settings.data_dir / "models"
 
 
-def _default_embedder(settings: Settings) -> Callable[[], Embedder]:
-    def load() -> Embedder:
-        from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
-
-        return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
-
-    return load
-
-
 def build_services(
     settings: Settings,
     engine: AsyncEngine,
@@ -69,8 +59,7 @@ def build_services(
     models = ModelStore(tuning.models_dir or settings.data_dir / "models")
     registry = IndexRegistry(settings.index_dir, search_k=settings.annoy_search_k)
     neighbours = ContentNeighbours(registry, settings.embedding_model)
-    popularity = PopularityCache()
-    embedder = LazyEmbedder(embedder_factory or _default_embedder(settings))
+    embedder = LazyEmbedder(embedder_factory or default_embedder_factory(settings))
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
     reranker = SearchReranker(
         QueryVectors(embedder),
@@ -86,8 +75,7 @@ def build_services(
         sessions=sessions,
         registry=registry,
         neighbours=neighbours,
-        popularity=popularity,
-        recommender=Recommender(neighbours, popularity),
+        recommender=Recommender(neighbours),
         embedder=embedder,
         reranker=reranker,
         engine_settings=tuning,

@@ -45,12 +45,10 @@ log = logging.getLogger(__name__)
 class Effects:
     """What the running process must reflect once the transaction has committed."""
 
-    orders_changed: set[ShopId] = field(default_factory=set)
     shops_stopped: set[ShopId] = field(default_factory=set)
     shops_removed: set[ShopId] = field(default_factory=set)
 
     def merge(self, other: "Effects") -> None:
-        self.orders_changed |= other.orders_changed
         self.shops_stopped |= other.shops_stopped
         self.shops_removed |= other.shops_removed
 
@@ -89,19 +87,15 @@ async def apply_change(
             await delete_collection(session, shop_id, platform_id)
         case RecordOrder(order):
             await record_order(session, shop_id, await without_suppressed_customer(session, shop_id, order))
-            effects.orders_changed.add(shop_id)
         case CancelOrder(platform_id):
             await cancel_order(session, shop_id, platform_id)
-            effects.orders_changed.add(shop_id)
         case RecordRefund(refund):
             await record_refund(session, shop_id, refund)
-            effects.orders_changed.add(shop_id)
         case ExportCustomer(customer, request_id):
             await export_customer(session, stores, _ref(shop_id, customer), request_id)
         case RedactCustomer(customer):
             erased = await redact_customer(session, stores, _ref(shop_id, customer))
             log.info("shop %s: customer redacted (%s)", shop_id, erased)
-            effects.orders_changed.add(shop_id)
         case UninstallShop():
             shop = await session.get(Shop, shop_id)
             if shop is not None:

@@ -4,7 +4,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.candidates.pool import CandidatePool
 from app.catalog.queries import products_by_platform_ids
-from app.embeddings.service import vector_of
 from app.ids import ShopId
 from app.index.neighbours import ContentNeighbours
 
@@ -19,7 +18,7 @@ async def add_content(session: AsyncSession, shop_id: ShopId, neighbours: Conten
         product = rows.get(anchor)
         if product is None:
             continue
-        vector = await vector_of(session, product.id, neighbours.model_name)
+        vector = await neighbours.vector_of(session, shop_id, product.id)
         if vector is None:
             continue
         for found in await neighbours.nearest(session, shop_id, vector, per_anchor, exclude):

@@ -105,3 +105,15 @@ async def vector_of(
 ) -> Vectors | None:
     row = await session.get(ProductEmbedding, (product_key, model_name))
     return None if row is None else from_bytes(row.vector)
+
+
+async def vectors_of(
+    session: AsyncSession, product_keys: list[int], model_name: str
+) -> dict[int, Vectors]:
+    """Stored vectors of several products, keyed by product key (missing ones absent)."""
+    if not product_keys:
+        return {}
+    stmt = select(ProductEmbedding.product_key, ProductEmbedding.vector).where(
+        ProductEmbedding.product_key.in_(product_keys), ProductEmbedding.model_name == model_name
+    )
+    return {int(k): from_bytes(v) for k, v in (await session.execute(stmt)).all()}

@@ -64,6 +64,19 @@ class References:
         row = self._row.get(customer)
         return self.popularity(customer) if row is None else self._ranked(self._als[row])
 
+    def popularity_of(self, item: str) -> float:
+        column = self._col.get(item)
+        return 0.0 if column is None else float(self._popularity[column])
+
+    def als_reorder(self, customer: str, candidates: list[str]) -> list[str]:
+        """``candidates`` by this customer's ALS scores (unknown items last, order kept)."""
+        row = self._row.get(customer)
+        if row is None:
+            return candidates
+        scores = self._als[row]
+        known = {c: float(scores[self._col[c]]) for c in candidates if c in self._col}
+        return sorted(candidates, key=lambda c: -known.get(c, -np.inf))
+
     def owned(self, customer: str) -> set[str]:
         row = self._row.get(customer)
         if row is None:

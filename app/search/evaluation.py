@@ -9,12 +9,9 @@ loaded through the ingestion code) and a reorder by ALS scores are measured in o
 import math
 import random
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
-from scipy.sparse import csr_matrix
 
 from app.datasets.online_retail import Basket
 
@@ -39,16 +36,11 @@ def content_words(description: str) -> list[str]:
     return [w for w in dict.fromkeys(words) if w not in STOP]
 
 
-def basket_popularity(baskets: Iterable[Basket]) -> Counter[str]:
-    buyers: dict[str, set[str]] = defaultdict(set)
-    for basket in baskets:
-        for item in basket.items:
-            buyers[item].add(basket.customer_id)
-    return Counter({item: len(who) for item, who in buyers.items()})
-
-
 def build_cases(
-    descriptions: dict[str, str], held_out: list[Basket], popularity: Counter[str], seed: int = 7
+    descriptions: dict[str, str],
+    held_out: list[Basket],
+    popularity: Callable[[str], float],
+    seed: int = 7,
 ) -> list[SearchCase]:
     rng = random.Random(seed)
     words = {code: content_words(text) for code, text in descriptions.items()}
@@ -65,7 +57,7 @@ def build_cases(
             continue
         query = rng.choice(choices)
         matched = postings[query]
-        ordered = sorted(matched, key=lambda c: (-popularity[c], c))[:MAX_CANDIDATES]
+        ordered = sorted(matched, key=lambda c: (-popularity(c), c))[:MAX_CANDIDATES]
         cases.append(SearchCase(basket.customer_id, query.lower(), ordered, frozenset(basket.items)))
     return cases
 
@@ -87,43 +79,3 @@ def summarize(results: list[tuple[float, float]]) -> dict[str, float | int]:
         "NDCG@10": round(sum(r[1] for r in results) / n, 4) if n else 0.0,
         "queries": n,
     }
-
-
-class AlsScorer:
-    """ALS from ``implicit`` with BM25 weighting, fitted on the training baskets."""
-
-    def __init__(self, baskets: list[Basket], factors: int = 64, iterations: int = 15) -> None:
-        from implicit.als import AlternatingLeastSquares
-        from implicit.nearest_neighbours import bm25_weight
-
-        users = sorted({b.customer_id for b in baskets})
-        items = sorted({i for b in baskets for i in b.items})
-        self._user = {u: n for n, u in enumerate(users)}
-        self._item = {i: n for n, i in enumerate(items)}
-        counts: Counter[tuple[int, int]] = Counter(
-            (self._user[b.customer_id], self._item[i]) for b in baskets for i in b.items
-        )
-        rows, cols = zip(*counts.keys(), strict=True)
-        matrix = csr_matrix((list(counts.values()), (rows, cols)), shape=(len(users), len(items)))
-        weighted = bm25_weight(matrix, K1=100, B=0.8).tocsr().astype(np.float32)
-        self._model = AlternatingLeastSquares(
-            factors=factors, regularization=0.05, iterations=iterations, random_state=42
-        )
-        self._model.fit(weighted, show_progress=False)
-
-    def reorder(self, case: SearchCase) -> list[str]:
-        user = self._user.get(case.customer_id)
-        if user is None:
-            return case.candidates
-        vector = np.asarray(self._model.user_factors[user])
-        factors = np.asarray(self._model.item_factors)
-
-        def score(code: str) -> float:
-            index = self._item.get(code)
-            return float(factors[index] @ vector) if index is not None else -1e9
-
-        scored = {c: score(c) for c in case.candidates}
-        return sorted(case.candidates, key=lambda c: -scored[c])
-
-
-Reorder = Callable[[SearchCase], list[str]]

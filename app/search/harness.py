@@ -19,6 +19,7 @@ from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products
+from app.evaluation.references import References
 from app.ids import ShopId
 from app.orders.service import record_orders
 from app.profiles.session_state import SessionStore
@@ -27,14 +28,7 @@ from app.ranking.jobs import train_shop_model
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.search.engine_affinity import EngineAffinity
-from app.search.evaluation import (
-    AlsScorer,
-    SearchCase,
-    basket_popularity,
-    build_cases,
-    hit_and_ndcg,
-    summarize,
-)
+from app.search.evaluation import SearchCase, build_cases, hit_and_ndcg, summarize
 from app.search.protocol import Shopper
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
@@ -57,7 +51,7 @@ class SearchWorld:
     shop: ShopId
     cases: list[SearchCase]
     times: dict[str, datetime]
-    als: AlsScorer
+    references: References
     affinity: EngineAffinity
     vectors: QueryVectors
     model_name: str
@@ -88,10 +82,11 @@ async def load_world(data_root: Path, database_url: str, embedder: Embedder, spl
                                          as_of=max(b.placed_at for b in fit))
     store.install(shop, ModelRuntime(trained.artefact))
     descriptions = {p.platform_id: p.title for p in products}
+    references = References(fit, list(descriptions))
     affinity = EngineAffinity(store, SessionStore(), load_weights(),
                               PurchaseHistoryAffinity(embedder.model_name))
-    return SearchWorld(engine, sessions, shop, build_cases(descriptions, held_out, basket_popularity(fit)),
-                       _times(held_out), AlsScorer(fit), affinity,
+    cases = build_cases(descriptions, held_out, references.popularity_of)
+    return SearchWorld(engine, sessions, shop, cases, _times(held_out), references, affinity,
                        QueryVectors(LazyEmbedder(lambda: embedder)), embedder.model_name)
 
 
@@ -107,7 +102,8 @@ async def measure(world: SearchWorld, weights: RerankWeights, cases: list[Search
         async with transaction(world.sessions) as session:
             for case in cases[start : start + 200]:
                 original.append(hit_and_ndcg(case.candidates, case))
-                by_als.append(hit_and_ndcg(world.als.reorder(case), case))
+                als = world.references.als_reorder(case.customer_id, case.candidates)
+                by_als.append(hit_and_ndcg(als, case))
                 ranked = await _rerank(reranker, session, world, case)
                 affinity.append(hit_and_ndcg(ranked, case))
         progress("queries", min(start + 200, len(cases)), len(cases))

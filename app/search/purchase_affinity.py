@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
 from app.catalog.queries import products_by_platform_ids
-from app.embeddings.models import ProductEmbedding
-from app.embeddings.service import from_bytes
+from app.embeddings.service import vectors_of
 from app.ids import ShopId
 from app.orders.models import Order, OrderLine
 from app.recommendations.types import Reason
@@ -55,10 +54,7 @@ async def purchase_counts(
 async def _centroid(
     session: AsyncSession, model_name: str, keys: list[int], weights: list[float]
 ) -> npt.NDArray[np.float32] | None:
-    stmt = select(ProductEmbedding.product_key, ProductEmbedding.vector).where(
-        ProductEmbedding.product_key.in_(keys), ProductEmbedding.model_name == model_name
-    )
-    rows = {k: from_bytes(v) for k, v in (await session.execute(stmt)).all()}
+    rows = await vectors_of(session, keys, model_name)
     pairs = [(rows[k], w) for k, w in zip(keys, weights, strict=True) if k in rows]
     if not pairs:
         return None

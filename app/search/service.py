@@ -11,14 +11,12 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
 from app.catalog.queries import products_by_platform_ids
 from app.db import utcnow
-from app.embeddings.models import ProductEmbedding
-from app.embeddings.service import from_bytes
+from app.embeddings.service import vectors_of
 from app.errors import InvalidInput
 from app.ids import ProductId, ShopId, parse_product_id
 from app.recommendations.service import new_recommendation_id
@@ -61,17 +59,6 @@ def _validate(query: str, product_ids: list[str], first: int | None) -> None:
         raise InvalidInput(f"at most {MAX_IDS} productIds, got {len(product_ids)}")
     if first is not None and not 1 <= first <= MAX_IDS:
         raise InvalidInput(f"first must be between 1 and {MAX_IDS}, got {first}")
-
-
-async def product_vectors(
-    session: AsyncSession, model_name: str, keys: list[int]
-) -> dict[int, npt.NDArray[np.float32]]:
-    if not keys:
-        return {}
-    stmt = select(ProductEmbedding.product_key, ProductEmbedding.vector).where(
-        ProductEmbedding.product_key.in_(keys), ProductEmbedding.model_name == model_name
-    )
-    return {int(k): from_bytes(v) for k, v in (await session.execute(stmt)).all()}
 
 
 class SearchReranker:
@@ -122,7 +109,7 @@ class SearchReranker:
         now: datetime,
     ) -> None:
         products = [s.product for s in live if s.product is not None]
-        vectors = await product_vectors(session, self._model_name, [p.id for p in products])
+        vectors = await vectors_of(session, [p.id for p in products], self._model_name)
         semantic = await self._semantic(query, products, vectors)
         personal: dict[int, PersonalScore] = {}
         if shopper is not None and not shopper.anonymous and products:
