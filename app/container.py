@@ -19,10 +19,10 @@ from app.ranking.settings import EngineSettings
 from app.ranking.store import ModelStore
 from app.recommendations.service import Recommender
 from app.search.engine_affinity import EngineAffinity
+from app.search.model import load_search_model
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
-from app.search.weights import load_search_weights
 from app.settings import Settings
 
 
@@ -66,7 +66,7 @@ def build_services(
         EngineAffinity(models, session_state, weights,
                        PurchaseHistoryAffinity(settings.embedding_model)),
         settings.embedding_model,
-        load_search_weights(),
+        load_search_model(),
         unavailable=settings.search_unavailable,
     )
     return Services(

@@ -36,6 +36,8 @@ class ModelArtefact:
     trend_raw: Floats
     repeat_rate: Floats
     trained_at: datetime = field(default_factory=utcnow)
+    sales_keys: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Sorted (product row, day) keys, one per order holding the product (``ranking.sales``)."""
 
     def __post_init__(self) -> None:
         self.row_of = {p: i for i, p in enumerate(self.product_ids)}
@@ -57,6 +59,7 @@ def save_artefact(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path:
     np.savez(folder / "model.npz", item_factors=model.item_factors,
              user_factors=model.user_factors, idf=model.idf, popularity=model.popularity,
              trend=model.trend, trend_raw=model.trend_raw, repeat_rate=model.repeat_rate,
+             sales_keys=model.sales_keys,
              nb_data=n.data, nb_indices=n.indices, nb_indptr=n.indptr)
     header = {"version": model.version, "as_of": model.as_of.isoformat(),
               "trained_at": model.trained_at.isoformat(),
@@ -90,5 +93,6 @@ def load_artefact(models_dir: Path, shop_id: int, version: str) -> ModelArtefact
             average_length=float(header["average_length"]), neighbours=neighbours,
             popularity=z["popularity"], trend=z["trend"], trend_raw=z["trend_raw"],
             repeat_rate=z["repeat_rate"],
+            sales_keys=z["sales_keys"] if "sales_keys" in z.files else np.zeros(0, np.int64),
             trained_at=datetime.fromisoformat(header.get("trained_at", header["as_of"])),
         )

@@ -7,6 +7,7 @@ import numpy as np
 from scipy import sparse
 
 from app.ranking.artefact import Floats, ModelArtefact
+from app.ranking.sales import SalesCalendar
 from app.ranking.training import bm25_rows
 
 DAY = 86400.0
@@ -45,6 +46,7 @@ class ModelRuntime:
     def __init__(self, artefact: ModelArtefact, trend_days: float = 10.0) -> None:
         self.artefact = artefact
         self.trend = LiveTrend(artefact.trend_raw, artefact.as_of, trend_days)
+        self.sales = SalesCalendar(artefact.sales_keys)
         self.fed_until = artefact.trained_at
         """Orders stored after this instant are not in the artefact yet (see live_orders)."""
         self._solver: object | None = None
@@ -57,6 +59,7 @@ class ModelRuntime:
         rows = self.rows(product_ids)
         if rows:
             self.trend.add(rows, when)
+            self.sales.add(rows, when)
 
     def user_vector(self, customer_id: str | None, counts: dict[int, float]) -> Floats | None:
         """The trained factors of a known customer, else folded in from their products."""

@@ -12,6 +12,7 @@ from scipy import sparse
 
 from app.ranking.artefact import Floats, ModelArtefact
 from app.ranking.history import OrderRecord
+from app.ranking.sales import sale_keys
 
 DAY = 86400.0
 
@@ -146,6 +147,12 @@ def _repeat_rate(history: Sequence[OrderRecord], rows: dict[str, int], prior: fl
     return ((hits + overall * prior) / (chances + prior)).astype(np.float32)
 
 
+def _sales_keys(history: Sequence[OrderRecord], rows: dict[str, int]) -> npt.NDArray[np.int64]:
+    parts = [sale_keys([rows[p] for p in order.products if p in rows], order.placed_at)
+             for order in history]
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+
 def _sessions_matrix(sessions: Sequence[Sequence[str]], rows: dict[str, int]) -> sparse.csr_matrix:
     r, c = [], []
     for n, products in enumerate(sessions):
@@ -193,4 +200,5 @@ def train(
         popularity=_normalized_log(np.asarray((counts > 0).sum(axis=0)).ravel()),
         trend=_normalized_log(trend_raw), trend_raw=trend_raw,
         repeat_rate=_repeat_rate(history, rows, params.repeat_prior),
+        sales_keys=_sales_keys(history, rows),
     )

@@ -4,12 +4,14 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from app.search.weights import WEIGHTS_FILE, load_search_weights
+from app.search.model import WEIGHTS_FILE, load_search_model
 from app.settings import Settings
+
+TUNING_QUERIES_PER_BASKET = 5
+VALID_REPORT = 2000
 
 
 def _progress(what: str, done: int, total: int) -> None:
@@ -37,20 +39,20 @@ async def cmd_evaluate_search(args: argparse.Namespace, settings: Settings) -> i
     with tempfile.TemporaryDirectory(prefix="affinity-search-eval-") as scratch:
         url = f"sqlite+aiosqlite:///{Path(scratch) / 'eval.db'}"
         if args.tune:
-            world = await load_world(data, url, embedder, "valid", Path(scratch) / "models", _progress)
+            world = await load_world(data, url, embedder, "valid", Path(scratch) / "models",
+                                     _progress, TUNING_QUERIES_PER_BASKET)
             try:
-                best, tried = await tune(world, progress=_progress)
-                result = await measure(world, best, world.cases[: args.limit], _progress)
+                model = await tune(world, progress=_progress)
+                result = await measure(world, model, world.cases[: args.limit or VALID_REPORT],
+                                       _progress)
             finally:
                 await world.engine.dispose()
-            provenance = "affinity evaluate --task search --tune: grid on valid (fit on train)"
-            WEIGHTS_FILE.write_text(json.dumps(
-                {**asdict(best), "tried_on_valid": tried, "provenance": provenance}, indent=2) + "\n")
+            WEIGHTS_FILE.write_text(model.to_json())
             sys.stdout.write(f"weights written to {WEIGHTS_FILE}\n")
             result = {**result, "split": "valid"}
         else:
             result = await run_search_evaluation(data, url, embedder, Path(scratch) / "models",
-                                                 "test", args.limit, load_search_weights(),
+                                                 "test", args.limit, load_search_model(),
                                                  _progress)
     sys.stdout.write(search_table(result) + "\n")
     if args.output:

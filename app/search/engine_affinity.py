@@ -1,5 +1,6 @@
-"""Shopper affinity from the recommendation engine's model: the same blended probability
-(buy-again, ALS, co-purchase, trend) that ranks carousels, evaluated on the search results."""
+"""Shopper affinity for search: the recommendation engine's features and blended probability
+(buy-again, ALS, co-purchase, trend) that rank carousels, evaluated on the search results,
+next to the purchase-history matches that explain a move."""
 
 from datetime import datetime
 
@@ -17,37 +18,29 @@ from app.ranking.blend import BlendWeights, blend
 from app.ranking.features import feature_matrices, shopper_signals
 from app.ranking.store import ModelStore
 from app.recommendations.types import Placement
-from app.search.protocol import PersonalScore, Shopper
+from app.search.protocol import EngineEvidence, PersonalEvidence, Shopper
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 
 
 class EngineAffinity:
-    """Engine probability plus the purchase-history affinity (type, content, reasons)."""
+    """Engine features plus the purchase-history matches (type, content, reasons)."""
 
     def __init__(self, models: ModelStore, session_state: SessionStore, weights: BlendWeights,
-                 history: PurchaseHistoryAffinity, engine_weight: float = 1.0) -> None:
+                 history: PurchaseHistoryAffinity) -> None:
         self._models = models
         self._state = session_state
         self._weights = weights
         self._history = history
-        self.engine_weight = engine_weight
 
-    async def scores(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
-                     products: list[Product], vectors: dict[int, npt.NDArray[np.float32]],
-                     now: datetime) -> dict[int, PersonalScore]:
-        base = await self._history.scores(session, shop_id, shopper, products, vectors, now)
-        probabilities = await self.probabilities(session, shop_id, shopper, products, now)
-        if probabilities is None:
-            return base
-        merged: dict[int, PersonalScore] = {}
-        for product, probability in zip(products, probabilities, strict=True):
-            known = base.get(product.id)
-            score = (known.score if known else 0.0) + self.engine_weight * float(probability)
-            merged[product.id] = PersonalScore(score, known.reason if known else None)
-        return merged
+    async def evidence(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
+                       products: list[Product], vectors: dict[int, npt.NDArray[np.float32]],
+                       now: datetime) -> PersonalEvidence:
+        history = await self._history.matches(session, shop_id, shopper, products, vectors, now)
+        engine = await self.engine_evidence(session, shop_id, shopper, products, now)
+        return PersonalEvidence(history, engine)
 
-    async def probabilities(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
-                            products: list[Product], now: datetime) -> npt.NDArray[np.float64] | None:
+    async def engine_evidence(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
+                              products: list[Product], now: datetime) -> EngineEvidence | None:
         model = self._models.get(shop_id)
         if model is None or not products:
             return None
@@ -60,4 +53,6 @@ class EngineAffinity:
         owned_x, new_x = feature_matrices(model, signals, profile, candidates, now)
         owned = np.asarray([p.platform_id in profile.purchases for p in products], bool)
         weights = self._weights.vectors(Placement.SEARCH.value, anonymous=not profile.purchases)
-        return blend(owned_x, new_x, owned, weights)
+        rows = [model.artefact.row_of.get(p.platform_id, -1) for p in products]
+        return EngineEvidence(owned_x, new_x, owned, blend(owned_x, new_x, owned, weights),
+                              model.sales.history(rows, now))

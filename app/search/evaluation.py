@@ -41,7 +41,9 @@ def build_cases(
     held_out: list[Basket],
     popularity: Callable[[str], float],
     seed: int = 7,
+    per_basket: int = 1,
 ) -> list[SearchCase]:
+    """``per_basket`` queries (distinct words) per basket: one to evaluate, more to fit on."""
     rng = random.Random(seed)
     words = {code: content_words(text) for code, text in descriptions.items()}
     postings: dict[str, set[str]] = defaultdict(set)
@@ -55,10 +57,13 @@ def build_cases(
                           if len(postings[w]) >= MIN_MATCHES})
         if not choices:
             continue
-        query = rng.choice(choices)
-        matched = postings[query]
-        ordered = sorted(matched, key=lambda c: (-popularity(c), c))[:MAX_CANDIDATES]
-        cases.append(SearchCase(basket.customer_id, query.lower(), ordered, frozenset(basket.items)))
+        picked = [rng.choice(choices)] if per_basket == 1 else rng.sample(
+            choices, min(per_basket, len(choices)))
+        for query in picked:
+            matched = postings[query]
+            ordered = sorted(matched, key=lambda c: (-popularity(c), c))[:MAX_CANDIDATES]
+            cases.append(SearchCase(basket.customer_id, query.lower(), ordered,
+                                    frozenset(basket.items)))
     return cases
 
 

@@ -2,14 +2,14 @@
 ingestion code, train the engine's model, then measure the original order, Affinity's
 reorder (the real serving path) and an ALS reorder on the same queries."""
 
-import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import migrate
@@ -29,15 +29,15 @@ from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.search.engine_affinity import EngineAffinity
 from app.search.evaluation import SearchCase, build_cases, hit_and_ndcg, summarize
+from app.search.model import Queries, SearchModel, fit, load_search_model, stack
 from app.search.protocol import Shopper
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
-from app.search.service import RerankWeights, SearchReranker
+from app.search.service import SearchReranker
 from app.shops.service import create_shop
 
 Progress = Callable[[str, int, int], None]
 FIT_SPLITS = {"test": ("train", "valid"), "valid": ("train",)}
-TUNING_GRID = {"semantic": (0.0, 0.3), "personal": (0.5, 1.0, 2.0, 4.0)}
 
 
 def _quiet(_: str, __: int, ___: int) -> None:
@@ -58,7 +58,8 @@ class SearchWorld:
 
 
 async def load_world(data_root: Path, database_url: str, embedder: Embedder, split: str,
-                     models_dir: Path, progress: Progress = _quiet) -> SearchWorld:
+                     models_dir: Path, progress: Progress = _quiet,
+                     queries_per_basket: int = 1) -> SearchWorld:
     await migrate.upgrade(database_url)
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
@@ -85,7 +86,8 @@ async def load_world(data_root: Path, database_url: str, embedder: Embedder, spl
     references = References(fit, list(descriptions))
     affinity = EngineAffinity(store, SessionStore(), load_weights(),
                               PurchaseHistoryAffinity(embedder.model_name))
-    cases = build_cases(descriptions, held_out, references.popularity_of)
+    cases = build_cases(descriptions, held_out, references.popularity_of,
+                        per_basket=queries_per_basket)
     return SearchWorld(engine, sessions, shop, cases, _times(held_out), references, affinity,
                        QueryVectors(LazyEmbedder(lambda: embedder)), embedder.model_name)
 
@@ -94,9 +96,13 @@ def _times(held_out: list[Basket]) -> dict[str, datetime]:
     return {b.customer_id: b.placed_at for b in held_out}
 
 
-async def measure(world: SearchWorld, weights: RerankWeights, cases: list[SearchCase],
+def _reranker(world: SearchWorld, model: SearchModel) -> SearchReranker:
+    return SearchReranker(world.vectors, world.affinity, world.model_name, model)
+
+
+async def measure(world: SearchWorld, model: SearchModel, cases: list[SearchCase],
                   progress: Progress = _quiet) -> dict[str, Any]:
-    reranker = SearchReranker(world.vectors, world.affinity, world.model_name, weights)
+    reranker = _reranker(world, model)
     original, affinity, by_als = [], [], []
     for start in range(0, len(cases), 200):
         async with transaction(world.sessions) as session:
@@ -111,33 +117,45 @@ async def measure(world: SearchWorld, weights: RerankWeights, cases: list[Search
             "als": summarize(by_als)}
 
 
-async def tune(world: SearchWorld, sample: int = 600,
-               progress: Progress = _quiet) -> tuple[RerankWeights, list[dict[str, Any]]]:
-    """Grid search of the blend on (a sample of) the split the world was loaded for."""
-    cases = world.cases[:sample]
-    tried = []
-    for semantic, personal in itertools.product(*TUNING_GRID.values()):
-        weights = replace(RerankWeights(), semantic=semantic, personal=personal)
-        result = await measure(world, weights, cases)
-        tried.append({"semantic": semantic, "personal": personal,
-                      "NDCG@10": result["affinity"]["NDCG@10"]})
-        progress("tuning", len(tried), len(TUNING_GRID["semantic"]) * len(TUNING_GRID["personal"]))
-    best = max(tried, key=lambda t: t["NDCG@10"])
-    return replace(RerankWeights(), semantic=best["semantic"], personal=best["personal"]), tried
+async def collect(world: SearchWorld, cases: list[SearchCase],
+                  progress: Progress = _quiet) -> Queries:
+    """Every case's feature rows (the serving path's own) and which results were bought."""
+    reranker = _reranker(world, SearchModel({}))
+    lists = []
+    for start in range(0, len(cases), 200):
+        async with transaction(world.sessions) as session:
+            for case in cases[start : start + 200]:
+                found = await reranker.features(
+                    session, world.shop, case.query, case.candidates,
+                    Shopper(None, case.customer_id), world.times.get(case.customer_id))
+                if found.personalized:  # shoppers the shop knows nothing of keep ANONYMOUS
+                    relevant = np.asarray([s.platform_id in case.target for s in found.live])
+                    lists.append((found.matrix, relevant))
+        progress("features", min(start + 200, len(cases)), len(cases))
+    return stack(lists)
+
+
+async def tune(world: SearchWorld, progress: Progress = _quiet) -> SearchModel:
+    """Fit the search model on the split the world was loaded for (valid: fit on train)."""
+    queries = await collect(world, world.cases, progress)
+    provenance = {"fitted_on": f"{len(queries.starts)} valid queries, {len(queries.relevant)} "
+                               "results (engine fitted on train)",
+                  "command": "affinity evaluate --task search --tune"}
+    return SearchModel(fit(queries), provenance)
 
 
 async def run_search_evaluation(data_root: Path, database_url: str, embedder: Embedder,
                                 models_dir: Path, split: str = "test", limit: int | None = None,
-                                weights: RerankWeights | None = None,
+                                model: SearchModel | None = None,
                                 progress: Progress = _quiet) -> dict[str, Any]:
     started = time.monotonic()
     world = await load_world(data_root, database_url, embedder, split, models_dir, progress)
+    chosen = model or load_search_model()
     try:
-        chosen = weights or RerankWeights()
         result = await measure(world, chosen, world.cases[:limit], progress)
     finally:
         await world.engine.dispose()
-    return {**result, "split": split, "weights": chosen.__dict__,
+    return {**result, "split": split, "weights": chosen.weights,
             "seconds": round(time.monotonic() - started, 1)}
 
 

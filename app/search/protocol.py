@@ -1,6 +1,6 @@
 """The port through which search reordering learns what a shopper likes."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog.models import Product
 from app.ids import ShopId
 from app.recommendations.types import Reason
+
+Matrix = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -24,15 +26,42 @@ class Shopper:
 
 
 @dataclass(frozen=True)
-class PersonalScore:
-    """How much the shopper is expected to like a product, in [0, 1], and why."""
+class HistoryMatch:
+    """How a product relates to what the customer bought: bought it before (0/1), the
+    share of their purchases in its product type, cosine to their purchases' centroid and
+    to the most similar other product they bought (a variant of one they own)."""
 
-    score: float
+    bought_before: float
+    type_share: float
+    content: float
+    closest: float
     reason: Reason | None
 
 
+@dataclass(frozen=True)
+class EngineEvidence:
+    """The recommendation engine's feature rows for the products, in input order, and the
+    shop's sales of each before the search (``ranking.sales.SALES_FEATURES``)."""
+
+    owned_x: Matrix
+    new_x: Matrix
+    owned: npt.NDArray[np.bool_]
+    probability: npt.NDArray[np.float64]
+    sales: Matrix
+
+
+@dataclass
+class PersonalEvidence:
+    history: dict[int, HistoryMatch] = field(default_factory=dict)
+    engine: EngineEvidence | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.history and self.engine is None
+
+
 class ShopperAffinity(Protocol):
-    async def scores(
+    async def evidence(
         self,
         session: AsyncSession,
         shop_id: ShopId,
@@ -40,6 +69,6 @@ class ShopperAffinity(Protocol):
         products: list[Product],
         vectors: dict[int, npt.NDArray[np.float32]],
         now: datetime,
-    ) -> dict[int, PersonalScore]:
-        """Scores keyed by product key; products the shopper has no relation to are absent."""
+    ) -> PersonalEvidence:
+        """What the shop knows about the shopper's taste, for each of ``products``."""
         ...

@@ -16,17 +16,10 @@ from app.embeddings.service import vectors_of
 from app.ids import ShopId
 from app.orders.models import Order, OrderLine
 from app.recommendations.types import Reason
-from app.search.protocol import PersonalScore, Shopper
+from app.search.protocol import HistoryMatch, Shopper
 
 HISTORY_LIMIT = 200
 INTEREST_THRESHOLD = 0.25
-
-
-@dataclass(frozen=True)
-class AffinityWeights:
-    bought_before: float = 0.6
-    product_type: float = 0.2
-    content: float = 0.4
 
 
 async def purchase_counts(
@@ -51,24 +44,42 @@ async def purchase_counts(
     return {str(pid): int(n) for pid, n in (await session.execute(stmt)).all()}
 
 
-async def _centroid(
+@dataclass(frozen=True)
+class Taste:
+    """The vectors of what the customer bought: their weighted centroid and each one."""
+
+    centroid: npt.NDArray[np.float32]
+    keys: npt.NDArray[np.int64]
+    vectors: npt.NDArray[np.float32]
+
+    def closest(self, key: int, vector: npt.NDArray[np.float32]) -> float:
+        """Cosine to the most similar other product the customer bought."""
+        similar = self.vectors @ vector
+        similar[self.keys == key] = -1.0
+        return max(0.0, float(similar.max())) if len(similar) else 0.0
+
+
+async def _taste(
     session: AsyncSession, model_name: str, keys: list[int], weights: list[float]
-) -> npt.NDArray[np.float32] | None:
+) -> Taste | None:
     rows = await vectors_of(session, keys, model_name)
-    pairs = [(rows[k], w) for k, w in zip(keys, weights, strict=True) if k in rows]
+    pairs = [(k, rows[k], w) for k, w in zip(keys, weights, strict=True) if k in rows]
     if not pairs:
         return None
-    centroid = np.average(np.stack([p[0] for p in pairs]), axis=0, weights=[p[1] for p in pairs])
+    vectors = np.stack([p[1] for p in pairs]).astype(np.float32)
+    centroid = np.average(vectors, axis=0, weights=[p[2] for p in pairs])
     norm = float(np.linalg.norm(centroid))
-    return (centroid / norm).astype(np.float32) if norm > 0 else None
+    if norm == 0:
+        return None
+    return Taste((centroid / norm).astype(np.float32),
+                 np.asarray([p[0] for p in pairs], np.int64), vectors)
 
 
 class PurchaseHistoryAffinity:
-    def __init__(self, model_name: str, weights: AffinityWeights | None = None) -> None:
+    def __init__(self, model_name: str) -> None:
         self._model_name = model_name
-        self.weights = weights or AffinityWeights()
 
-    async def scores(
+    async def matches(
         self,
         session: AsyncSession,
         shop_id: ShopId,
@@ -76,7 +87,7 @@ class PurchaseHistoryAffinity:
         products: list[Product],
         vectors: dict[int, npt.NDArray[np.float32]],
         now: datetime,
-    ) -> dict[int, PersonalScore]:
+    ) -> dict[int, HistoryMatch]:
         if shopper.customer_id is None:
             return {}
         counts = await purchase_counts(session, shop_id, shopper.customer_id)
@@ -89,31 +100,31 @@ class PurchaseHistoryAffinity:
                 types[product.product_type] += counts[pid]
         total = sum(types.values()) or 1
         keys = [p.id for p in bought.values()]
-        centroid = await _centroid(
+        taste = await _taste(
             session, self._model_name, keys, [float(counts[p.platform_id]) for p in bought.values()]
         )
-        return {p.id: self._score(p, counts, types, total, centroid, vectors.get(p.id)) for p in products}
+        return {p.id: self._match(p, counts, types, total, taste, vectors.get(p.id))
+                for p in products}
 
-    def _score(
-        self,
+    @staticmethod
+    def _match(
         product: Product,
         counts: dict[str, int],
         types: Counter[str],
         total: int,
-        centroid: npt.NDArray[np.float32] | None,
+        taste: Taste | None,
         vector: npt.NDArray[np.float32] | None,
-    ) -> PersonalScore:
-        w = self.weights
+    ) -> HistoryMatch:
         repeat = 1.0 if product.platform_id in counts else 0.0
         type_share = types.get(product.product_type or "", 0) / total
-        content = 0.0
-        if centroid is not None and vector is not None:
-            content = max(0.0, float(centroid @ vector))
-        score = w.bought_before * repeat + w.product_type * type_share + w.content * content
+        content = closest = 0.0
+        if taste is not None and vector is not None:
+            content = max(0.0, float(taste.centroid @ vector))
+            closest = taste.closest(product.id, vector)
         if repeat:
             reason = Reason("BOUGHT_BEFORE", "You bought this before")
         elif product.product_type and type_share >= INTEREST_THRESHOLD:
             reason = Reason("INTEREST", f"Matches your interest in {product.product_type}")
         else:
             reason = None
-        return PersonalScore(score, reason)
+        return HistoryMatch(repeat, type_share, content, closest, reason)

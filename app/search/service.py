@@ -4,7 +4,6 @@ The storefront's order is a strong prior; the query's semantic match to each pro
 shopper's affinity move items only as far as the evidence carries them. The same products
 come back (unknown ids keep their slots, unavailable ones sink or are dropped)."""
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -18,23 +17,20 @@ from app.catalog.queries import products_by_platform_ids
 from app.db import utcnow
 from app.embeddings.service import vectors_of
 from app.errors import InvalidInput
-from app.ids import ProductId, ShopId, parse_product_id
+from app.ids import ShopId, parse_product_id
+from app.ranking.sales import SALES_FEATURES
 from app.recommendations.service import new_recommendation_id
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
-from app.search.protocol import PersonalScore, Shopper, ShopperAffinity
+from app.search.features import search_features
+from app.search.model import SearchModel
+from app.search.protocol import HistoryMatch, Matrix, PersonalEvidence, Shopper, ShopperAffinity
 from app.search.query_vectors import QueryVectors
 
 MAX_IDS = 500
 MAX_QUERY_LENGTH = 500
 SEMANTIC_REASON_MARGIN = 0.05
+TRENDING_QUANTILE = 0.9
 Unavailable = Literal["sink", "drop"]
-
-
-@dataclass(frozen=True)
-class RerankWeights:
-    prior: float = 1.0
-    semantic: float = 0.3
-    personal: float = 0.6
 
 
 @dataclass
@@ -47,11 +43,6 @@ class Slot:
     reasons: list[Reason] | None = None
 
 
-def prior(rank: int) -> float:
-    """The storefront's order as a score: 1 for the first result, decaying like DCG."""
-    return 1.0 / math.log2(rank + 2)
-
-
 def _validate(query: str, product_ids: list[str], first: int | None) -> None:
     if not query.strip() or len(query) > MAX_QUERY_LENGTH:
         raise InvalidInput(f"query must be 1 to {MAX_QUERY_LENGTH} characters")
@@ -61,19 +52,41 @@ def _validate(query: str, product_ids: list[str], first: int | None) -> None:
         raise InvalidInput(f"first must be between 1 and {MAX_IDS}, got {first}")
 
 
+@dataclass
+class ResultFeatures:
+    """The input slots, the available ones with their feature rows and reasons, and whether
+    anything was known about the shopper."""
+
+    slots: list[Slot]
+    live: list[Slot]
+    matrix: Matrix
+    reasons: list[list[Reason]]
+    personalized: bool
+
+
+def _trending(evidence: PersonalEvidence, n: int) -> list[bool]:
+    """Results whose last 30 days of sales are among the list's best (the top decile)."""
+    engine = evidence.engine
+    if engine is None or n == 0:
+        return [False] * n
+    recent = engine.sales[:, SALES_FEATURES.index("sales_30d")]
+    bar = max(float(np.quantile(recent, TRENDING_QUANTILE)), 1e-9)
+    return [bool(v >= bar) for v in recent]
+
+
 class SearchReranker:
     def __init__(
         self,
         query_vectors: QueryVectors,
         affinity: ShopperAffinity,
         model_name: str,
-        weights: RerankWeights | None = None,
+        model: SearchModel,
         unavailable: Unavailable = "sink",
     ) -> None:
         self._query_vectors = query_vectors
         self._affinity = affinity
         self._model_name = model_name
-        self.weights = weights or RerankWeights()
+        self.model = model
         self._unavailable = unavailable
 
     async def rerank(
@@ -88,40 +101,43 @@ class SearchReranker:
         now: datetime | None = None,
     ) -> RecommendationList:
         _validate(query, product_ids, first)
-        ids = list(dict.fromkeys(parse_product_id(p) for p in product_ids))
-        found = await products_by_platform_ids(session, shop_id, ids)
-        slots = [Slot(pid, found.get(pid)) for pid in ids]
-        live = [s for s in slots if s.product is not None and s.product.servable]
-        who = shopper if personalize else None
-        await self._score(session, shop_id, query, live, who, ids, now or utcnow())
-        ordered = self._arrange(slots, live)
+        found = await self.features(
+            session, shop_id, query, product_ids, shopper if personalize else None, now)
+        scores = self.model.score(found.matrix, found.personalized)
+        for slot, score, why in zip(found.live, scores, found.reasons, strict=True):
+            slot.score, slot.reasons = float(score), why
+        ordered = self._arrange(found.slots, found.live)
         items = [self._item(s) for s in ordered][: first or len(ordered)]
         return RecommendationList(new_recommendation_id(), items)
 
-    async def _score(
+    async def features(
         self,
         session: AsyncSession,
         shop_id: ShopId,
         query: str,
-        live: list[Slot],
+        product_ids: list[str],
         shopper: Shopper | None,
-        ids: list[ProductId],
-        now: datetime,
-    ) -> None:
+        now: datetime | None = None,
+    ) -> ResultFeatures:
+        _validate(query, product_ids, first=None)
+        ids = list(dict.fromkeys(parse_product_id(p) for p in product_ids))
+        found = await products_by_platform_ids(session, shop_id, ids)
+        slots = [Slot(pid, found.get(pid)) for pid in ids]
+        live = [s for s in slots if s.product is not None and s.product.servable]
         products = [s.product for s in live if s.product is not None]
         vectors = await vectors_of(session, [p.id for p in products], self._model_name)
         semantic = await self._semantic(query, products, vectors)
-        personal: dict[int, PersonalScore] = {}
+        evidence = PersonalEvidence()
         if shopper is not None and not shopper.anonymous and products:
-            personal = await self._affinity.scores(
-                session, shop_id, shopper, products, vectors, now)
+            evidence = await self._affinity.evidence(
+                session, shop_id, shopper, products, vectors, now or utcnow())
         rank: dict[str, int] = {pid: i for i, pid in enumerate(ids)}
-        w = self.weights
-        for slot, product, sem in zip(live, products, semantic, strict=True):
-            mine = personal.get(product.id)
-            slot.score = w.prior * prior(rank[slot.platform_id]) + w.semantic * sem
-            slot.score += w.personal * (mine.score if mine else 0.0)
-            slot.reasons = self._reasons(query, sem, mine)
+        keys = [p.id for p in products]
+        features = search_features([rank[s.platform_id] for s in live], semantic, keys, evidence)
+        trending = _trending(evidence, len(keys))
+        reasons = [self._reasons(query, sem, evidence.history.get(key), hot)
+                   for key, sem, hot in zip(keys, semantic, trending, strict=True)]
+        return ResultFeatures(slots, live, features, reasons, not evidence.empty)
 
     async def _semantic(
         self, query: str, products: list[Product], vectors: dict[int, npt.NDArray[np.float32]]
@@ -136,10 +152,13 @@ class SearchReranker:
         return [0.0 if r is None else r - mean for r in raw]
 
     @staticmethod
-    def _reasons(query: str, semantic: float, personal: PersonalScore | None) -> list[Reason]:
+    def _reasons(query: str, semantic: float, history: HistoryMatch | None,
+                 trending: bool) -> list[Reason]:
         reasons: list[Reason] = []
-        if personal is not None and personal.reason is not None:
-            reasons.append(personal.reason)
+        if history is not None and history.reason is not None:
+            reasons.append(history.reason)
+        elif trending:
+            reasons.append(Reason("TRENDING", "Selling well in the shop lately"))
         if semantic > SEMANTIC_REASON_MARGIN:
             reasons.append(Reason("QUERY_MATCH", f"Closely matches “{query.strip()}”"))
         if not reasons:
