@@ -3,7 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.candidates.pool import CandidatePool
-from app.catalog.queries import products_by_platform_ids
+from app.catalog.queries import keys_by_platform_ids
 from app.ids import ShopId
 from app.index.neighbours import ContentNeighbours
 
@@ -12,14 +12,15 @@ async def add_content(session: AsyncSession, shop_id: ShopId, neighbours: Conten
                       pool: CandidatePool, anchors: list[str], per_anchor: int) -> None:
     if not anchors:
         return
-    rows = await products_by_platform_ids(session, shop_id, anchors)
-    exclude = {p.id for p in rows.values()}
+    keys = await keys_by_platform_ids(session, shop_id, anchors)
+    exclude = set(keys.values())
     for anchor in anchors:
-        product = rows.get(anchor)
-        if product is None:
+        key = keys.get(anchor)
+        if key is None:
             continue
-        vector = await neighbours.vector_of(session, shop_id, product.id)
+        vector = await neighbours.vector_of(session, shop_id, key)
         if vector is None:
             continue
-        for found in await neighbours.nearest(session, shop_id, vector, per_anchor, exclude):
-            pool.add_content(found.product.platform_id, found.similarity, anchor)
+        for platform_id, similarity in await neighbours.nearest_ids(
+                session, shop_id, vector, per_anchor, exclude):
+            pool.add_content(platform_id, similarity, anchor)

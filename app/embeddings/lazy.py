@@ -4,6 +4,7 @@ import threading
 from collections.abc import Callable
 
 from app.embeddings.protocol import Embedder
+from app.heap import settle
 
 
 class LazyEmbedder:
@@ -22,4 +23,5 @@ class LazyEmbedder:
             with self._lock:
                 if self._model is None:
                     self._model = self._factory()
+                    settle()
         return self._model

@@ -2,22 +2,25 @@
 vectors written since that index was snapshotted, filtered to servable products."""
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
-from app.catalog.queries import servable_products_by_keys
+from app.catalog.queries import servable_platform_ids, servable_products_by_keys
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.service import from_bytes, vector_of
 from app.ids import ShopId
 from app.index.protocol import Vector
 from app.index.registry import IndexRegistry
 
+T = TypeVar("T")
 MAX_ROUNDS = 4
 # How long a shop's delta is reused on the request path: a changed product reaches
 # shoppers at most this much later (the freshness budget is seconds).
@@ -118,17 +121,47 @@ class ContentNeighbours:
         count: int,
         exclude: set[int] | None = None,
     ) -> list[Neighbour]:
-        excluded = exclude or set()
+        """The ``count`` most similar servable products, as full rows."""
+        async def rows(keys: list[int]) -> dict[int, Product]:
+            return await servable_products_by_keys(session, shop_id, keys)
+
+        found = await self._nearest(session, shop_id, vector, count, exclude or set(), rows)
+        return [Neighbour(product, similarity) for product, similarity in found]
+
+    async def nearest_ids(
+        self,
+        session: AsyncSession,
+        shop_id: ShopId,
+        vector: Vector,
+        count: int,
+        exclude: set[int] | None = None,
+    ) -> list[tuple[str, float]]:
+        """The same neighbours as platform ids only (candidate generation needs no rows)."""
+        async def ids(keys: list[int]) -> dict[int, str]:
+            return await servable_platform_ids(session, shop_id, keys)
+
+        return await self._nearest(session, shop_id, vector, count, exclude or set(), ids)
+
+    async def _nearest(
+        self,
+        session: AsyncSession,
+        shop_id: ShopId,
+        vector: Vector,
+        count: int,
+        excluded: set[int],
+        servable: Callable[[list[int]], Awaitable[dict[int, T]]],
+    ) -> list[tuple[T, float]]:
         served = self._registry.current(shop_id, self._model_name)
         delta = await self._delta(session, shop_id, served.snapshot_at if served else None)
         changed = set(delta.keys)
         total = (served.index.size if served else 0) + len(delta.keys)
         fetch = count + len(excluded) + 10
+        found: list[tuple[T, float]] = []
         for _ in range(MAX_ROUNDS):
             ranked = self._merge(served.index.nearest(vector, fetch) if served else [], delta, vector, fetch, changed)
             wanted = [(k, s) for k, s in ranked if k not in excluded]
-            products = await servable_products_by_keys(session, shop_id, [k for k, _ in wanted])
-            found = [Neighbour(products[k], s) for k, s in wanted if k in products]
+            live = await servable([k for k, _ in wanted])
+            found = [(live[k], s) for k, s in wanted if k in live]
             if len(found) >= count or fetch >= total:
                 return found[:count]
             fetch *= 4

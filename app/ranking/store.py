@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app.events.protocol import AcceptedEvent
 from app.events.types import EventType
+from app.heap import settle
 from app.ids import ShopId
 from app.ranking.artefact import current_version, load_artefact
 from app.ranking.runtime import ModelRuntime
@@ -46,6 +47,7 @@ class ModelStore:
             log.exception("model %s of shop %s could not be loaded", version, shop_id)
             return
         self._loaded[shop_id] = ModelRuntime(artefact, self._trend_days)
+        settle()
 
     def observe(self, shop_id: ShopId, event: AcceptedEvent) -> None:
         """A completed checkout moves the live trend at once."""

@@ -14,8 +14,10 @@ from app.ids import ShopId
 from app.profiles.service import Shopper as ProfileShopper
 from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
+from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
 from app.ranking.features import feature_matrices, shopper_signals
+from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.recommendations.types import Placement
 from app.search.protocol import EngineEvidence, PersonalEvidence, Shopper
@@ -35,19 +37,17 @@ class EngineAffinity:
     async def evidence(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
                        products: list[Product], vectors: dict[int, npt.NDArray[np.float32]],
                        now: datetime) -> PersonalEvidence:
-        history = await self._history.matches(session, shop_id, shopper, products, vectors, now)
-        engine = await self.engine_evidence(session, shop_id, shopper, products, now)
-        return PersonalEvidence(history, engine)
-
-    async def engine_evidence(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
-                              products: list[Product], now: datetime) -> EngineEvidence | None:
-        model = self._models.get(shop_id)
-        if model is None or not products:
-            return None
         who = ProfileShopper(shopper.visitor_id, shopper.customer_id)
         profile = await build_profile(session, shop_id, who, now, self._state, with_taste=False)
-        if not profile.personalized:
-            return None
+        counts = {p: s.orders for p, s in profile.purchases.items()}
+        history = await self._history.matches(session, shop_id, counts, products, vectors)
+        model = self._models.get(shop_id)
+        if model is None or not products or not profile.personalized:
+            return PersonalEvidence(history)
+        return PersonalEvidence(history, self._engine_evidence(model, profile, products, now))
+
+    def _engine_evidence(self, model: ModelRuntime, profile: Profile, products: list[Product],
+                         now: datetime) -> EngineEvidence:
         signals = shopper_signals(model, profile, [], now)
         candidates = [Candidate(p.platform_id) for p in products]
         owned_x, new_x = feature_matrices(model, signals, profile, candidates, now)

@@ -1,47 +1,22 @@
-"""Shopper affinity from the shop's order history: what the customer bought before, the
+"""Shopper affinity from the customer's order history: what the customer bought before, the
 product types they buy, and how close a product's content is to what they bought."""
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
 from app.catalog.queries import products_by_platform_ids
 from app.embeddings.service import vectors_of
 from app.ids import ShopId
-from app.orders.models import Order, OrderLine
 from app.recommendations.types import Reason
-from app.search.protocol import HistoryMatch, Shopper
+from app.search.protocol import HistoryMatch
 
 HISTORY_LIMIT = 200
 INTEREST_THRESHOLD = 0.25
-
-
-async def purchase_counts(
-    session: AsyncSession, shop_id: ShopId, customer_id: str
-) -> dict[str, int]:
-    """Distinct orders per product id for this customer (cancelled and refunded excluded)."""
-    orders = func.count(func.distinct(Order.id))
-    stmt = (
-        select(OrderLine.product_id, orders)
-        .join(Order, Order.id == OrderLine.order_key)
-        .where(
-            Order.shop_id == shop_id,
-            Order.customer_id == customer_id,
-            Order.cancelled.is_(False),
-            OrderLine.product_id.is_not(None),
-            OrderLine.refunded_quantity < OrderLine.quantity,
-        )
-        .group_by(OrderLine.product_id)
-        .order_by(orders.desc())
-        .limit(HISTORY_LIMIT)
-    )
-    return {str(pid): int(n) for pid, n in (await session.execute(stmt)).all()}
 
 
 @dataclass(frozen=True)
@@ -83,16 +58,14 @@ class PurchaseHistoryAffinity:
         self,
         session: AsyncSession,
         shop_id: ShopId,
-        shopper: Shopper,
+        purchases: dict[str, int],
         products: list[Product],
         vectors: dict[int, npt.NDArray[np.float32]],
-        now: datetime,
     ) -> dict[int, HistoryMatch]:
-        if shopper.customer_id is None:
+        """``purchases``: orders per product id the customer bought (their profile's)."""
+        if not purchases:
             return {}
-        counts = await purchase_counts(session, shop_id, shopper.customer_id)
-        if not counts:
-            return {}
+        counts = dict(sorted(purchases.items(), key=lambda kv: -kv[1])[:HISTORY_LIMIT])
         bought = await products_by_platform_ids(session, shop_id, counts)
         types = Counter[str]()
         for pid, product in bought.items():
