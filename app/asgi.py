@@ -19,7 +19,7 @@ from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.embeddings.protocol import Embedder
 from app.events.privacy import EventsStore
 from app.graphql.schema import build_schema
-from app.heap import tune_for_serving
+from app.heap import settle
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
 from app.http.graphql_endpoint import StorefrontGraphQL
@@ -97,7 +97,7 @@ def create_app(
         training = asyncio.create_task(trainer.run_forever(stop)) if settings.worker_enabled else None
         inbox = (asyncio.create_task(ingestion.processor.run_forever(stop))
                  if settings.webhook_processor_enabled else None)
-        tune_for_serving()
+        settle()
         try:
             yield
         finally:

@@ -2,25 +2,32 @@
 
 A server holds a large, long-lived heap (the embedding model's modules, model artefacts,
 the schema, SQLAlchemy's mappers). CPython's full collections walk all of it, again and
-again, while requests wait. Once such state is loaded, ``settle`` collects what is garbage
-and moves everything still alive into the permanent generation, which collections skip;
-objects created afterwards are collected as usual."""
+again, while requests wait. In a server process (``affinity serve`` calls
+``tune_for_serving``), ``settle`` runs once such state is loaded: it collects what is
+garbage and moves everything still alive into the permanent generation, which collections
+skip; objects created afterwards are collected as usual. Elsewhere (tests, jobs, the CLI)
+the collector keeps its defaults and ``settle`` does nothing."""
 
 import gc
 import threading
 
 _lock = threading.Lock()
+_serving = False
 # Young collections every 50,000 net allocations instead of 700: a request allocates
 # thousands of short-lived objects, nearly all freed by reference counting anyway.
 SERVER_THRESHOLDS = (50_000, 20, 100)
 
 
 def settle() -> None:
+    if not _serving:
+        return
     with _lock:
         gc.collect()
         gc.freeze()
 
 
 def tune_for_serving() -> None:
+    global _serving
+    _serving = True
     gc.set_threshold(*SERVER_THRESHOLDS)
     settle()

@@ -21,7 +21,7 @@ from benchmarks.loadgen import Outcome, Pool, closed_loop, open_loop, request_by
 from benchmarks.server import HOST, serve
 from benchmarks.world import World, build_world
 
-REFERENCES = ("trivial", "catalog_listing")
+REFERENCES = ("trivial", "catalog_listing", "catalog_listing_100")
 RATE = 200.0
 LIGHT_RATE = 40.0  # well within every workload's capacity: latency without queueing
 LIGHT_SECONDS = 4.0
@@ -72,6 +72,10 @@ def workloads(world: World, seed: int = 7) -> dict[str, list[bytes]]:
         # framework and one database round trip cost before any ranking.
         "catalog_listing": [graphql(listing, {"offset": rng.randrange(100)}, world)
                             for _ in range(200)],
+        # The same for a 100-product answer: the output size of rerankSearch of 100 ids.
+        "catalog_listing_100": [graphql(listing.replace("first: 12", "first: 100"),
+                                        {"offset": rng.randrange(100)}, world)
+                                for _ in range(200)],
         "recommendations_home": [
             graphql(recs, {"placement": "HOME", "visitorId": rng.choice(visitors)}, world)
             for _ in range(200)],
@@ -154,11 +158,16 @@ def targets(figures: dict[str, dict[str, Any]]) -> list[Target]:
                rerank is not None and rerank <= 30 and not failed("rerank_search"),
                f"{failed('rerank_search')} of {figures['rerank_search']['open_loop']['sent']} "
                "requests failed or were refused (server behind); at "
-               f"{LIGHT_RATE:g} req/s: {figures['rerank_search']['light_load']['p99_ms']} ms"),
+               f"{LIGHT_RATE:g} req/s: {figures['rerank_search']['light_load']['p99_ms']} ms; "
+               f"max {figures['rerank_search']['max_throughput']['achieved_rps']} req/s, where "
+               "100 products from one plain query reach "
+               f"{figures['catalog_listing_100']['max_throughput']['achieved_rps']} req/s"),
         Target("max throughput / trivial-query floor", round(ratios[slowest], 3), "ratio",
                ">= 0.5", ratios[slowest] >= 0.5,
                f"slowest: {slowest}; floor {floor:.0f} req/s; 12 products from one plain "
-               f"query: {figures['catalog_listing']['max_throughput']['achieved_rps']} req/s"),
+               f"query: {figures['catalog_listing']['max_throughput']['achieved_rps']} req/s, "
+               "100 products: "
+               f"{figures['catalog_listing_100']['max_throughput']['achieved_rps']} req/s"),
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import transaction
 from app.ingestion.service import NewDelivery, claim_deliveries
+from webhooks.turns import WriteTurns
 
 MAX_BATCH = 128
 
@@ -22,9 +23,11 @@ class _Waiting:
 
 
 class ClaimBatcher:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH,
+                 turns: WriteTurns | None = None) -> None:
         self._sessions = sessions
         self._max_batch = max_batch
+        self._turns = turns or WriteTurns()
         self._waiting: list[_Waiting] = []
         self._flusher: asyncio.Task[None] | None = None
 
@@ -51,7 +54,7 @@ class ClaimBatcher:
                         one.claimed.set_exception(exc)
 
     async def _claim(self, batch: list[_Waiting]) -> None:
-        async with transaction(self._sessions) as session:
+        async with self._turns.urgent(), transaction(self._sessions) as session:
             results = await claim_deliveries(session, [w.delivery for w in batch])
         for waiting, claimed in zip(batch, results, strict=True):
             if not waiting.claimed.done():

@@ -18,6 +18,7 @@ from webhooks.processor import InboxProcessor
 from webhooks.protocol import PlatformAdapter, PlatformUnavailable, ShopContext
 from webhooks.receiver import WebhookEndpoint
 from webhooks.shopify import ShopifyAdapter
+from webhooks.turns import WriteTurns
 from webhooks.woocommerce import WooCommerceAdapter
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -38,6 +39,9 @@ class Ingestion:
             BigCommerceAdapter(bigcommerce_api or self._bigcommerce_api),
         ]
         self.adapters = {adapter.platform: adapter for adapter in adapters}
+        # Acknowledgements and the inbox processor share the database writer; the
+        # acknowledgements go first.
+        self._turns = WriteTurns(single_writer=services.engine.dialect.name == "sqlite")
         self.processor = InboxProcessor(
             services.sessions,
             self.adapters,
@@ -45,11 +49,12 @@ class Ingestion:
             on_effects=self._reflect,
             max_attempts=services.settings.webhook_max_attempts,
             poll_seconds=services.settings.webhook_poll_seconds,
+            turns=self._turns,
         )
 
     def routes(self) -> list[BaseRoute]:
         limit = self._services.settings.webhook_max_body_bytes
-        claims = ClaimBatcher(self._services.sessions)
+        claims = ClaimBatcher(self._services.sessions, turns=self._turns)
         return [
             Route(f"/webhooks/{platform}",
                   WebhookEndpoint(adapter, self._services.sessions, claims, self.processor.wake,

@@ -4,25 +4,31 @@ Each delivery is turned into changes first (which may call the platform's API, o
 any write transaction), then taken and applied in one transaction: the conditional take
 makes concurrent processors apply it once; a crash rolls back both the take and the
 effects, so the delivery is processed again after a restart. Failures are retried with
-back-off and, after ``max_attempts``, parked as ``failed`` for ``affinity inbox retry``."""
+back-off and, after ``max_attempts``, parked as ``failed`` for ``affinity inbox retry``.
+
+Due deliveries are read in batches; while deliveries are arriving, the processor gives
+way to their acknowledgements (see ``webhooks.turns``)."""
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import transaction
 from app.ids import ShopId
 from app.ingestion.models import PENDING, InboxDelivery
-from app.ingestion.service import due_deliveries, forget_body, record_failure, take_delivery
+from app.ingestion.service import due_deliveries, record_failure, take_delivery
 from app.privacy.protocol import CustomerDataStore
 from app.shops.models import Shop
 from webhooks.apply import Effects, apply_changes
 from webhooks.changes import Change
 from webhooks.protocol import InvalidPayload, PlatformAdapter
 from webhooks.shops import context_of
+from webhooks.turns import WriteTurns
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -45,6 +51,7 @@ class InboxProcessor:
         on_effects: Callable[[Effects], None] = lambda _: None,
         max_attempts: int = 8,
         poll_seconds: float = 0.5,
+        turns: WriteTurns | None = None,
     ) -> None:
         self._sessions = sessions
         self._adapters = adapters
@@ -53,6 +60,7 @@ class InboxProcessor:
         self._max_attempts = max_attempts
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._turns = turns or WriteTurns()
 
     def wake(self) -> None:
         """A delivery was stored: look now rather than at the next poll."""
@@ -61,10 +69,12 @@ class InboxProcessor:
     async def run_once(self) -> int:
         """Process the deliveries due now; returns how many were applied."""
         async with transaction(self._sessions) as session:
-            keys = await due_deliveries(session, BATCH)
+            loaded = await self._load_many(session, await due_deliveries(session, BATCH))
         applied = 0
-        for key in keys:
-            applied += await self.process(key)
+        for delivery, shop in loaded:
+            started = time.monotonic()
+            applied += await self._apply(delivery, shop)
+            await self._turns.rest(time.monotonic() - started)
         return applied
 
     async def drain(self) -> int:
@@ -76,13 +86,19 @@ class InboxProcessor:
                     return total
             total += await self.run_once()
 
-    async def _load(self, key: int) -> tuple[InboxDelivery, Shop] | None:
-        async with transaction(self._sessions) as session:
-            delivery = await session.get(InboxDelivery, key)
-            if delivery is None or delivery.status != PENDING:
-                return None
-            shop = await session.get(Shop, delivery.shop_id)
-            return None if shop is None else (delivery, shop)
+    async def _load_many(
+        self, session: AsyncSession, keys: Sequence[int]
+    ) -> list[tuple[InboxDelivery, Shop]]:
+        """The pending deliveries among ``keys`` with their shops, in one read."""
+        if not keys:
+            return []
+        found = (await session.execute(select(InboxDelivery).where(
+            InboxDelivery.id.in_(keys), InboxDelivery.status == PENDING)
+            .order_by(InboxDelivery.id))).scalars().all()
+        shop_ids = {d.shop_id for d in found}
+        shops = {s.id: s for s in (await session.execute(
+            select(Shop).where(Shop.id.in_(shop_ids)))).scalars()}
+        return [(d, shops[d.shop_id]) for d in found if d.shop_id in shops]
 
     async def _changes(self, delivery: InboxDelivery, shop: Shop) -> list[Change]:
         adapter = self._adapters[delivery.platform]
@@ -90,17 +106,18 @@ class InboxProcessor:
 
     async def process(self, key: int) -> int:
         """Apply one delivery; returns 1 if this call applied it."""
-        loaded = await self._load(key)
-        if loaded is None:
-            return 0
-        delivery, shop = loaded
+        async with transaction(self._sessions) as session:
+            loaded = await self._load_many(session, [key])
+        return await self._apply(*loaded[0]) if loaded else 0
+
+    async def _apply(self, delivery: InboxDelivery, shop: Shop) -> int:
+        key = delivery.id
         try:
             changes = await self._changes(delivery, shop)
-            async with transaction(self._sessions) as session:
-                if await take_delivery(session, key) is None:
+            async with self._turns.background(), transaction(self._sessions) as session:
+                if not await take_delivery(session, key):
                     return 0  # another processor got it
                 effects = await apply_changes(session, ShopId(shop.id), changes, self._stores)
-                await forget_body(session, key)
         except InvalidPayload as exc:
             await self._fail(delivery, f"invalid payload: {exc.message}", retry=False)
             return 0
@@ -114,7 +131,7 @@ class InboxProcessor:
 
     async def _fail(self, delivery: InboxDelivery, error: str, retry: bool) -> None:
         attempts = self._max_attempts if retry else 1
-        async with transaction(self._sessions) as session:
+        async with self._turns.background(), transaction(self._sessions) as session:
             status = await record_failure(session, delivery.id, error, attempts)
         log.log(logging.ERROR if status != PENDING else logging.INFO,
                 "delivery %s (%s %s): %s, now %s", delivery.id, delivery.platform,

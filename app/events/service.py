@@ -7,12 +7,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.events.models import Event, VisitorLink
 from app.events.protocol import AcceptedEvent, EventObserver
+from app.events.storage import insert_new_events, known_event_ids, link_visitors
 from app.events.types import Consent, EventIn, EventType, Rejection, TrackResult
 from app.events.validation import problem_with
 from app.ids import ShopId
@@ -33,13 +31,6 @@ def _settle(event: EventIn, now: datetime, default: Consent) -> AcceptedEvent:
     )
 
 
-async def _known_ids(session: AsyncSession, shop_id: ShopId, ids: list[str]) -> set[str]:
-    if not ids:
-        return set()
-    stmt = select(Event.event_id).where(Event.shop_id == shop_id, Event.event_id.in_(ids))
-    return set((await session.execute(stmt)).scalars())
-
-
 def _row(shop_id: ShopId, event: AcceptedEvent, raw: EventIn) -> dict[str, object]:
     return {
         "shop_id": shop_id, "event_id": event.event_id, "type": event.type.value,
@@ -51,55 +42,10 @@ def _row(shop_id: ShopId, event: AcceptedEvent, raw: EventIn) -> dict[str, objec
     }
 
 
-async def _store(session: AsyncSession, rows: list[dict[str, object]]) -> int:
-    """Insert the rows; a concurrent copy of the same event id is skipped, not an error."""
-    if not rows:
-        return 0
-    try:
-        async with session.begin_nested():
-            await session.execute(insert(Event), rows)
-        return len(rows)
-    except IntegrityError:
-        stored = 0
-        for row in rows:
-            try:
-                async with session.begin_nested():
-                    await session.execute(insert(Event), [row])
-                stored += 1
-            except IntegrityError:
-                continue
-        return stored
-
-
-async def link_visitor(
-    session: AsyncSession, shop_id: ShopId, visitor_id: str, customer_id: str
-) -> None:
-    """Remember that this visitor is this customer (the latest login wins)."""
-    stmt = select(VisitorLink).where(
-        VisitorLink.shop_id == shop_id, VisitorLink.visitor_id == visitor_id)
-    link = (await session.execute(stmt)).scalar_one_or_none()
-    if link is None:
-        try:
-            async with session.begin_nested():
-                session.add(VisitorLink(shop_id=shop_id, visitor_id=visitor_id,
-                                        customer_id=customer_id))
-                await session.flush()
-        except IntegrityError:
-            return
-    elif link.customer_id != customer_id:
-        link.customer_id = customer_id
-        await session.flush()
-
-
-async def track_events(
-    session: AsyncSession,
-    shop_id: ShopId,
-    events: Sequence[EventIn],
-    now: datetime,
-    default_consent: Consent,
-    observers: Sequence[EventObserver] = (),
-) -> TrackResult:
-    result = TrackResult()
+def _accept(
+    events: Sequence[EventIn], now: datetime, default_consent: Consent, result: TrackResult
+) -> list[tuple[AcceptedEvent, EventIn]]:
+    """The valid events, each event id once; rejections and copies counted in ``result``."""
     accepted: list[tuple[AcceptedEvent, EventIn]] = []
     seen: set[str] = set()
     for index, raw in enumerate(events):
@@ -113,16 +59,41 @@ async def track_events(
             continue
         seen.add(event.event_id)
         accepted.append((event, raw))
-    known = await _known_ids(session, shop_id, [e.event_id for e, _ in accepted])
-    fresh = [(e, raw) for e, raw in accepted if e.event_id not in known]
+    return accepted
+
+
+async def _new_ids(
+    session: AsyncSession, shop_id: ShopId, accepted: list[tuple[AcceptedEvent, EventIn]]
+) -> set[str]:
+    """Store the consenting events; the ids of the accepted events not seen before."""
+    consenting = [_row(shop_id, e, raw) for e, raw in accepted if e.consent.analytics]
+    new = await insert_new_events(session, consenting)
+    unstored = [e.event_id for e, _ in accepted if not e.consent.analytics]
+    known = await known_event_ids(session, shop_id, unstored)
+    return new | (set(unstored) - known)
+
+
+def _links(fresh: list[AcceptedEvent]) -> dict[str, str]:
+    """Visitor to customer, from the stored events that name one (the latest wins)."""
+    return {e.visitor_id: e.customer_id for e in fresh
+            if e.customer_id and e.consent.analytics}
+
+
+async def track_events(
+    session: AsyncSession,
+    shop_id: ShopId,
+    events: Sequence[EventIn],
+    now: datetime,
+    default_consent: Consent,
+    observers: Sequence[EventObserver] = (),
+) -> TrackResult:
+    result = TrackResult()
+    accepted = _accept(events, now, default_consent, result)
+    new_ids = await _new_ids(session, shop_id, accepted)
+    fresh = [e for e, _ in accepted if e.event_id in new_ids]
     result.duplicates += len(accepted) - len(fresh)
-    consenting = [(e, raw) for e, raw in fresh if e.consent.analytics]
-    await _store(session, [_row(shop_id, e, raw) for e, raw in consenting])
-    for event, _ in consenting:
-        if event.customer_id:
-            await link_visitor(session, shop_id, event.visitor_id, event.customer_id)
-    await session.flush()
-    for event, _ in fresh:
+    await link_visitors(session, shop_id, _links(fresh))
+    for event in fresh:
         for observer in observers:
             observer.observe(shop_id, event)
     result.accepted = len(fresh)

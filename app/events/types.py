@@ -6,6 +6,8 @@ from enum import Enum
 
 MAX_BATCH = 500
 MAX_ID_LENGTH = 128
+# Product, variant and recommendation ids: what the shop and the server hand out.
+MAX_REFERENCE_LENGTH = 64
 MAX_QUERY_LENGTH = 512
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from app.events.types import (
     MAX_ID_LENGTH,
     MAX_QUERY_LENGTH,
+    MAX_REFERENCE_LENGTH,
     PRODUCT_EVENTS,
     EventIn,
     EventType,
@@ -14,11 +15,12 @@ MAX_FUTURE = timedelta(minutes=10)
 MAX_QUANTITY = 100_000
 
 
-def _id_problem(name: str, value: str | None, required: bool) -> str | None:
+def _id_problem(name: str, value: str | None, required: bool,
+                limit: int = MAX_ID_LENGTH) -> str | None:
     if value is None or value == "":
         return f"{name} is required" if required else None
-    if len(value) > MAX_ID_LENGTH:
-        return f"{name} is longer than {MAX_ID_LENGTH} characters"
+    if len(value) > limit:
+        return f"{name} is longer than {limit} characters"
     return None
 
 
@@ -58,8 +60,9 @@ def problem_with(event: EventIn, now: datetime) -> str | None:
         _id_problem("visitorId", event.visitor_id, True),
         _id_problem("eventId", event.event_id, False),
         _id_problem("customerId", event.customer_id, False),
-        _id_problem("productId", event.product_id, False),
-        _id_problem("recommendationId", event.recommendation_id, False),
+        _id_problem("productId", event.product_id, False, MAX_REFERENCE_LENGTH),
+        _id_problem("variantId", event.variant_id, False, MAX_REFERENCE_LENGTH),
+        _id_problem("recommendationId", event.recommendation_id, False, MAX_REFERENCE_LENGTH),
         _type_problem(event),
         _number_problem(event),
         _time_problem(event, now),

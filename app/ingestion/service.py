@@ -115,30 +115,18 @@ async def due_deliveries(session: AsyncSession, limit: int = 100) -> list[int]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def take_delivery(session: AsyncSession, delivery_key: int) -> InboxDelivery | None:
-    """Mark a pending delivery done inside the caller's transaction and return it;
-    ``None`` when another processor took it first."""
-    now = utcnow()
-    stmt = (
+async def take_delivery(session: AsyncSession, delivery_key: int) -> bool:
+    """Mark a pending delivery done and drop its body (the row stays as a receipt for
+    deduplication), in one statement of the caller's transaction, the one that applies it;
+    ``False`` when another processor took it first."""
+    result = await session.execute(
         update(InboxDelivery)
         .where(InboxDelivery.id == delivery_key, InboxDelivery.status == PENDING)
-        .values(status=DONE, processed_at=now, attempts=InboxDelivery.attempts + 1)
+        .values(status=DONE, processed_at=utcnow(), attempts=InboxDelivery.attempts + 1,
+                body=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
-    result = await session.execute(stmt)
-    if getattr(result, "rowcount", 0) != 1:
-        return None
-    return await session.get(InboxDelivery, delivery_key, populate_existing=True)
-
-
-async def forget_body(session: AsyncSession, delivery_key: int) -> None:
-    """Drop the payload once applied: the row stays as a receipt for deduplication."""
-    await session.execute(
-        update(InboxDelivery)
-        .where(InboxDelivery.id == delivery_key)
-        .values(body=None, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
+    return getattr(result, "rowcount", 0) == 1
 
 
 def backoff(attempts: int) -> timedelta:

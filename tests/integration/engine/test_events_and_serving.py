@@ -90,6 +90,23 @@ async def test_events_are_idempotent_and_bad_ones_rejected_alone(served: tuple[H
     assert await _count(h, shop) == 1
 
 
+async def test_every_field_of_an_event_input_is_stored(served: tuple[Harness, ShopId, str]) -> None:
+    h, shop, key = served
+    event = {"type": "PRODUCT_ADDED_TO_CART", "visitorId": "v5", "eventId": "all-1",
+             "customerId": "c5", "productId": "3", "variantId": "31", "quantity": 2,
+             "query": "mug", "recommendationId": "r-1", "dwellMs": 1500,
+             "occurredAt": "2026-01-02T03:04:05+00:00",
+             "consent": {"analytics": True, "personalization": False}}
+    assert (await _track(h, key, [event]))["accepted"] == 1
+    async with transaction(h.services.sessions) as session:
+        stored = (await session.execute(select(Event).where(Event.shop_id == shop))).scalar_one()
+    assert (stored.type, stored.visitor_id, stored.customer_id, stored.product_id,
+            stored.variant_id, stored.quantity, stored.query, stored.recommendation_id,
+            stored.dwell_ms, stored.personalization) == (
+        "PRODUCT_ADDED_TO_CART", "v5", "c5", "3", "31", 2, "mug", "r-1", 1500, False)
+    assert stored.occurred_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
 async def test_collect_accepts_beacons_as_text(served: tuple[Harness, ShopId, str]) -> None:
     h, shop, key = served
     body = '{"events": [{"type": "PRODUCT_CLICKED", "visitorId": "v9", "productId": "3", "eventId": "b1"}, {"type": "X"}]}'
