@@ -6,6 +6,7 @@ from app.candidates.pool import CandidatePool
 from app.catalog.queries import keys_by_platform_ids
 from app.ids import ShopId
 from app.index.neighbours import ContentNeighbours
+from app.index.protocol import Vector
 
 
 async def add_content(session: AsyncSession, shop_id: ShopId, neighbours: ContentNeighbours,
@@ -14,13 +15,14 @@ async def add_content(session: AsyncSession, shop_id: ShopId, neighbours: Conten
         return
     keys = await keys_by_platform_ids(session, shop_id, anchors)
     exclude = set(keys.values())
+    found: list[tuple[str, Vector]] = []
     for anchor in anchors:
         key = keys.get(anchor)
-        if key is None:
-            continue
-        vector = await neighbours.vector_of(session, shop_id, key)
-        if vector is None:
-            continue
-        for platform_id, similarity in await neighbours.nearest_ids(
-                session, shop_id, vector, per_anchor, exclude):
+        vector = None if key is None else await neighbours.vector_of(session, shop_id, key)
+        if vector is not None:
+            found.append((anchor, vector))
+    nearest = await neighbours.nearest_ids(session, shop_id, [v for _, v in found], per_anchor,
+                                           exclude)
+    for (anchor, _), hits in zip(found, nearest, strict=True):
+        for platform_id, similarity in hits:
             pool.add_content(platform_id, similarity, anchor)

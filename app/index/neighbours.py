@@ -125,47 +125,52 @@ class ContentNeighbours:
         async def rows(keys: list[int]) -> dict[int, Product]:
             return await servable_products_by_keys(session, shop_id, keys)
 
-        found = await self._nearest(session, shop_id, vector, count, exclude or set(), rows)
-        return [Neighbour(product, similarity) for product, similarity in found]
+        found = await self._nearest(session, shop_id, [vector], count, exclude or set(), rows)
+        return [Neighbour(product, similarity) for product, similarity in found[0]]
 
     async def nearest_ids(
         self,
         session: AsyncSession,
         shop_id: ShopId,
-        vector: Vector,
+        vectors: list[Vector],
         count: int,
         exclude: set[int] | None = None,
-    ) -> list[tuple[str, float]]:
-        """The same neighbours as platform ids only (candidate generation needs no rows)."""
+    ) -> list[list[tuple[str, float]]]:
+        """Neighbours of each vector as platform ids only (candidate generation needs no
+        rows), with one servability read for all of them."""
         async def ids(keys: list[int]) -> dict[int, str]:
             return await servable_platform_ids(session, shop_id, keys)
 
-        return await self._nearest(session, shop_id, vector, count, exclude or set(), ids)
+        return await self._nearest(session, shop_id, vectors, count, exclude or set(), ids)
 
     async def _nearest(
         self,
         session: AsyncSession,
         shop_id: ShopId,
-        vector: Vector,
+        vectors: list[Vector],
         count: int,
         excluded: set[int],
         servable: Callable[[list[int]], Awaitable[dict[int, T]]],
-    ) -> list[tuple[T, float]]:
+    ) -> list[list[tuple[T, float]]]:
         served = self._registry.current(shop_id, self._model_name)
         delta = await self._delta(session, shop_id, served.snapshot_at if served else None)
         changed = set(delta.keys)
         total = (served.index.size if served else 0) + len(delta.keys)
         fetch = count + len(excluded) + 10
-        found: list[tuple[T, float]] = []
+        found: list[list[tuple[T, float]]] = [[] for _ in vectors]
+        short = list(range(len(vectors)))
         for _ in range(MAX_ROUNDS):
-            ranked = self._merge(served.index.nearest(vector, fetch) if served else [], delta, vector, fetch, changed)
-            wanted = [(k, s) for k, s in ranked if k not in excluded]
-            live = await servable([k for k, _ in wanted])
-            found = [(live[k], s) for k, s in wanted if k in live]
-            if len(found) >= count or fetch >= total:
-                return found[:count]
-            fetch *= 4
-        return found[:count]
+            ranked = {i: [(k, s) for k, s in self._merge(
+                served.index.nearest(vectors[i], fetch) if served else [], delta, vectors[i],
+                fetch, changed) if k not in excluded] for i in short}
+            live = await servable(sorted({k for pairs in ranked.values() for k, _ in pairs}))
+            for i, pairs in ranked.items():
+                found[i] = [(live[k], s) for k, s in pairs if k in live]
+            short = [i for i in short if len(found[i]) < count]
+            if not short or fetch >= total:
+                break
+            fetch *= 4  # unservable products crowd the nearest: look further
+        return [f[:count] for f in found]
 
     @staticmethod
     def _merge(
