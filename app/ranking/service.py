@@ -21,7 +21,7 @@ from app.catalog.models import Product
 from app.catalog.queries import products_by_platform_ids
 from app.db import utcnow
 from app.errors import InvalidInput
-from app.events.models import Ranking
+from app.events.rankings import record_ranking
 from app.index.neighbours import ContentNeighbours
 from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
@@ -110,7 +110,9 @@ class RecommendationEngine:
         items = await self._select(session, request, profile, scored)
         result = RecommendationList(uuid.uuid4().hex, items)
         if request.record:
-            await _record(session, request, result, scored.model_version)
+            await record_ranking(session, request.shop_id, request.placement.value,
+                                 request.shopper.visitor_id, request.shopper.customer_id, result,
+                                 scored.model_version)
         return result
 
     async def scored_candidates(self, session: AsyncSession,
@@ -221,14 +223,3 @@ def _take(candidates: list[Candidate], rows: dict[str, Product], request: Recomm
                    if explore else reasons_for(candidate, product, request.placement, titles))
         out.append(ScoredProduct(product, score_of.get(candidate.product_id, 0.0), reasons))
     return out
-
-
-async def _record(session: AsyncSession, request: RecommendationRequest,
-                  result: RecommendationList, version: str | None) -> None:
-    session.add(Ranking(
-        shop_id=request.shop_id, recommendation_id=result.recommendation_id,
-        placement=request.placement.value, visitor_id=request.shopper.visitor_id,
-        customer_id=request.shopper.customer_id,
-        product_ids=[i.product.platform_id for i in result.items],
-        reasons=[[r.code for r in i.reasons] for i in result.items], model_version=version))
-    await session.flush()

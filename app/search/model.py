@@ -2,6 +2,7 @@
 cross-entropy over each query's results) on the valid split by
 ``affinity evaluate --task search --tune`` and shipped in ``weights.json``."""
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,12 @@ class SearchModel:
     def __post_init__(self) -> None:
         self._personal = _vector(self.weights)
         self._anonymous = _vector(self.anonymous)
+        self._version = hashlib.sha256(self.to_json().encode()).hexdigest()[:12]
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of the weights."""
+        return self._version
 
     def score(self, features: Matrix, personalized: bool = True) -> Vector:
         scores: Vector = features @ (self._personal if personalized else self._anonymous)

@@ -89,6 +89,11 @@ class SearchReranker:
         self.model = model
         self._unavailable = unavailable
 
+    @property
+    def model_version(self) -> str:
+        """Recorded with each served ranking: which search model ordered it."""
+        return f"search:{self.model.version}"
+
     async def rerank(
         self,
         session: AsyncSession,

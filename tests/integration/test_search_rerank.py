@@ -5,9 +5,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app.db import transaction
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
+from app.events.models import Ranking
 from app.orders.changes import OrderChange, OrderLineChange
 from app.orders.service import record_order
 from tests.factories import at, product
@@ -97,3 +99,16 @@ async def test_limits_are_enforced(api: Harness) -> None:
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     body = (await api.graphql(key, RERANK, q="   ", ids=SEARCH_ORDER)).json()
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_the_served_order_is_recorded_for_attribution(api: Harness) -> None:
+    shop, key = await api.add_shop(CATALOG)
+    body = (await api.graphql(key, RERANK, q="gift", ids=SEARCH_ORDER, customer="cust-9")).json()
+    served = body["data"]["rerankSearch"]
+    async with transaction(api.services.sessions) as session:
+        ranking = (await session.execute(select(Ranking).where(
+            Ranking.recommendation_id == served["recommendationId"]))).scalar_one()
+    assert ranking.shop_id == shop and ranking.placement == "SEARCH"
+    assert ranking.customer_id == "cust-9"
+    assert ranking.product_ids == [i["product"]["id"] for i in served["items"]]
+    assert (ranking.model_version or "").startswith("search:")
