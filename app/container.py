@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.embeddings.factory import embedder_factory as default_embedder_factory
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
+from app.events.rankings import RankingRecorder
 from app.events.tracker import EventTracker
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
@@ -41,6 +42,7 @@ class Services:
     models: ModelStore
     ranker: RecommendationEngine
     tracker: EventTracker
+    rankings: RankingRecorder
 
     @property
     def models_dir(self) -> Path:
@@ -85,4 +87,5 @@ def build_services(
             models, neighbours, session_state,
             weights, tuning.rules()),
         tracker=EventTracker(tuning.consent(), [session_state, models]),
+        rankings=RankingRecorder(sessions, single_writer=engine.dialect.name == "sqlite"),
     )

@@ -57,4 +57,7 @@ class RecommendationQuery:
         services = info.context.services
         async with transaction(services.sessions) as session:
             result = await services.ranker.recommend(session, request)
+        await services.rankings.record(
+            request.shop_id, placement.value, request.shopper.visitor_id,
+            request.shopper.customer_id, result, result.model_version)
         return Recommendations.from_domain(result, shop)

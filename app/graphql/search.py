@@ -3,7 +3,6 @@
 import strawberry
 
 from app.db import transaction
-from app.events.rankings import record_ranking
 from app.graphql.context import Info
 from app.graphql.types import Recommendations
 from app.ids import ShopId
@@ -33,7 +32,7 @@ class SearchQuery:
             result = await reranker.rerank(
                 session, ShopId(shop.id), query, [str(p) for p in product_ids], shopper, first
             )
-            await record_ranking(session, ShopId(shop.id), Placement.SEARCH.value,
-                                 shopper.visitor_id, shopper.customer_id, result,
-                                 reranker.model_version)
+        await info.context.services.rankings.record(
+            ShopId(shop.id), Placement.SEARCH.value, shopper.visitor_id, shopper.customer_id,
+            result, result.model_version)
         return Recommendations.from_domain(result, shop)

@@ -1,5 +1,5 @@
 """The serving path: profile, candidates, features, blended score, rules, reasons, and the
-served ranking recorded under its id. Heavy models come from memory (``ModelStore``)."""
+list returned with its id (callers record it, ``events.rankings``). Heavy models come from memory (``ModelStore``)."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -21,7 +21,6 @@ from app.catalog.models import Product
 from app.catalog.queries import products_by_platform_ids
 from app.db import utcnow
 from app.errors import InvalidInput
-from app.events.rankings import record_ranking
 from app.index.neighbours import ContentNeighbours
 from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
@@ -108,12 +107,7 @@ class RecommendationEngine:
         model = self._models.get(request.shop_id)
         scored = await self.score(session, request, profile, context, model, now)
         items = await self._select(session, request, profile, scored)
-        result = RecommendationList(uuid.uuid4().hex, items)
-        if request.record:
-            await record_ranking(session, request.shop_id, request.placement.value,
-                                 request.shopper.visitor_id, request.shopper.customer_id, result,
-                                 scored.model_version)
-        return result
+        return RecommendationList(uuid.uuid4().hex, items, scored.model_version)
 
     async def scored_candidates(self, session: AsyncSession,
                                 request: RecommendationRequest) -> Scored:

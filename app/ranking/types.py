@@ -18,7 +18,6 @@ class RecommendationRequest:
     now: datetime | None = None
     exclude_purchased: bool = False
     """Discovery only: nothing the customer bought before."""
-    record: bool = True
 
 
 @dataclass(frozen=True)

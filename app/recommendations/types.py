@@ -32,6 +32,8 @@ class ScoredProduct:
 class RecommendationList:
     recommendation_id: str
     items: list[ScoredProduct]
+    model_version: str | None = None
+    """Which model ordered the list (recorded with it)."""
 
 
 MIN_FIRST = 1

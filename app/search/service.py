@@ -113,7 +113,7 @@ class SearchReranker:
             slot.score, slot.reasons = float(score), why
         ordered = self._arrange(found.slots, found.live)
         items = [self._item(s) for s in ordered][: first or len(ordered)]
-        return RecommendationList(new_recommendation_id(), items)
+        return RecommendationList(new_recommendation_id(), items, self.model_version)
 
     async def features(
         self,
