@@ -14,11 +14,11 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import migrate
-from app.catalog.service import apply_product_changes
-from app.datasets.online_retail import Basket, orders_for, read_baskets, read_products
+from app.datasets.online_retail import Basket, read_baskets
 from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products
+from app.evaluation.loading import load_shop
 from app.evaluation.metrics import MetricSums
 from app.evaluation.protocol import Case, Split, leave_last_basket, temporal_cut
 from app.evaluation.references import References
@@ -26,7 +26,6 @@ from app.ids import CustomerId, ShopId
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
 from app.index.service import build_index
-from app.orders.service import record_orders
 from app.profiles.service import Shopper
 from app.profiles.session_state import SessionStore
 from app.ranking.blend import BlendWeights, load_weights
@@ -37,7 +36,6 @@ from app.ranking.service import RecommendationEngine, Scored
 from app.ranking.store import ModelStore
 from app.ranking.types import RecommendationRequest
 from app.recommendations.types import Placement
-from app.shops.service import create_shop
 
 Progress = Callable[[str, int, int], None]
 MODES = ("all", "explore")
@@ -78,14 +76,7 @@ async def load(database_url: str, data_root: Path, fit: list[Basket], models_dir
     await migrate.upgrade(database_url)
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
-    products = read_products(data_root)
-    async with transaction(sessions) as session:
-        shop = ShopId((await create_shop(session, "online-retail.example", "custom")).shop.id)
-        await apply_product_changes(session, shop, products)
-        orders = list(orders_for(data_root, fit))
-        for start in range(0, len(orders), 2000):
-            await record_orders(session, shop, orders[start : start + 2000])
-            progress("orders", min(start + 2000, len(orders)), len(orders))
+    shop, products = await load_shop(sessions, data_root, fit, progress)
     as_of = max(b.placed_at for b in fit)
     async with transaction(sessions) as session:
         trained = await train_shop_model(session, shop, models_dir, as_of=as_of)

@@ -18,27 +18,20 @@ from app.ids import ShopId
 from app.recommendations.types import RecommendationList
 
 
-async def record_ranking(session: AsyncSession, shop_id: ShopId, placement: str,
-                         visitor_id: str | None, customer_id: str | None,
-                         result: RecommendationList, model_version: str | None) -> None:
-    # One Core insert: the ORM's unit of work costs more than the write on this hot path.
-    await session.execute(insert(Ranking).values(
-        shop_id=shop_id, recommendation_id=result.recommendation_id, placement=placement,
-        visitor_id=visitor_id, customer_id=customer_id,
-        product_ids=[i.product.platform_id for i in result.items],
-        reasons=[[r.code for r in i.reasons] for i in result.items], model_version=model_version,
-        created_at=utcnow()))
-
-
 class RankingRecorder:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], single_writer: bool) -> None:
         self._sessions = sessions
         self._turn = asyncio.Lock() if single_writer else None
 
     async def record(self, shop_id: ShopId, placement: str, visitor_id: str | None,
-                     customer_id: str | None, result: RecommendationList,
-                     model_version: str | None) -> None:
+                     customer_id: str | None, result: RecommendationList) -> None:
+        # One Core insert: the ORM's unit of work costs more than the write on this hot path.
+        row = insert(Ranking).values(
+            shop_id=shop_id, recommendation_id=result.recommendation_id, placement=placement,
+            visitor_id=visitor_id, customer_id=customer_id,
+            product_ids=[i.product.platform_id for i in result.items],
+            reasons=[[r.code for r in i.reasons] for i in result.items],
+            model_version=result.model_version, created_at=utcnow())
         turn: AbstractAsyncContextManager[object] = self._turn or nullcontext()
         async with turn, transaction(self._sessions) as session:
-            await record_ranking(session, shop_id, placement, visitor_id, customer_id, result,
-                                 model_version)
+            await session.execute(row)

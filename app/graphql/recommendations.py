@@ -59,5 +59,5 @@ class RecommendationQuery:
             result = await services.ranker.recommend(session, request)
         await services.rankings.record(
             request.shop_id, placement.value, request.shopper.visitor_id,
-            request.shopper.customer_id, result, result.model_version)
+            request.shopper.customer_id, result)
         return Recommendations.from_domain(result, shop)

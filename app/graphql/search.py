@@ -34,5 +34,5 @@ class SearchQuery:
             )
         await info.context.services.rankings.record(
             ShopId(shop.id), Placement.SEARCH.value, shopper.visitor_id, shopper.customer_id,
-            result, result.model_version)
+            result)
         return Recommendations.from_domain(result, shop)

@@ -13,15 +13,14 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import migrate
-from app.catalog.service import apply_product_changes
-from app.datasets.online_retail import Basket, orders_for, read_baskets, read_products
+from app.datasets.online_retail import Basket, read_baskets
 from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products
+from app.evaluation.loading import load_shop
 from app.evaluation.references import References
 from app.ids import ShopId
-from app.orders.service import record_orders
 from app.profiles.session_state import SessionStore
 from app.ranking.blend import load_weights
 from app.ranking.jobs import train_shop_model
@@ -34,7 +33,6 @@ from app.search.protocol import Shopper
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
-from app.shops.service import create_shop
 
 Progress = Callable[[str, int, int], None]
 FIT_SPLITS = {"test": ("train", "valid"), "valid": ("train",)}
@@ -66,14 +64,7 @@ async def load_world(data_root: Path, database_url: str, embedder: Embedder, spl
     baskets = read_baskets(data_root)
     fit = [b for b in baskets if b.split in FIT_SPLITS[split]]
     held_out = [b for b in baskets if b.split == split]
-    products = read_products(data_root)
-    async with transaction(sessions) as session:
-        shop = ShopId((await create_shop(session, "online-retail.example", "custom")).shop.id)
-        await apply_product_changes(session, shop, products)
-        orders = list(orders_for(data_root, fit))
-        for start in range(0, len(orders), 2000):
-            await record_orders(session, shop, orders[start : start + 2000])
-            progress("orders", min(start + 2000, len(orders)), len(orders))
+    shop, products = await load_shop(sessions, data_root, fit, progress)
     async with transaction(sessions) as session:
         await embed_stale_products(
             session, shop, embedder, progress=lambda n: progress("embedding", n, len(products)))

@@ -43,13 +43,11 @@ class Slot:
     reasons: list[Reason] | None = None
 
 
-def _validate(query: str, product_ids: list[str], first: int | None) -> None:
+def _validate(query: str, product_ids: list[str]) -> None:
     if not query.strip() or len(query) > MAX_QUERY_LENGTH:
         raise InvalidInput(f"query must be 1 to {MAX_QUERY_LENGTH} characters")
     if len(product_ids) > MAX_IDS:
         raise InvalidInput(f"at most {MAX_IDS} productIds, got {len(product_ids)}")
-    if first is not None and not 1 <= first <= MAX_IDS:
-        raise InvalidInput(f"first must be between 1 and {MAX_IDS}, got {first}")
 
 
 @dataclass
@@ -105,7 +103,8 @@ class SearchReranker:
         personalize: bool = True,
         now: datetime | None = None,
     ) -> RecommendationList:
-        _validate(query, product_ids, first)
+        if first is not None and not 1 <= first <= MAX_IDS:
+            raise InvalidInput(f"first must be between 1 and {MAX_IDS}, got {first}")
         found = await self.features(
             session, shop_id, query, product_ids, shopper if personalize else None, now)
         scores = self.model.score(found.matrix, found.personalized)
@@ -124,7 +123,7 @@ class SearchReranker:
         shopper: Shopper | None,
         now: datetime | None = None,
     ) -> ResultFeatures:
-        _validate(query, product_ids, first=None)
+        _validate(query, product_ids)
         ids = list(dict.fromkeys(parse_product_id(p) for p in product_ids))
         found = await products_by_platform_ids(session, shop_id, ids)
         slots = [Slot(pid, found.get(pid)) for pid in ids]
