@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from app.graphql.catalog import CatalogQuery
 from app.graphql.errors import ErrorCodes, should_mask
 from app.graphql.events import EventMutation
+from app.graphql.execution import PlainDataExecutionContext
 from app.graphql.recommendations import RecommendationQuery
 from app.graphql.search import SearchQuery
 from app.settings import Settings
@@ -41,6 +42,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=PlainDataExecutionContext,
         # Factories: a fresh extension per request (the parse/validation caches are shared).
         extensions=[
             lambda: ParserCache(maxsize=512),

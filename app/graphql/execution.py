@@ -1,0 +1,213 @@
+"""GraphQL execution with a short path for plain data.
+
+A list of 100 products asks graphql-core for 100 × 11 scalar fields; for each it builds a
+path, a resolve info and an awaitable check, then completes the value: most of the time of
+a large response. A field with no resolver of its own (strawberry's attribute read) and no
+arguments, whose type is a scalar, an enum, a concrete object type whose selected fields
+are all such fields, or a list of these, needs none of that. This executor plans such
+"plain" fields once per operation and builds their values directly: read the attribute,
+serialize leaves with the field's own type, recurse into objects and lists, exactly what
+graphql-core would do.
+
+Anything else (resolvers, arguments, abstract types, ``@defer``/``@stream``), and any
+value that graphql-core would turn into an error (a null in a non-null field, a value the
+scalar refuses, an attribute that raises), goes through graphql-core's own path for that
+field: plain fields only read attributes, so computing one again is harmless, and results
+and errors are the same as without this executor (``tests/unit/test_graphql_execution``
+compares the two)."""
+
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    Undefined,
+)
+from graphql.pyutils import Path, is_iterable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+TYPENAME = "__typename"
+IsAwaitable = Callable[[Any], bool]
+
+
+class NotPlain(Exception):
+    """This value needs graphql-core's path (it reports the error, if any)."""
+
+
+class Completion:
+    """How a value of one output type becomes response data."""
+
+    def __init__(self, non_null: bool) -> None:
+        self.non_null = non_null
+
+    def complete(self, value: Any, is_awaitable: IsAwaitable) -> Any:
+        if value is None:
+            if self.non_null:
+                raise NotPlain
+            return None
+        if is_awaitable(value):
+            raise NotPlain
+        return self.present(value, is_awaitable)
+
+    def present(self, value: Any, is_awaitable: IsAwaitable) -> Any:
+        raise NotImplementedError
+
+
+class LeafCompletion(Completion):
+    def __init__(self, leaf_type: GraphQLScalarType | GraphQLEnumType, non_null: bool) -> None:
+        super().__init__(non_null)
+        self.serialize = leaf_type.serialize
+
+    def present(self, value: Any, is_awaitable: IsAwaitable) -> Any:
+        serialized = self.serialize(value)
+        if serialized is None or serialized is Undefined:
+            raise NotPlain
+        return serialized
+
+
+class ListCompletion(Completion):
+    def __init__(self, item: Completion, non_null: bool) -> None:
+        super().__init__(non_null)
+        self.item = item
+
+    def present(self, value: Any, is_awaitable: IsAwaitable) -> Any:
+        if not is_iterable(value):
+            raise NotPlain
+        item = self.item
+        return [item.complete(v, is_awaitable) for v in value]
+
+
+class PlainField:
+    def __init__(self, read: Callable[[Any], Any] | None, completion: Completion | None,
+                 constant: str | None = None) -> None:
+        self.read = read
+        self.completion = completion
+        self.constant = constant
+
+    def value(self, source: Any, is_awaitable: IsAwaitable) -> Any:
+        if self.read is None or self.completion is None:
+            return self.constant  # __typename
+        return self.completion.complete(self.read(source), is_awaitable)
+
+
+def _reader(resolve: Callable[..., Any], definition: object) -> Callable[[Any], Any]:
+    """What strawberry's resolver of a field without a resolver of its own does."""
+    if (isinstance(definition, StrawberryField) and definition.base_resolver is None
+            and definition.default_resolver is getattr):
+        return attrgetter(definition.python_name)
+    return lambda source: resolve(source, None)
+
+
+class ObjectCompletion(Completion):
+    def __init__(self, fields: list[tuple[str, PlainField]], non_null: bool) -> None:
+        super().__init__(non_null)
+        self.fields = fields
+
+    def present(self, value: Any, is_awaitable: IsAwaitable) -> Any:
+        return {name: field.value(value, is_awaitable) for name, field in self.fields}
+
+
+class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context; plain fields are built directly (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[int, tuple[Any, list[tuple[str, PlainField | None, Any]]]] = {}
+        manager = self.middleware_manager  # resolvers wrapped by extensions: no short path
+        self._wrapped = manager is not None and bool(manager.middlewares)
+
+    def _plan(self, parent_type: GraphQLObjectType,
+              grouped_field_set: Any) -> list[tuple[str, PlainField | None, Any]]:
+        # Memoized on the field set's identity, as graphql-core memoizes the collection
+        # itself; the set is kept alive with its plan so that its id is not reused.
+        key = id(grouped_field_set)
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[1]
+        plan = [(name, None if self._wrapped else self._plain_field(parent_type, details),
+                 details) for name, details in grouped_field_set.items()]
+        self._plans[key] = (grouped_field_set, plan)
+        return plan
+
+    def _plain_field(self, parent_type: GraphQLObjectType, details: Any) -> PlainField | None:
+        node = details[0].node
+        if node.name.value == TYPENAME:
+            return PlainField(None, None, parent_type.name)
+        field_def = parent_type.fields.get(node.name.value)
+        if field_def is None or field_def.args or any(d.node.arguments for d in details):
+            return None
+        resolve = field_def.resolve
+        if resolve is None or not getattr(resolve, "_is_default", False):
+            return None  # a resolver of its own, or not strawberry's attribute read
+        completion = self._completion(field_def.type, details)
+        if completion is None:
+            return None
+        return PlainField(_reader(resolve, field_def.extensions.get("strawberry-definition")),
+                          completion)
+
+    def _completion(self, output_type: GraphQLOutputType, details: Any) -> Completion | None:
+        non_null = isinstance(output_type, GraphQLNonNull)
+        inner = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+        if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
+            return LeafCompletion(inner, non_null)
+        if isinstance(inner, GraphQLList):
+            if any(d.node.directives for d in details):
+                return None  # @stream
+            item = self._completion(inner.of_type, details)
+            return None if item is None else ListCompletion(item, non_null)
+        if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
+            grouped, new_defer_usages, *_ = self.collect_subfields(inner, details)
+            if new_defer_usages:
+                return None
+            fields: list[tuple[str, PlainField]] = []
+            for name, sub_details in grouped.items():
+                field = self._plain_field(inner, sub_details)
+                if field is None:
+                    return None
+                fields.append((name, field))
+            return ObjectCompletion(fields, non_null)
+        return None  # interfaces and unions
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        results: dict[str, Any] = {}
+        other: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        for name, field, details in self._plan(parent_type, grouped_field_set):
+            if field is not None:
+                try:
+                    results[name] = field.value(source_value, is_awaitable)
+                    continue
+                except Exception:  # NotPlain, or what graphql-core will report
+                    pass
+            other[name] = details
+        if not other:
+            return results
+        done = super().execute_fields(parent_type, source_value, path, other, position_context)
+        if is_awaitable(done):
+            async def in_order() -> dict[str, Any]:
+                return _in_order(grouped_field_set, results, await done)
+
+            return in_order()
+        return _in_order(grouped_field_set, results, done)
+
+
+def _in_order(grouped_field_set: Any, plain: dict[str, Any],
+              other: dict[str, Any]) -> dict[str, Any]:
+    if not plain:
+        return other
+    return {name: plain[name] if name in plain else other[name]
+            for name in grouped_field_set if name in plain or name in other}

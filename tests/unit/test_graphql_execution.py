@@ -1,0 +1,162 @@
+"""The short path for plain data gives the same data and errors as graphql-core."""
+
+import enum
+from typing import Any
+
+import pytest
+import strawberry
+
+from app.graphql.execution import PlainDataExecutionContext
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Tag:
+    code: str
+    weight: float | None
+
+
+@strawberry.type
+class Item:
+    id: strawberry.ID
+    title: str
+    price: float | None
+    count: int
+    colour: Colour
+    tags: list[Tag]
+    labels: list[str]
+
+    @strawberry.field
+    def shout(self, times: int = 1) -> str:
+        return self.title.upper() * times
+
+    @strawberry.field
+    async def later(self) -> str:
+        return f"later {self.id}"
+
+
+def _item(n: int, **overrides: Any) -> Item:
+    values: dict[str, Any] = {
+        "id": strawberry.ID(f"p{n}"), "title": f"Item {n}", "price": None if n % 3 else n * 1.5,
+        "count": n, "colour": Colour.RED if n % 2 else Colour.BLUE,
+        "tags": [Tag(code=f"t{n}", weight=None), Tag(code="all", weight=0.5)],
+        "labels": ["a", "b"],
+    }
+    values.update(overrides)
+    return Item(**values)
+
+
+@strawberry.type
+class Page:
+    items: list[Item]
+    total: int
+    note: str | None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def page(self) -> Page:
+        return Page(items=[_item(1), _item(2)], total=2, note=None)
+
+    @strawberry.field
+    def page_with_null_title(self) -> Page | None:
+        return Page(items=[_item(1), _item(2, title=None)], total=2, note="x")
+
+    @strawberry.field
+    def page_with_null_label(self) -> Page:
+        return Page(items=[_item(1, labels=["a", None])], total=1, note=None)
+
+    @strawberry.field
+    def page_with_bad_total(self) -> Page:
+        return Page(items=[], total="many", note=None)  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def items(self, first: int = 3) -> list[Item]:
+        return [_item(n) for n in range(1, first + 1)]
+
+    @strawberry.field
+    def broken_title(self) -> list[Item]:
+        return [_item(1), _item(2, title=None)]  # a null in a non-null field
+
+    @strawberry.field
+    def broken_count(self) -> list[Item | None]:
+        return [_item(1), _item(2, count="many")]  # a value Int refuses
+
+    @strawberry.field
+    def huge_count(self) -> Item:
+        return _item(1, count=2**40)  # outside GraphQL's Int
+
+
+PLAIN = strawberry.Schema(query=Query)
+FAST = strawberry.Schema(query=Query, execution_context_class=PlainDataExecutionContext)
+
+QUERIES = [
+    "{ items { id title price count colour } }",
+    "{ items(first: 5) { __typename id t: title p: price tags { code weight __typename } labels } }",
+    "{ items { id shout(times: 2) later title } }",
+    "query($skip: Boolean!) { items { id title @skip(if: $skip) price @include(if: $skip) } }",
+    "{ items { ...Parts tags { ... on Tag { code } } } } fragment Parts on Item { id colour }",
+    "{ items { id title id } }",
+    "{ brokenTitle { id title } }",
+    "{ brokenCount { id count } }",
+    "{ hugeCount { id count } }",
+    "{ items { id nope } }",
+    "{ page { total note __typename items { id tags { code weight } labels colour } } }",
+    "{ page { a: total b: total items { i: id ...on Item { id title } } } }",
+    "{ pageWithNullTitle { total items { id title } } }",
+    "{ pageWithNullTitle { total items { id } } }",
+    "{ pageWithNullLabel { items { id labels } } }",
+    "{ pageWithBadTotal { total items { id } } }",
+    "{ page { total items { id later tags { code } } } }",
+    "{ page { items { id ... @defer { title } } } }",
+    "{ page { items @stream(initialCount: 1) { id } } }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_same_result_as_graphql_core(query: str) -> None:
+    variables = {"skip": True}
+    plain = await PLAIN.execute(query, variable_values=variables)
+    fast = await FAST.execute(query, variable_values=variables)
+    assert fast.data == plain.data
+    assert list((fast.data or {}).items()) == list((plain.data or {}).items())  # key order
+    assert [e.formatted for e in fast.errors or []] == [e.formatted for e in plain.errors or []]
+
+
+async def test_errors_are_reported_with_their_path() -> None:
+    result = await FAST.execute("{ brokenTitle { id title } }")
+    assert result.data is None  # the null bubbles up to the nullable root
+    assert result.errors and result.errors[0].path == ["brokenTitle", 1, "title"]
+    result = await FAST.execute("{ brokenCount { id count } }")
+    assert result.data == {"brokenCount": [{"id": "p1", "count": 1}, None]}
+    assert result.errors and result.errors[0].path == ["brokenCount", 1, "count"]
+
+
+async def test_plain_fields_are_built_without_graphql_core() -> None:
+    calls: list[str] = []
+
+    class Counting(PlainDataExecutionContext):
+        def execute_field(self, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+            calls.append(parent_type.name)
+            return super().execute_field(parent_type, *args, **kwargs)
+
+    schema = strawberry.Schema(query=Query, execution_context_class=Counting)
+    result = await schema.execute("{ page { total items { id title tags { code } } } }")
+    assert result.errors is None and result.data is not None
+    assert calls == ["Query"]  # the root resolver only
+    calls.clear()
+    result = await schema.execute("{ page { total items { id later } } }")
+    assert result.data is not None and result.data["page"]["items"][1]["later"] == "later p2"
+    assert calls.count("Item") == 2  # a resolver in the items: graphql-core for each
+
+
+async def test_field_order_follows_the_query() -> None:
+    result = await FAST.execute("{ items(first: 1) { title later id shout } }")
+    assert result.data is not None
+    assert list(result.data["items"][0]) == ["title", "later", "id", "shout"]
