@@ -187,13 +187,8 @@ class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
         other: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         for name, field, details in self._plan(parent_type, grouped_field_set):
-            if field is not None:
-                try:
-                    results[name] = field.value(source_value, is_awaitable)
-                    continue
-                except Exception:  # NotPlain, or what graphql-core will report
-                    pass
-            other[name] = details
+            if field is None or not _built(field, source_value, is_awaitable, name, results):
+                other[name] = details
         if not other:
             return results
         done = super().execute_fields(parent_type, source_value, path, other, position_context)
@@ -203,6 +198,16 @@ class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
             return in_order()
         return _in_order(grouped_field_set, results, done)
+
+
+def _built(field: PlainField, source: Any, is_awaitable: IsAwaitable, name: str,
+           results: dict[str, Any]) -> bool:
+    """Build a plain field's value into ``results``; False if graphql-core must do it."""
+    try:
+        results[name] = field.value(source, is_awaitable)
+    except Exception:  # noqa: BLE001  NotPlain, or an error graphql-core will report
+        return False
+    return True
 
 
 def _in_order(grouped_field_set: Any, plain: dict[str, Any],
