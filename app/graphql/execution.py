@@ -192,12 +192,13 @@ class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not other:
             return results
         done = super().execute_fields(parent_type, source_value, path, other, position_context)
-        if is_awaitable(done):
-            async def in_order() -> dict[str, Any]:
-                return _in_order(grouped_field_set, results, await done)
+        if isinstance(done, dict):
+            return _in_order(grouped_field_set, results, done)
 
-            return in_order()
-        return _in_order(grouped_field_set, results, done)
+        async def in_order() -> dict[str, Any]:
+            return _in_order(grouped_field_set, results, await done)
+
+        return in_order()
 
 
 def _built(field: PlainField, source: Any, is_awaitable: IsAwaitable, name: str,
