@@ -24,6 +24,7 @@ from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
 from app.http.graphql_endpoint import StorefrontGraphQL
 from app.http.storefront_auth import StorefrontAuth
+from app.ids import ShopId
 from app.privacy.stores import core_customer_stores
 from app.ranking.scheduler import ModelTrainer
 from app.settings import Settings
@@ -42,6 +43,18 @@ async def _storefront_origins(services: Services) -> set[str]:
             select(Shop.storefront_origins).where(Shop.status == SHOP_ACTIVE)
         )
         return {o.rstrip("/") for (origins,) in rows for o in origins or []}
+
+
+async def _load_catalogs(services: Services) -> None:
+    """Every active shop's catalog into memory, so that no shopper waits for it."""
+    try:
+        async with transaction(services.sessions) as session:
+            shop_ids = list((await session.execute(
+                select(Shop.id).where(Shop.status == SHOP_ACTIVE))).scalars())
+            for shop_id in shop_ids:
+                await services.catalogs.catalog(session, ShopId(shop_id))
+    except Exception:
+        log.exception("loading the catalogs failed; they load on first use instead")
 
 
 def _health(services: Services) -> Callable[[Request], object]:
@@ -97,11 +110,13 @@ def create_app(
         training = asyncio.create_task(trainer.run_forever(stop)) if settings.worker_enabled else None
         inbox = (asyncio.create_task(ingestion.processor.run_forever(stop))
                  if settings.webhook_processor_enabled else None)
+        catalogs = asyncio.create_task(_load_catalogs(services))
         settle()
         try:
             yield
         finally:
             stop.set()
+            await catalogs
             if task is not None:
                 await task
             if training is not None:

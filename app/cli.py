@@ -12,6 +12,7 @@ from typing import Any, Self
 from rich.progress import Progress
 
 from app import migrate
+from app.catalog.snapshot import watch_catalog_writes
 from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.factory import build_embedder
 from app.embeddings.service import embed_stale_products, stale_products
@@ -38,6 +39,7 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings.database_url)
         self.sessions = create_session_factory(self.engine)
+        watch_catalog_writes(self.sessions)  # long imports restamp before they commit
 
     async def __aenter__(self) -> Self:
         return self

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
 from app.embeddings.factory import embedder_factory as default_embedder_factory
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
@@ -33,6 +34,7 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     registry: IndexRegistry
+    catalogs: CatalogSnapshots
     neighbours: ContentNeighbours
     recommender: Recommender
     embedder: LazyEmbedder
@@ -60,14 +62,17 @@ def build_services(
     session_state = SessionStore(ttl_seconds=tuning.session_ttl_seconds)
     models = ModelStore(tuning.models_dir or settings.data_dir / "models")
     registry = IndexRegistry(settings.index_dir, search_k=settings.annoy_search_k)
-    neighbours = ContentNeighbours(registry, settings.embedding_model)
+    catalogs = CatalogSnapshots(settings.catalog_refresh_seconds)
+    watch_catalog_writes(sessions, catalogs.written)
+    neighbours = ContentNeighbours(registry, settings.embedding_model, catalogs)
     embedder = LazyEmbedder(embedder_factory or default_embedder_factory(settings))
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
     reranker = SearchReranker(
         QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,
-                       PurchaseHistoryAffinity(settings.embedding_model)),
-        settings.embedding_model,
+                       PurchaseHistoryAffinity(neighbours, catalogs)),
+        neighbours,
+        catalogs,
         load_search_model(),
         unavailable=settings.search_unavailable,
     )
@@ -77,14 +82,15 @@ def build_services(
         sessions=sessions,
         registry=registry,
         neighbours=neighbours,
-        recommender=Recommender(neighbours),
+        catalogs=catalogs,
+        recommender=Recommender(neighbours, catalogs),
         embedder=embedder,
         reranker=reranker,
         engine_settings=tuning,
         session_state=session_state,
         models=models,
         ranker=RecommendationEngine(
-            models, neighbours, session_state,
+            models, neighbours, catalogs, session_state,
             weights, tuning.rules()),
         tracker=EventTracker(tuning.consent(), [session_state, models]),
         rankings=RankingRecorder(sessions, single_writer=engine.dialect.name == "sqlite"),

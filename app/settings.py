@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Rebuild a shop's index once this many products wait in the exact delta.",
     )
+    catalog_refresh_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "Serving keeps each shop's catalog in memory: a product written by another "
+            "process reaches shoppers within this many seconds (writes of this process at once)."
+        ),
+    )
     worker_enabled: bool = Field(
         default=True, description="Run the embedding/index worker inside the server process."
     )

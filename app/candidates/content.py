@@ -3,17 +3,18 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.candidates.pool import CandidatePool
-from app.catalog.queries import keys_by_platform_ids
+from app.catalog.snapshot import ShopCatalog
 from app.ids import ShopId
 from app.index.neighbours import ContentNeighbours
 from app.index.protocol import Vector
 
 
 async def add_content(session: AsyncSession, shop_id: ShopId, neighbours: ContentNeighbours,
-                      pool: CandidatePool, anchors: list[str], per_anchor: int) -> None:
+                      catalog: ShopCatalog, pool: CandidatePool, anchors: list[str],
+                      per_anchor: int) -> None:
     if not anchors:
         return
-    keys = await keys_by_platform_ids(session, shop_id, anchors)
+    keys = catalog.keys(anchors)
     exclude = set(keys.values())
     found: list[tuple[str, Vector]] = []
     for anchor in anchors:

@@ -23,6 +23,7 @@ class Product(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "platform_id"),
         Index("ix_products_shop_id_created_at", "shop_id", "created_at"),
+        Index("ix_products_shop_id_updated_at", "shop_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

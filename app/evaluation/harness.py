@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import migrate
+from app.catalog.snapshot import CatalogSnapshots
 from app.datasets.online_retail import Basket, read_baskets
 from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.protocol import Embedder
@@ -59,15 +60,16 @@ class Loaded:
 
 
 async def _content(sessions: async_sessionmaker[AsyncSession], shop: ShopId,
-                   embedder: Embedder | None, index_dir: Path) -> ContentNeighbours:
+                   embedder: Embedder | None, index_dir: Path,
+                   catalogs: CatalogSnapshots) -> ContentNeighbours:
     """The real content neighbours when an embedder is given (embed, build the index)."""
     if embedder is None:
-        return ContentNeighbours(IndexRegistry(index_dir), "none")
+        return ContentNeighbours(IndexRegistry(index_dir), "none", catalogs)
     async with transaction(sessions) as session:
         await embed_stale_products(session, shop, embedder)
     async with transaction(sessions) as session:
         await build_index(session, shop, embedder.model_name, index_dir, trees=20)
-    return ContentNeighbours(IndexRegistry(index_dir), embedder.model_name)
+    return ContentNeighbours(IndexRegistry(index_dir), embedder.model_name, catalogs)
 
 
 async def load(database_url: str, data_root: Path, fit: list[Basket], models_dir: Path,
@@ -83,9 +85,10 @@ async def load(database_url: str, data_root: Path, fit: list[Basket], models_dir
     runtime = ModelRuntime(trained.artefact)
     store = ModelStore(models_dir)
     store.install(shop, runtime)
-    neighbours = await _content(sessions, shop, embedder, models_dir / "indexes")
+    catalogs = CatalogSnapshots()
+    neighbours = await _content(sessions, shop, embedder, models_dir / "indexes", catalogs)
     state = SessionStore()
-    ranker = RecommendationEngine(store, neighbours, state, weights, rules)
+    ranker = RecommendationEngine(store, neighbours, catalogs, state, weights, rules)
     return Loaded(sessions, shop, ranker, runtime, [p.platform_id for p in products], state,
                   store)
 

@@ -3,6 +3,7 @@
 import strawberry
 
 from app.catalog.queries import list_servable_products, products_by_platform_ids
+from app.catalog.snapshot import CatalogProduct
 from app.db import transaction
 from app.errors import InvalidInput
 from app.graphql.context import Info
@@ -21,7 +22,7 @@ class CatalogQuery:
         async with transaction(info.context.services.sessions) as session:
             found = await products_by_platform_ids(session, ShopId(shop.id), [product_id])
         row = found.get(product_id)
-        return None if row is None or row.deleted else Product.from_row(row, shop)
+        return None if row is None or row.deleted else Product.from_row(CatalogProduct.of(row), shop)
 
     @strawberry.field(description="Servable products, optionally matching words of the title.")
     async def products(
@@ -32,4 +33,4 @@ class CatalogQuery:
         shop = info.context.shop
         async with transaction(info.context.services.sessions) as session:
             rows = await list_servable_products(session, ShopId(shop.id), first, offset, query)
-        return [Product.from_row(r, shop) for r in rows]
+        return [Product.from_row(CatalogProduct.of(r), shop) for r in rows]

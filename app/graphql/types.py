@@ -2,7 +2,7 @@
 
 import strawberry
 
-from app.catalog.models import Product as ProductRow
+from app.catalog.snapshot import CatalogProduct
 from app.graphql.context import ShopView
 from app.recommendations.types import Placement as DomainPlacement
 from app.recommendations.types import RecommendationList, ScoredProduct
@@ -26,7 +26,7 @@ class Product:
     available: bool
 
     @classmethod
-    def from_row(cls, row: ProductRow, shop: ShopView) -> "Product":
+    def from_row(cls, row: CatalogProduct, shop: ShopView) -> "Product":
         url = row.url or (f"https://{shop.domain}/products/{row.handle}" if row.handle else None)
         return cls(
             id=strawberry.ID(row.platform_id),

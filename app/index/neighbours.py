@@ -1,5 +1,6 @@
 """Content neighbours: the served Annoy index plus an exact search over the delta of
-vectors written since that index was snapshotted, filtered to servable products."""
+vectors written since that index was snapshotted, filtered to servable products (from the
+catalog snapshot, ``catalog.snapshot``)."""
 
 import time
 from collections.abc import Awaitable, Callable
@@ -12,10 +13,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Product
-from app.catalog.queries import servable_platform_ids, servable_products_by_keys
+from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.embeddings.models import ProductEmbedding
-from app.embeddings.service import from_bytes, vector_of
+from app.embeddings.service import from_bytes, vector_of, vectors_of
 from app.ids import ShopId
 from app.index.protocol import Vector
 from app.index.registry import IndexRegistry
@@ -29,7 +29,7 @@ DELTA_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class Neighbour:
-    product: Product
+    product: CatalogProduct
     similarity: float
 
 
@@ -53,9 +53,11 @@ class Delta:
 class ContentNeighbours:
     """Finds the servable products whose vectors are closest to a query vector."""
 
-    def __init__(self, registry: IndexRegistry, model_name: str) -> None:
+    def __init__(self, registry: IndexRegistry, model_name: str,
+                 catalogs: CatalogSnapshots) -> None:
         self._registry = registry
         self._model_name = model_name
+        self._catalogs = catalogs
         self._deltas: dict[tuple[int, datetime | None], tuple[float, Delta]] = {}
 
     @property
@@ -108,6 +110,26 @@ class ContentNeighbours:
             session, product_key, self._model_name
         )
 
+    async def vectors_of(
+        self, session: AsyncSession, shop_id: ShopId, product_keys: list[int]
+    ) -> dict[int, Vector]:
+        """Current vectors of several products (as ``vector_of``), one database read at
+        most, for those neither in the delta nor in the served index."""
+        served = self._registry.current(shop_id, self._model_name)
+        if served is None:  # no index yet: the database holds them all
+            return await vectors_of(session, product_keys, self._model_name)
+        delta = await self._delta(session, shop_id, served.snapshot_at)
+        found: dict[int, Vector] = {}
+        for key in product_keys:
+            position = delta.positions.get(key)
+            vector = delta.vectors[position] if position is not None else served.index.vector(key)
+            if vector is not None:
+                found[key] = vector
+        missing = [k for k in product_keys if k not in found]
+        if missing:
+            found.update(await vectors_of(session, missing, self._model_name))
+        return found
+
     async def delta_size(self, session: AsyncSession, shop_id: ShopId) -> int:
         served = self._registry.current(shop_id, self._model_name)
         delta = await self._load_delta(session, shop_id, served.snapshot_at if served else None)
@@ -122,8 +144,10 @@ class ContentNeighbours:
         exclude: set[int] | None = None,
     ) -> list[Neighbour]:
         """The ``count`` most similar servable products, as full rows."""
-        async def rows(keys: list[int]) -> dict[int, Product]:
-            return await servable_products_by_keys(session, shop_id, keys)
+        catalog = await self._catalogs.catalog(session, shop_id)
+
+        async def rows(keys: list[int]) -> dict[int, CatalogProduct]:
+            return catalog.servable_by_key(keys)
 
         found = await self._nearest(session, shop_id, [vector], count, exclude or set(), rows)
         return [Neighbour(product, similarity) for product, similarity in found[0]]
@@ -136,10 +160,11 @@ class ContentNeighbours:
         count: int,
         exclude: set[int] | None = None,
     ) -> list[list[tuple[str, float]]]:
-        """Neighbours of each vector as platform ids only (candidate generation needs no
-        rows), with one servability read for all of them."""
+        """Neighbours of each vector as platform ids only."""
+        catalog = await self._catalogs.catalog(session, shop_id)
+
         async def ids(keys: list[int]) -> dict[int, str]:
-            return await servable_platform_ids(session, shop_id, keys)
+            return {k: p.platform_id for k, p in catalog.servable_by_key(keys).items()}
 
         return await self._nearest(session, shop_id, vectors, count, exclude or set(), ids)
 

@@ -1,7 +1,7 @@
 """Reasons a shopper can read, from the sources that proposed an item."""
 
 from app.candidates.pool import Candidate, Source
-from app.catalog.models import Product
+from app.catalog.snapshot import CatalogProduct
 from app.recommendations.types import Placement, Reason
 
 ORDER = {
@@ -22,7 +22,7 @@ def _title(anchor: str | None, titles: dict[str, str]) -> str | None:
     return titles.get(anchor) if anchor else None
 
 
-def _reason(source: Source, anchor: str | None, product: Product, placement: Placement,
+def _reason(source: Source, anchor: str | None, product: CatalogProduct, placement: Placement,
             titles: dict[str, str]) -> Reason | None:
     title = _title(anchor, titles)
     if source is Source.BUY_AGAIN:
@@ -43,7 +43,7 @@ def _reason(source: Source, anchor: str | None, product: Product, placement: Pla
     return None
 
 
-def reasons_for(candidate: Candidate, product: Product, placement: Placement,
+def reasons_for(candidate: Candidate, product: CatalogProduct, placement: Placement,
                 titles: dict[str, str]) -> list[Reason]:
     found: list[Reason] = []
     for source in ORDER.get(placement, DEFAULT_ORDER):

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.catalog.models import Product
+from app.catalog.snapshot import CatalogProduct
 from app.profiles.types import Profile
 
 
@@ -60,13 +60,13 @@ class DiversityCap:
         self._vendors: Counter[str] = Counter()
         self._types: Counter[str] = Counter()
 
-    def allows(self, product: Product) -> bool:
+    def allows(self, product: CatalogProduct) -> bool:
         if product.vendor and self._vendors[product.vendor] >= self._max_vendor:
             return False
         kind = product.product_type
         return not (kind and self._types[kind] >= self._max_type)
 
-    def take(self, product: Product) -> None:
+    def take(self, product: CatalogProduct) -> None:
         if product.vendor:
             self._vendors[product.vendor] += 1
         if product.product_type:

@@ -17,8 +17,7 @@ from app.candidates.model_sources import (
     add_ranked,
 )
 from app.candidates.pool import Candidate, CandidatePool, Source
-from app.catalog.models import Product
-from app.catalog.queries import products_by_platform_ids
+from app.catalog.snapshot import CatalogProduct, CatalogSnapshots, ShopCatalog
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.index.neighbours import ContentNeighbours
@@ -85,11 +84,13 @@ def _for_placement(profile: Profile, placement: Placement) -> Profile:
 
 
 class RecommendationEngine:
-    def __init__(self, models: ModelStore, neighbours: ContentNeighbours, sessions: SessionStore,
+    def __init__(self, models: ModelStore, neighbours: ContentNeighbours,
+                 catalogs: CatalogSnapshots, sessions: SessionStore,
                  weights: BlendWeights, rules: RuleSettings = DEFAULT_RULES,
                  limits: CandidateLimits = DEFAULT_LIMITS) -> None:
         self._models = models
         self._neighbours = neighbours
+        self._catalogs = catalogs
         self._sessions = sessions
         self.weights = weights
         self._rules = rules
@@ -105,8 +106,9 @@ class RecommendationEngine:
             request.placement)
         context = _context(request, profile)
         model = self._models.get(request.shop_id)
-        scored = await self.score(session, request, profile, context, model, now)
-        items = await self._select(session, request, profile, scored)
+        catalog = await self._catalogs.catalog(session, request.shop_id)
+        scored = await self.score(session, request, profile, context, model, now, catalog)
+        items = self._select(request, scored, catalog)
         return RecommendationList(uuid.uuid4().hex, items, scored.model_version)
 
     async def scored_candidates(self, session: AsyncSession,
@@ -117,14 +119,17 @@ class RecommendationEngine:
             session, request.shop_id, request.shopper, now, self._sessions, with_taste=False),
             request.placement)
         model = self._models.get(request.shop_id)
-        return await self.score(session, request, profile, _context(request, profile), model, now)
+        catalog = await self._catalogs.catalog(session, request.shop_id)
+        return await self.score(session, request, profile, _context(request, profile), model, now,
+                                catalog)
 
     async def score(self, session: AsyncSession, request: RecommendationRequest,
                     profile: Profile, context: list[str], model: ModelRuntime | None,
-                    now: datetime) -> Scored:
+                    now: datetime, catalog: ShopCatalog) -> Scored:
         pool = CandidatePool()
         signals = shopper_signals(model, profile, context, now) if model else None
-        await self._gather(session, request, profile, context, model, signals, pool, now)
+        await self._gather(session, request, profile, context, model, signals, pool, now,
+                           catalog)
         blocked = self._blocked(profile, context, model, now, request.exclude_purchased)
         pool.discard(set(blocked.product_ids))
         candidates = pool.items
@@ -151,10 +156,11 @@ class RecommendationEngine:
 
     async def _gather(self, session: AsyncSession, request: RecommendationRequest,
                       profile: Profile, context: list[str], model: ModelRuntime | None,
-                      signals: ShopperSignals | None, pool: CandidatePool, now: datetime) -> None:
+                      signals: ShopperSignals | None, pool: CandidatePool, now: datetime,
+                      catalog: ShopCatalog) -> None:
         limits = self._limits
         anchors = list(dict.fromkeys([*context, *profile.session_products]))
-        await add_content(session, request.shop_id, self._neighbours, pool,
+        await add_content(session, request.shop_id, self._neighbours, catalog, pool,
                           anchors[: limits.content_anchors], limits.content_per_anchor)
         await self.new_arrivals.add(session, request.shop_id, pool, now)
         if model is None or signals is None:
@@ -168,8 +174,8 @@ class RecommendationEngine:
         add_ranked(pool, model, signals.trend_live, limits.trending, Source.TRENDING)
         add_ranked(pool, model, model.artefact.popularity, limits.popular, Source.POPULAR)
 
-    async def _select(self, session: AsyncSession, request: RecommendationRequest,
-                      profile: Profile, scored: Scored) -> list[ScoredProduct]:
+    def _select(self, request: RecommendationRequest, scored: Scored,
+                catalog: ShopCatalog) -> list[ScoredProduct]:
         order = np.argsort(-scored.scores, kind="stable")
         fetch = request.first * self._limits.scored_to_fetch + 20
         best = [scored.candidates[i] for i in order[:fetch]]
@@ -177,7 +183,7 @@ class RecommendationEngine:
         fresh = [scored.candidates[i] for i in order if scored.candidates[i].product_id in scored.fresh]
         wanted = [c.product_id for c in best] + [c.product_id for c in fresh[: explore * 4]]
         anchors = [a for c in best for a in c.sources.values() if a]
-        rows = await products_by_platform_ids(session, request.shop_id, [*wanted, *anchors])
+        rows = catalog.products(dict.fromkeys([*wanted, *anchors]))
         titles = {pid: p.title for pid, p in rows.items()}
         score_of = {scored.candidates[i].product_id: float(scored.scores[i]) for i in order[:fetch]}
         taken = _take(best, rows, request, self._rules, request.first - explore, score_of, titles)
@@ -201,7 +207,7 @@ def _fresh(candidates: list[Candidate], model: ModelRuntime | None) -> set[str]:
     return fresh
 
 
-def _take(candidates: list[Candidate], rows: dict[str, Product], request: RecommendationRequest,
+def _take(candidates: list[Candidate], rows: dict[str, CatalogProduct], request: RecommendationRequest,
           rules: RuleSettings, count: int, score_of: dict[str, float], titles: dict[str, str],
           explore: bool = False) -> list[ScoredProduct]:
     cap = DiversityCap(rules, request.first)

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.queries import products_by_platform_ids
+from app.catalog.snapshot import CatalogSnapshots
 from app.errors import InvalidInput, NotFound
 from app.ids import ProductId, ShopId
 from app.index.neighbours import ContentNeighbours
@@ -29,15 +29,16 @@ def new_recommendation_id() -> str:
 
 
 class Recommender:
-    def __init__(self, neighbours: ContentNeighbours) -> None:
+    def __init__(self, neighbours: ContentNeighbours, catalogs: CatalogSnapshots) -> None:
         self._neighbours = neighbours
+        self._catalogs = catalogs
 
     async def similar_products(
         self, session: AsyncSession, shop_id: ShopId, product_id: ProductId, first: int
     ) -> RecommendationList:
         check_first(first)
-        found = await products_by_platform_ids(session, shop_id, [product_id])
-        product = found.get(product_id)
+        catalog = await self._catalogs.catalog(session, shop_id)
+        product = catalog.by_platform_id.get(product_id)
         if product is None or product.deleted:
             raise NotFound(f"no product {product_id}")
         vector = await self._neighbours.vector_of(session, shop_id, product.id)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from enum import Enum
 
-from app.catalog.models import Product
+from app.catalog.snapshot import CatalogProduct
 
 
 class Placement(str, Enum):
@@ -23,7 +23,7 @@ class Reason:
 
 @dataclass
 class ScoredProduct:
-    product: Product
+    product: CatalogProduct
     score: float
     reasons: list[Reason] = field(default_factory=list)
 

@@ -9,7 +9,7 @@ import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.candidates.pool import Candidate
-from app.catalog.models import Product
+from app.catalog.snapshot import CatalogProduct
 from app.ids import ShopId
 from app.profiles.service import Shopper as ProfileShopper
 from app.profiles.service import build_profile
@@ -35,7 +35,7 @@ class EngineAffinity:
         self._history = history
 
     async def evidence(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
-                       products: list[Product], vectors: dict[int, npt.NDArray[np.float32]],
+                       products: list[CatalogProduct], vectors: dict[int, npt.NDArray[np.float32]],
                        now: datetime) -> PersonalEvidence:
         who = ProfileShopper(shopper.visitor_id, shopper.customer_id)
         profile = await build_profile(session, shop_id, who, now, self._state, with_taste=False)
@@ -46,7 +46,7 @@ class EngineAffinity:
             return PersonalEvidence(history)
         return PersonalEvidence(history, self._engine_evidence(model, profile, products, now))
 
-    def _engine_evidence(self, model: ModelRuntime, profile: Profile, products: list[Product],
+    def _engine_evidence(self, model: ModelRuntime, profile: Profile, products: list[CatalogProduct],
                          now: datetime) -> EngineEvidence:
         signals = shopper_signals(model, profile, [], now)
         candidates = [Candidate(p.platform_id) for p in products]

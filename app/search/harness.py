@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import migrate
+from app.catalog.snapshot import CatalogSnapshots
 from app.datasets.online_retail import Basket, read_baskets
 from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.lazy import LazyEmbedder
@@ -21,6 +22,8 @@ from app.embeddings.service import embed_stale_products
 from app.evaluation.loading import load_shop
 from app.evaluation.references import References
 from app.ids import ShopId
+from app.index.neighbours import ContentNeighbours
+from app.index.registry import IndexRegistry
 from app.profiles.session_state import SessionStore
 from app.ranking.blend import load_weights
 from app.ranking.jobs import train_shop_model
@@ -52,7 +55,8 @@ class SearchWorld:
     references: References
     affinity: EngineAffinity
     vectors: QueryVectors
-    model_name: str
+    product_vectors: ContentNeighbours
+    catalogs: CatalogSnapshots
 
 
 async def load_world(data_root: Path, database_url: str, embedder: Embedder, split: str,
@@ -75,12 +79,15 @@ async def load_world(data_root: Path, database_url: str, embedder: Embedder, spl
     store.install(shop, ModelRuntime(trained.artefact))
     descriptions = {p.platform_id: p.title for p in products}
     references = References(fit, list(descriptions))
+    catalogs = CatalogSnapshots()
+    neighbours = ContentNeighbours(IndexRegistry(models_dir / "no-index"), embedder.model_name,
+                                   catalogs)  # no index: product vectors from the database
     affinity = EngineAffinity(store, SessionStore(), load_weights(),
-                              PurchaseHistoryAffinity(embedder.model_name))
+                              PurchaseHistoryAffinity(neighbours, catalogs))
     cases = build_cases(descriptions, held_out, references.popularity_of,
                         per_basket=queries_per_basket)
     return SearchWorld(engine, sessions, shop, cases, _times(held_out), references, affinity,
-                       QueryVectors(LazyEmbedder(lambda: embedder)), embedder.model_name)
+                       QueryVectors(LazyEmbedder(lambda: embedder)), neighbours, catalogs)
 
 
 def _times(held_out: list[Basket]) -> dict[str, datetime]:
@@ -88,7 +95,8 @@ def _times(held_out: list[Basket]) -> dict[str, datetime]:
 
 
 def _reranker(world: SearchWorld, model: SearchModel) -> SearchReranker:
-    return SearchReranker(world.vectors, world.affinity, world.model_name, model)
+    return SearchReranker(world.vectors, world.affinity, world.product_vectors, world.catalogs,
+                          model)
 
 
 async def measure(world: SearchWorld, model: SearchModel, cases: list[SearchCase],

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Product
+from app.catalog.snapshot import CatalogProduct
 from app.ids import ShopId
 from app.recommendations.types import Reason
 
@@ -60,13 +60,20 @@ class PersonalEvidence:
         return not self.history and self.engine is None
 
 
+class ProductVectors(Protocol):
+    async def vectors_of(self, session: AsyncSession, shop_id: ShopId,
+                         product_keys: list[int]) -> dict[int, npt.NDArray[np.float32]]:
+        """The current content vectors of these products (those that have one)."""
+        ...
+
+
 class ShopperAffinity(Protocol):
     async def evidence(
         self,
         session: AsyncSession,
         shop_id: ShopId,
         shopper: Shopper,
-        products: list[Product],
+        products: list[CatalogProduct],
         vectors: dict[int, npt.NDArray[np.float32]],
         now: datetime,
     ) -> PersonalEvidence:

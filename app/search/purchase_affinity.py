@@ -8,12 +8,10 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Product
-from app.catalog.queries import products_by_platform_ids
-from app.embeddings.service import vectors_of
+from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.ids import ShopId
 from app.recommendations.types import Reason
-from app.search.protocol import HistoryMatch
+from app.search.protocol import HistoryMatch, ProductVectors
 
 HISTORY_LIMIT = 200
 INTEREST_THRESHOLD = 0.25
@@ -34,10 +32,8 @@ class Taste:
         return max(0.0, float(similar.max())) if len(similar) else 0.0
 
 
-async def _taste(
-    session: AsyncSession, model_name: str, keys: list[int], weights: list[float]
-) -> Taste | None:
-    rows = await vectors_of(session, keys, model_name)
+def _taste(rows: dict[int, npt.NDArray[np.float32]], keys: list[int],
+           weights: list[float]) -> Taste | None:
     pairs = [(k, rows[k], w) for k, w in zip(keys, weights, strict=True) if k in rows]
     if not pairs:
         return None
@@ -51,37 +47,37 @@ async def _taste(
 
 
 class PurchaseHistoryAffinity:
-    def __init__(self, model_name: str) -> None:
-        self._model_name = model_name
+    def __init__(self, vectors: ProductVectors, catalogs: CatalogSnapshots) -> None:
+        self._vectors = vectors
+        self._catalogs = catalogs
 
     async def matches(
         self,
         session: AsyncSession,
         shop_id: ShopId,
         purchases: dict[str, int],
-        products: list[Product],
+        products: list[CatalogProduct],
         vectors: dict[int, npt.NDArray[np.float32]],
     ) -> dict[int, HistoryMatch]:
         """``purchases``: orders per product id the customer bought (their profile's)."""
         if not purchases:
             return {}
         counts = dict(sorted(purchases.items(), key=lambda kv: -kv[1])[:HISTORY_LIMIT])
-        bought = await products_by_platform_ids(session, shop_id, counts)
+        bought = (await self._catalogs.catalog(session, shop_id)).products(counts)
         types = Counter[str]()
         for pid, product in bought.items():
             if product.product_type:
                 types[product.product_type] += counts[pid]
         total = sum(types.values()) or 1
         keys = [p.id for p in bought.values()]
-        taste = await _taste(
-            session, self._model_name, keys, [float(counts[p.platform_id]) for p in bought.values()]
-        )
+        taste = _taste(await self._vectors.vectors_of(session, shop_id, keys), keys,
+                       [float(counts[p.platform_id]) for p in bought.values()])
         return {p.id: self._match(p, counts, types, total, taste, vectors.get(p.id))
                 for p in products}
 
     @staticmethod
     def _match(
-        product: Product,
+        product: CatalogProduct,
         counts: dict[str, int],
         types: Counter[str],
         total: int,

@@ -12,10 +12,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Product
-from app.catalog.queries import products_by_platform_ids
+from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.db import utcnow
-from app.embeddings.service import vectors_of
 from app.errors import InvalidInput
 from app.ids import ShopId, parse_product_id
 from app.ranking.sales import SALES_FEATURES
@@ -23,7 +21,14 @@ from app.recommendations.service import new_recommendation_id
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
 from app.search.features import search_features
 from app.search.model import SearchModel
-from app.search.protocol import HistoryMatch, Matrix, PersonalEvidence, Shopper, ShopperAffinity
+from app.search.protocol import (
+    HistoryMatch,
+    Matrix,
+    PersonalEvidence,
+    ProductVectors,
+    Shopper,
+    ShopperAffinity,
+)
 from app.search.query_vectors import QueryVectors
 
 MAX_IDS = 500
@@ -38,7 +43,7 @@ class Slot:
     """One input position: a known product, or an id the catalog does not know."""
 
     platform_id: str
-    product: Product | None
+    product: CatalogProduct | None
     score: float = 0.0
     reasons: list[Reason] | None = None
 
@@ -77,13 +82,15 @@ class SearchReranker:
         self,
         query_vectors: QueryVectors,
         affinity: ShopperAffinity,
-        model_name: str,
+        vectors: ProductVectors,
+        catalogs: CatalogSnapshots,
         model: SearchModel,
         unavailable: Unavailable = "sink",
     ) -> None:
         self._query_vectors = query_vectors
         self._affinity = affinity
-        self._model_name = model_name
+        self._vectors = vectors
+        self._catalogs = catalogs
         self.model = model
         self._unavailable = unavailable
 
@@ -125,11 +132,11 @@ class SearchReranker:
     ) -> ResultFeatures:
         _validate(query, product_ids)
         ids = list(dict.fromkeys(parse_product_id(p) for p in product_ids))
-        found = await products_by_platform_ids(session, shop_id, ids)
+        found = (await self._catalogs.catalog(session, shop_id)).products(ids)
         slots = [Slot(pid, found.get(pid)) for pid in ids]
         live = [s for s in slots if s.product is not None and s.product.servable]
         products = [s.product for s in live if s.product is not None]
-        vectors = await vectors_of(session, [p.id for p in products], self._model_name)
+        vectors = await self._vectors.vectors_of(session, shop_id, [p.id for p in products])
         semantic = await self._semantic(query, products, vectors)
         evidence = PersonalEvidence()
         if shopper is not None and not shopper.anonymous and products:
@@ -144,7 +151,7 @@ class SearchReranker:
         return ResultFeatures(slots, live, features, reasons, not evidence.empty)
 
     async def _semantic(
-        self, query: str, products: list[Product], vectors: dict[int, npt.NDArray[np.float32]]
+        self, query: str, products: list[CatalogProduct], vectors: dict[int, npt.NDArray[np.float32]]
     ) -> list[float]:
         """Cosine to the query, centred on the list's mean so that it only reorders."""
         if not products or not vectors:
@@ -186,8 +193,7 @@ class SearchReranker:
     @staticmethod
     def _item(slot: Slot) -> ScoredProduct:
         if slot.product is None:
-            placeholder = Product(platform_id=slot.platform_id, title="", tags=[], available=True,
-                                  published=True, status="active", deleted=False)
+            placeholder = CatalogProduct(0, slot.platform_id, "")
             reason = Reason("UNKNOWN_PRODUCT", "Not in the catalog yet; kept in place")
             return ScoredProduct(placeholder, 0.0, [reason])
         if not slot.product.servable:

@@ -1,0 +1,113 @@
+"""The serving catalog in memory: loaded once, current after this process's writes at once,
+after other processes' writes within the refresh interval, long imports included."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.catalog import snapshot
+from app.catalog.models import Product
+from app.catalog.service import apply_product_change, delete_product
+from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
+from app.db import create_session_factory, transaction, utcnow
+from app.ids import ShopId
+from tests.factories import make_shop, product, shop_id
+
+
+async def _shop(sessions: async_sessionmaker[AsyncSession]) -> ShopId:
+    async with transaction(sessions) as session:
+        shop = shop_id(await make_shop(session))
+        for n in range(3):
+            await apply_product_change(session, shop, product(f"p{n}", f"Product {n}"))
+    return shop
+
+
+async def _read(catalogs: CatalogSnapshots, sessions: async_sessionmaker[AsyncSession],
+                shop: ShopId) -> snapshot.ShopCatalog:
+    async with transaction(sessions) as session:
+        return await catalogs.catalog(session, shop)
+
+
+async def test_writes_of_this_process_are_served_at_once(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    catalogs = CatalogSnapshots(refresh_seconds=3600)
+    watch_catalog_writes(sessions, catalogs.written)
+    shop = await _shop(sessions)
+    catalog = await _read(catalogs, sessions, shop)
+    assert sorted(catalog.by_platform_id) == ["p0", "p1", "p2"]
+    assert all(p.servable for p in catalog.by_platform_id.values())
+
+    async with transaction(sessions) as session:
+        await apply_product_change(session, shop, product("p1", "Renamed", published=False))
+        await apply_product_change(session, shop, product("p3", "New"))
+        await delete_product(session, shop, "p2")
+    catalog = await _read(catalogs, sessions, shop)
+    p1 = catalog.by_platform_id["p1"]
+    assert (p1.title, p1.servable) == ("Renamed", False)
+    assert catalog.by_platform_id["p3"].servable
+    assert catalog.by_platform_id["p2"].deleted and not catalog.by_platform_id["p2"].servable
+    assert set(catalog.servable_by_key(p.id for p in catalog.by_key.values())) == {
+        catalog.by_platform_id[pid].id for pid in ("p0", "p3")}
+
+
+async def test_a_rolled_back_write_changes_nothing(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    catalogs = CatalogSnapshots(refresh_seconds=3600)
+    watch_catalog_writes(sessions, catalogs.written)
+    shop = await _shop(sessions)
+    await _read(catalogs, sessions, shop)
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            await apply_product_change(session, shop, product("p0", "Never"))
+            await session.flush()
+            raise RuntimeError("abort")
+    assert (await _read(catalogs, sessions, shop)).by_platform_id["p0"].title == "Product 0"
+
+
+async def test_other_processes_writes_arrive_within_the_refresh_interval(
+        engine: AsyncEngine) -> None:
+    serving = create_session_factory(engine)
+    other = create_session_factory(engine)  # another process: no notification reaches us
+    watch_catalog_writes(other)
+    stale = CatalogSnapshots(refresh_seconds=3600)
+    fresh = CatalogSnapshots(refresh_seconds=0)
+    shop = await _shop(other)
+    await _read(stale, serving, shop)
+    await _read(fresh, serving, shop)
+    async with transaction(other) as session:
+        await apply_product_change(session, shop, product("p0", "Changed elsewhere"))
+    assert (await _read(stale, serving, shop)).by_platform_id["p0"].title == "Product 0"
+    assert (await _read(fresh, serving, shop)).by_platform_id["p0"].title == "Changed elsewhere"
+
+
+async def test_a_late_commit_within_the_overlap_is_not_missed(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    catalogs = CatalogSnapshots(refresh_seconds=0)
+    shop = await _shop(sessions)
+    await _read(catalogs, sessions, shop)
+    # A write stamped before the last read but committed after it.
+    async with transaction(sessions) as session:
+        await session.execute(update(Product).where(
+            Product.shop_id == shop, Product.platform_id == "p1").values(
+            title="Late", updated_at=utcnow() - snapshot.OVERLAP / 2))
+    assert (await _read(catalogs, sessions, shop)).by_platform_id["p1"].title == "Late"
+
+
+async def test_a_long_transaction_restamps_its_products_at_commit(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot, "LONG_TRANSACTION", timedelta(0))
+    sessions = create_session_factory(engine)
+    watch_catalog_writes(sessions)
+    shop = await _shop(sessions)
+    async with transaction(sessions) as session:
+        await apply_product_change(session, shop, product("p0", "Imported"))
+        await session.flush()
+        flushed = (await session.execute(select(Product.updated_at).where(
+            Product.shop_id == shop, Product.platform_id == "p0"))).scalar_one()
+        before_commit = utcnow()
+    async with transaction(sessions) as session:
+        stamps = dict((await session.execute(select(Product.platform_id, Product.updated_at)
+                                             .where(Product.shop_id == shop))).all())
+    assert flushed < before_commit <= stamps["p0"]
