@@ -93,5 +93,5 @@ def build_services(
             models, neighbours, catalogs, session_state,
             weights, tuning.rules()),
         tracker=EventTracker(tuning.consent(), [session_state, models]),
-        rankings=RankingRecorder(sessions, single_writer=engine.dialect.name == "sqlite"),
+        rankings=RankingRecorder(sessions),
     )

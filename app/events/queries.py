@@ -1,6 +1,7 @@
 """Reads over stored events and identity links."""
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,13 @@ async def customer_of(session: AsyncSession, shop_id: ShopId, visitor_id: str) -
 async def visitors_of(session: AsyncSession, shop_id: ShopId, customer_id: str) -> list[str]:
     stmt = select(VisitorLink.visitor_id).where(
         VisitorLink.shop_id == shop_id, VisitorLink.customer_id == customer_id)
-    return list((await session.execute(stmt)).scalars())
+    return [RecentEvent(*row) for row in (await session.execute(stmt)).all()]
+
+
+class RecentEvent(NamedTuple):
+    product_id: str | None
+    type: str
+    occurred_at: datetime
 
 
 async def recent_events(
@@ -28,7 +35,7 @@ async def recent_events(
     customer_id: str | None,
     since: datetime,
     limit: int = 200,
-) -> list[Event]:
+) -> list[RecentEvent]:
     """The newest personalizable events of these visitors or this customer, newest first."""
     who: list[ColumnElement[bool]] = [Event.visitor_id.in_(visitor_ids)] if visitor_ids else []
     if customer_id:
@@ -36,10 +43,10 @@ async def recent_events(
     if not who:
         return []
     stmt = (
-        select(Event)
+        select(Event.product_id, Event.type, Event.occurred_at)
         .where(Event.shop_id == shop_id, or_(*who), Event.occurred_at >= since,
                Event.personalization.is_(True))
         .order_by(Event.occurred_at.desc())
         .limit(limit)
     )
-    return list((await session.execute(stmt)).scalars())
+    return [RecentEvent(*row) for row in (await session.execute(stmt)).all()]

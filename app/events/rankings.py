@@ -1,13 +1,16 @@
 """Every list served is recorded under its ``recommendationId``: later events carrying the
 id (clicks, add-to-cart, purchases) are attributed to the list, its placement and position.
 
-The record is its own short transaction, committed before the list is returned. On SQLite,
-which takes one writer at a time, the server's records take turns in-process: a second
-writer queues here at once instead of in SQLite's busy handler, which retries with sleeps
-of up to 100 ms."""
+A list is returned only once its record is committed. Records are committed in groups:
+the lists served while one group's transaction runs form the next group, written by one
+multi-row insert in one transaction as soon as the previous one ends. One request alone
+waits for one short transaction, as before; under load the writes, and SQLite's single
+writer, are shared by everyone served meanwhile."""
 
 import asyncio
-from contextlib import AbstractAsyncContextManager, nullcontext
+import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,21 +20,52 @@ from app.events.models import Ranking
 from app.ids import ShopId
 from app.recommendations.types import RecommendationList
 
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Group:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    committed: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future())
+
 
 class RankingRecorder:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], single_writer: bool) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._turn = asyncio.Lock() if single_writer else None
+        self._next: Group | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     async def record(self, shop_id: ShopId, placement: str, visitor_id: str | None,
                      customer_id: str | None, result: RecommendationList) -> None:
-        # One Core insert: the ORM's unit of work costs more than the write on this hot path.
-        row = insert(Ranking).values(
-            shop_id=shop_id, recommendation_id=result.recommendation_id, placement=placement,
-            visitor_id=visitor_id, customer_id=customer_id,
-            product_ids=[i.product.platform_id for i in result.items],
-            reasons=[[r.code for r in i.reasons] for i in result.items],
-            model_version=result.model_version, created_at=utcnow())
-        turn: AbstractAsyncContextManager[object] = self._turn or nullcontext()
-        async with turn, transaction(self._sessions) as session:
-            await session.execute(row)
+        row = {
+            "shop_id": shop_id, "recommendation_id": result.recommendation_id,
+            "placement": placement, "visitor_id": visitor_id, "customer_id": customer_id,
+            "product_ids": [i.product.platform_id for i in result.items],
+            "reasons": [[r.code for r in i.reasons] for i in result.items],
+            "model_version": result.model_version, "created_at": utcnow(),
+        }
+        if self._next is None:
+            self._next = Group()
+            # Read once here, so that a failure nobody waits for any more is not reported
+            # again as "never retrieved".
+            self._next.committed.add_done_callback(
+                lambda done: None if done.cancelled() else done.exception())
+        group = self._next
+        group.rows.append(row)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_groups())
+        # Shielded: a caller that goes away does not cancel the others' write.
+        await asyncio.shield(group.committed)
+
+    async def _write_groups(self) -> None:
+        while self._next is not None:
+            group, self._next = self._next, None
+            try:
+                async with transaction(self._sessions) as session:
+                    await session.execute(insert(Ranking), group.rows)
+            except Exception as exc:  # noqa: BLE001  each waiting request reports it
+                log.warning("recording %d served lists failed: %s", len(group.rows), exc)
+                group.committed.set_exception(exc)
+            else:
+                group.committed.set_result(None)

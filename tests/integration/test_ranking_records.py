@@ -1,0 +1,80 @@
+"""Served lists are recorded before they are returned, in shared transactions under load."""
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.snapshot import CatalogProduct
+from app.db import create_session_factory, transaction
+from app.events.models import Ranking
+from app.events.rankings import RankingRecorder
+from app.ids import ShopId
+from app.recommendations.types import Reason, RecommendationList, ScoredProduct
+from tests.factories import make_shop, shop_id
+
+
+def _served(n: int) -> RecommendationList:
+    items = [ScoredProduct(CatalogProduct(i, f"p{i}", f"Product {i}"), 1.0 / (i + 1),
+                           [Reason("POPULAR", "Popular in this shop")]) for i in range(n)]
+    return RecommendationList(uuid.uuid4().hex, items, "test-model")
+
+
+async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
+        engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    async with transaction(sessions) as session:
+        shop = shop_id(await make_shop(session))
+    commits: list[Any] = []
+
+    def count(_connection: Any) -> None:
+        commits.append(1)
+
+    event.listen(engine.sync_engine, "commit", count)
+    try:
+        recorder = RankingRecorder(sessions)
+        lists = [_served(3) for _ in range(30)]
+        await asyncio.gather(*(recorder.record(shop, "HOME", f"v{i}", None, served)
+                               for i, served in enumerate(lists)))
+    finally:
+        event.remove(engine.sync_engine, "commit", count)
+    assert 1 <= len(commits) < len(lists)
+    async with transaction(sessions) as session:
+        rows = {r.recommendation_id: r for r in (await session.execute(
+            select(Ranking).where(Ranking.shop_id == shop))).scalars()}
+    assert set(rows) == {served.recommendation_id for served in lists}
+    first = rows[lists[0].recommendation_id]
+    assert (first.placement, first.visitor_id, first.product_ids, first.reasons,
+            first.model_version) == ("HOME", "v0", ["p0", "p1", "p2"], [["POPULAR"]] * 3,
+                                     "test-model")
+
+
+async def test_a_failed_write_is_reported_to_every_waiting_request(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    recorder = RankingRecorder(sessions)
+    missing_shop = ShopId(10**9)  # the foreign key refuses it
+    outcomes = await asyncio.gather(
+        *(recorder.record(missing_shop, "HOME", None, None, _served(1)) for _ in range(3)),
+        return_exceptions=True)
+    assert all(isinstance(o, Exception) for o in outcomes)
+    async with transaction(sessions) as session:
+        shop = shop_id(await make_shop(session))
+    served = _served(2)
+    await recorder.record(shop, "CART", None, "c1", served)  # the recorder goes on
+    async with transaction(sessions) as session:
+        stored = await session.scalar(select(func.count()).select_from(Ranking).where(
+            Ranking.recommendation_id == served.recommendation_id))
+    assert stored == 1
+
+
+async def test_a_lone_request_waits_for_its_own_commit(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    async with transaction(sessions) as session:
+        shop = shop_id(await make_shop(session))
+    served = _served(1)
+    await RankingRecorder(sessions).record(shop, "PRODUCT", "v", None, served)
+    async with transaction(sessions) as session:
+        assert await session.scalar(select(func.count()).select_from(Ranking).where(
+            Ranking.recommendation_id == served.recommendation_id)) == 1
