@@ -19,7 +19,7 @@ async def customer_of(session: AsyncSession, shop_id: ShopId, visitor_id: str) -
 async def visitors_of(session: AsyncSession, shop_id: ShopId, customer_id: str) -> list[str]:
     stmt = select(VisitorLink.visitor_id).where(
         VisitorLink.shop_id == shop_id, VisitorLink.customer_id == customer_id)
-    return [RecentEvent(*row) for row in (await session.execute(stmt)).all()]
+    return list((await session.execute(stmt)).scalars())
 
 
 class RecentEvent(NamedTuple):
