@@ -91,7 +91,8 @@ def create_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     logging.basicConfig(level=settings.log_level)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
+                           max_overflow=0)
     services = build_services(
         settings, engine, create_session_factory(engine),
         embedder_factory,

@@ -18,6 +18,11 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./var/affinity.db",
         description="SQLAlchemy async URL: SQLite (aiosqlite) or PostgreSQL (asyncpg).",
     )
+    database_pool_size: int = Field(
+        default=20, ge=1, description=(
+            "Database connections kept open by a server process; more concurrent requests "
+            "wait for one (a connection opened and closed per request costs more than the "
+            "query)."))
     data_dir: Path = Field(
         default=Path("./var"), description="Folder for index files and model artefacts."
     )

@@ -10,6 +10,7 @@ database thread inside SQLite, waiting) does not appear: compare the sample coun
 the duration to see how busy the interpreter was."""
 
 import argparse
+import os
 import asyncio
 import collections
 import shutil
@@ -70,7 +71,7 @@ def main() -> None:
                     pool.release(connection)
                 # Every distinct search comes first: the warm-up embeds each query once.
                 await closed_loop(pool, payloads, 4, 8.0 if "rerank" in args.workload else 3.0)
-                command = [spy, "record", "--gil", "-p", str(server.process.pid),
+                command = [spy, "record", *(["--idle", "--threads"] if os.environ.get("PROFILE_WALL") else ["--gil"]), "-p", str(server.process.pid),
                            "-d", str(args.seconds)]
                 recorder = await asyncio.create_subprocess_exec(
                     *command, "-f", "raw", "-o", str(raw), stdout=subprocess.DEVNULL)

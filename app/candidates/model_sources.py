@@ -6,14 +6,7 @@ import numpy.typing as npt
 
 from app.candidates.pool import CandidatePool, Source
 from app.ranking.runtime import ModelRuntime
-
-
-def top_rows(scores: npt.NDArray[np.float32], count: int) -> list[int]:
-    if count <= 0 or not scores.size:
-        return []
-    count = min(count, scores.size)
-    part = np.argpartition(-scores, count - 1)[:count]
-    return [int(i) for i in part[np.argsort(-scores[part])]]
+from app.ranking.top import top_rows
 
 
 def add_buy_again(pool: CandidatePool, purchased: list[str]) -> None:
@@ -45,8 +38,8 @@ def add_bought_together(pool: CandidatePool, model: ModelRuntime, anchors: list[
             pool.add(a.product_ids[int(col)], Source.BOUGHT_TOGETHER, anchor)
 
 
-def add_ranked(pool: CandidatePool, model: ModelRuntime, scores: npt.NDArray[np.float32],
-               count: int, source: Source) -> None:
+def add_rows(pool: CandidatePool, model: ModelRuntime, rows: list[int], source: Source) -> None:
+    """Rows already ranked (trending, popular), best first."""
     ids = model.artefact.product_ids
-    for row in top_rows(scores, count):
+    for row in rows:
         pool.add(ids[row], source)

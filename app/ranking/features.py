@@ -7,7 +7,6 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from app.candidates.pool import Candidate
 from app.profiles.types import Profile
@@ -47,10 +46,12 @@ def _spread(model: ModelRuntime, weights: dict[str, float]) -> npt.NDArray[np.fl
     cols = [(a.row_of[p], w) for p, w in weights.items() if p in a.row_of and w > 0]
     if not cols:
         return None
-    vector = sparse.csr_matrix(
-        (np.asarray([w for _, w in cols], np.float32), ([0] * len(cols), [c for c, _ in cols])),
-        shape=(1, a.size))
-    return _max_normalized(np.asarray((vector @ a.neighbours).todense(), np.float32).ravel())
+    # The weighted sum of a few sparse rows, added in place (a row's columns are distinct).
+    matrix, vector = a.neighbours, np.zeros(a.size, np.float32)
+    for row, weight in cols:
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        vector[matrix.indices[start:end]] += np.float32(weight) * matrix.data[start:end]
+    return _max_normalized(vector)
 
 
 def own_weights(profile: Profile, now: datetime) -> dict[str, float]:

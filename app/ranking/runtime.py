@@ -8,6 +8,7 @@ from scipy import sparse
 
 from app.ranking.artefact import Floats, ModelArtefact
 from app.ranking.sales import SalesCalendar
+from app.ranking.top import top_rows
 from app.ranking.training import bm25_rows
 
 DAY = 86400.0
@@ -22,6 +23,10 @@ class LiveTrend:
         self._values = seed.astype(np.float64).copy()
         self._at = as_of
         self._days = days
+        # Requests within one second, with no order in between, share one computation:
+        # the decay over a second is a few parts in a million.
+        self._cached: tuple[tuple[int, int], Floats, dict[int, list[int]]] | None = None
+        self._version = 0
 
     def _decay_to(self, when: datetime) -> None:
         if when > self._at:
@@ -32,12 +37,29 @@ class LiveTrend:
         self._decay_to(when)
         factor = math.exp(-max(0.0, (self._at - when).total_seconds()) / DAY / self._days)
         np.add.at(self._values, rows, weight * factor)
+        self._version += 1
+
+    def _current(self, now: datetime) -> tuple[Floats, dict[int, list[int]]]:
+        key = (self._version, int(now.timestamp()))
+        if self._cached is None or self._cached[0] != key:
+            self._decay_to(now)
+            logged = np.log1p(self._values)
+            top = float(logged.max()) if logged.size else 0.0
+            normalized = (logged / top if top > 0 else logged).astype(np.float32)
+            normalized.setflags(write=False)
+            self._cached = (key, normalized, {})
+        return self._cached[1], self._cached[2]
 
     def normalized(self, now: datetime) -> Floats:
-        self._decay_to(now)
-        logged = np.log1p(self._values)
-        top = float(logged.max()) if logged.size else 0.0
-        return (logged / top if top > 0 else logged).astype(np.float32)
+        """Each row's decayed purchases, log-scaled to [0, 1] (read-only)."""
+        return self._current(now)[0]
+
+    def top(self, count: int, now: datetime) -> list[int]:
+        """The ``count`` trending rows, best first."""
+        values, tops = self._current(now)
+        if count not in tops:
+            tops[count] = top_rows(values, count)
+        return tops[count]
 
 
 class ModelRuntime:
@@ -50,6 +72,13 @@ class ModelRuntime:
         self.fed_until = artefact.trained_at
         """Orders stored after this instant are not in the artefact yet (see live_orders)."""
         self._solver: object | None = None
+        self._popular: dict[int, list[int]] = {}
+
+    def popular(self, count: int) -> list[int]:
+        """The ``count`` most popular rows of the artefact, best first."""
+        if count not in self._popular:
+            self._popular[count] = top_rows(self.artefact.popularity, count)
+        return self._popular[count]
 
     def rows(self, product_ids: list[str]) -> list[int]:
         row_of = self.artefact.row_of

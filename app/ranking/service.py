@@ -14,7 +14,7 @@ from app.candidates.model_sources import (
     add_bought_together,
     add_buy_again,
     add_collaborative,
-    add_ranked,
+    add_rows,
 )
 from app.candidates.pool import Candidate, CandidatePool, Source
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots, ShopCatalog
@@ -171,8 +171,8 @@ class RecommendationEngine:
         add_buy_again(pool, recent[: limits.buy_again])
         add_bought_together(pool, model, [*anchors, *recent][: limits.anchors], limits.per_anchor)
         add_collaborative(pool, model, signals.als, limits.collaborative)
-        add_ranked(pool, model, signals.trend_live, limits.trending, Source.TRENDING)
-        add_ranked(pool, model, model.artefact.popularity, limits.popular, Source.POPULAR)
+        add_rows(pool, model, model.trend.top(limits.trending, now), Source.TRENDING)
+        add_rows(pool, model, model.popular(limits.popular), Source.POPULAR)
 
     def _select(self, request: RecommendationRequest, scored: Scored,
                 catalog: ShopCatalog) -> list[ScoredProduct]:
