@@ -7,12 +7,13 @@ Starts the server on the 100k-product world, warms it up, then samples it with p
 loop keeps it busy. Writes the folded stacks to ``var/bench/profiles/<workload>.txt`` and
 prints the functions with the most samples, own and inclusive. Time the GIL is free (the
 database thread inside SQLite, waiting) does not appear: compare the sample count with
-the duration to see how busy the interpreter was."""
+the duration to see how busy the interpreter was. With ``PROFILE_WALL=1`` every thread is
+sampled, idle ones included: where requests wait rather than compute."""
 
 import argparse
-import os
 import asyncio
 import collections
+import os
 import shutil
 import subprocess
 import sys

@@ -51,6 +51,20 @@ class AnnoyVectorIndex:
             return None
         return np.asarray(self._index.get_item_vector(position), dtype=np.float32)
 
+    def vectors(self, keys: list[int]) -> dict[int, Vector]:
+        """The stored vectors of those of ``keys`` in the index (one array for all)."""
+        if not keys or not len(self._keys):
+            return {}
+        wanted = np.asarray(keys, dtype=np.int64)
+        positions = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
+        present = self._keys[positions] == wanted
+        found = [(int(k), int(p)) for k, p, ok in zip(wanted, positions, present, strict=True)
+                 if ok]
+        if not found:
+            return {}
+        matrix = np.array([self._index.get_item_vector(p) for _, p in found], dtype=np.float32)
+        return {key: matrix[i] for i, (key, _) in enumerate(found)}
+
     def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:
         if not len(self._keys) or count <= 0:
             return []

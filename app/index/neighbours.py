@@ -119,12 +119,9 @@ class ContentNeighbours:
         if served is None:  # no index yet: the database holds them all
             return await vectors_of(session, product_keys, self._model_name)
         delta = await self._delta(session, shop_id, served.snapshot_at)
-        found: dict[int, Vector] = {}
-        for key in product_keys:
-            position = delta.positions.get(key)
-            vector = delta.vectors[position] if position is not None else served.index.vector(key)
-            if vector is not None:
-                found[key] = vector
+        positions = delta.positions
+        found = served.index.vectors([k for k in product_keys if k not in positions])
+        found.update({k: delta.vectors[positions[k]] for k in product_keys if k in positions})
         missing = [k for k in product_keys if k not in found]
         if missing:
             found.update(await vectors_of(session, missing, self._model_name))
