@@ -27,9 +27,13 @@ class AnnoyVectorIndex:
     """A memory-mapped Annoy file; items are positions in ``keys``."""
 
     def __init__(
-        self, path: Path, keys: npt.NDArray[np.int64], dimension: int, version: int, search_k: int
+        self, path: Path, keys: npt.NDArray[np.int64], dimension: int, version: int, search_k: int,
+        vectors: npt.NDArray[np.float32] | None = None,
     ) -> None:
+        """``vectors``: the same vectors as a (memory-mapped) matrix, row i = item i; without
+        it, lookups by key read them back from the Annoy file (slower)."""
         self._index = AnnoyIndex(dimension, "angular")
+        self._vectors = vectors
         if len(keys):
             self._index.load(str(path), prefault=False)
         self._keys = keys
@@ -49,6 +53,8 @@ class AnnoyVectorIndex:
         position = int(np.searchsorted(self._keys, key))
         if position >= len(self._keys) or int(self._keys[position]) != key:
             return None
+        if self._vectors is not None:
+            return np.asarray(self._vectors[position])
         return np.asarray(self._index.get_item_vector(position), dtype=np.float32)
 
     def vectors(self, keys: list[int]) -> dict[int, Vector]:
@@ -62,7 +68,10 @@ class AnnoyVectorIndex:
                  if ok]
         if not found:
             return {}
-        matrix = np.array([self._index.get_item_vector(p) for _, p in found], dtype=np.float32)
+        if self._vectors is not None:
+            matrix = np.asarray(self._vectors[[p for _, p in found]])
+        else:
+            matrix = np.array([self._index.get_item_vector(p) for _, p in found], np.float32)
         return {key: matrix[i] for i, (key, _) in enumerate(found)}
 
     def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:

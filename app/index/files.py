@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 POINTER = "CURRENT"
 KEEP_VERSIONS = 3
 
@@ -20,6 +22,9 @@ class IndexPointer:
     dimension: int
     item_count: int
     snapshot_at: datetime
+    vectors_file: str | None = None
+    """The indexed vectors as an ``.npy`` matrix, memory-mapped for lookups by key
+    (absent in versions written before it existed)."""
 
 
 def index_folder(index_dir: Path, shop_id: int, model_name: str) -> Path:
@@ -39,6 +44,7 @@ def read_pointer(folder: Path) -> IndexPointer | None:
         dimension=int(raw["dimension"]),
         item_count=int(raw["item_count"]),
         snapshot_at=datetime.fromisoformat(raw["snapshot_at"]),
+        vectors_file=raw.get("vectors_file"),
     )
 
 
@@ -50,6 +56,7 @@ def write_pointer(folder: Path, pointer: IndexPointer) -> None:
         "dimension": pointer.dimension,
         "item_count": pointer.item_count,
         "snapshot_at": pointer.snapshot_at.isoformat(),
+        "vectors_file": pointer.vectors_file,
     }
     temporary = folder / f".{POINTER}.{os.getpid()}.tmp"
     with open(temporary, "w") as handle:
@@ -58,6 +65,14 @@ def write_pointer(folder: Path, pointer: IndexPointer) -> None:
         os.fsync(handle.fileno())
     os.replace(temporary, folder / POINTER)
     _fsync_dir(folder)
+
+
+def save_array(path: Path, array: np.ndarray) -> None:
+    """An ``.npy`` file, on disk before the pointer can name it."""
+    with open(path, "wb") as handle:
+        np.save(handle, array)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -52,9 +52,11 @@ class IndexRegistry:
 
     def _load(self, folder: Path, pointer: IndexPointer) -> ServedIndex:
         keys = np.load(folder / pointer.keys_file)
+        vectors = (np.load(folder / pointer.vectors_file, mmap_mode="r")
+                   if pointer.vectors_file and len(keys) else None)
         index = AnnoyVectorIndex(
-            folder / pointer.file_name, keys, pointer.dimension, pointer.version, self._search_k
-        )
+            folder / pointer.file_name, keys, pointer.dimension, pointer.version, self._search_k,
+            vectors)
         return ServedIndex(index, pointer.snapshot_at, frozenset(int(k) for k in keys))
 
     def forget(self, shop_id: int) -> None:

@@ -19,6 +19,7 @@ from app.index.files import (
     index_folder,
     prune_old_versions,
     read_pointer,
+    save_array,
     write_pointer,
 )
 from app.index.models import IndexBuild
@@ -72,10 +73,13 @@ async def build_index(
     keys, vectors, dimension = await _snapshot(session, shop_id, model_name)
     version = await _next_version(session, shop_id, model_name, folder)
     file_name, keys_file = f"v{version:06d}.ann", f"v{version:06d}.keys.npy"
+    vectors_file = f"v{version:06d}.vectors.npy"
     if len(keys):
         await asyncio.to_thread(build_annoy_file, folder / file_name, vectors, trees)
-    np.save(folder / keys_file, keys)
-    pointer = IndexPointer(version, file_name, keys_file, dimension, len(keys), snapshot_at)
+    save_array(folder / keys_file, keys)
+    save_array(folder / vectors_file, vectors)
+    pointer = IndexPointer(version, file_name, keys_file, dimension, len(keys), snapshot_at,
+                           vectors_file)
     write_pointer(folder, pointer)
     session.add(
         IndexBuild(
