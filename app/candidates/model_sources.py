@@ -2,11 +2,10 @@
 (co-purchase neighbours of the shopper's and the context's products), trending, popular."""
 
 import numpy as np
-import numpy.typing as npt
 
 from app.candidates.pool import CandidatePool, Source
+from app.ranking.collaborative import AlsScores
 from app.ranking.runtime import ModelRuntime
-from app.ranking.top import top_rows
 
 
 def add_buy_again(pool: CandidatePool, purchased: list[str]) -> None:
@@ -14,12 +13,12 @@ def add_buy_again(pool: CandidatePool, purchased: list[str]) -> None:
         pool.add(product_id, Source.BUY_AGAIN)
 
 
-def add_collaborative(pool: CandidatePool, model: ModelRuntime,
-                      scores: npt.NDArray[np.float32] | None, count: int) -> None:
+def add_collaborative(pool: CandidatePool, model: ModelRuntime, scores: AlsScores | None,
+                      count: int) -> None:
     if scores is None:
         return
     ids = model.artefact.product_ids
-    for row in top_rows(scores, count):
+    for row in scores.top(count):
         pool.add(ids[row], Source.COLLABORATIVE)
 
 

@@ -4,12 +4,14 @@ before (buy again), one for the rest (discovery). Names are the keys of the weig
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from app.candidates.pool import Candidate
 from app.profiles.types import Profile
+from app.ranking.collaborative import AlsScores
 from app.ranking.runtime import ModelRuntime
 
 Matrix = npt.NDArray[np.float64]
@@ -24,11 +26,17 @@ NEW_FEATURES = ("bias", "als", "copurchase", "copurchase_last", "trend", "trend_
                 "popularity", "context", "content")
 
 
+class RowScores(Protocol):
+    """A score per model row: a vector, or ``AlsScores``."""
+
+    def __getitem__(self, rows: Any, /) -> Any: ...
+
+
 @dataclass
 class ShopperSignals:
     """Per-request vectors over all model rows, computed once per request."""
 
-    als: npt.NDArray[np.float32] | None
+    als: AlsScores | None
     copurchase: npt.NDArray[np.float32] | None
     copurchase_last: npt.NDArray[np.float32] | None
     context: npt.NDArray[np.float32] | None
@@ -71,8 +79,7 @@ def shopper_signals(model: ModelRuntime, profile: Profile, context: list[str],
     for product in profile.interactions:
         if product in a.row_of:
             counts.setdefault(a.row_of[product], 1.0)
-    user = model.user_vector(profile.customer_id, counts) if profile.personalized else None
-    als = _max_normalized(a.item_factors @ user) if user is not None else None
+    als = model.als_scores(profile.customer_id, counts) if profile.personalized else None
     anchors = {p: 1.0 for p in [*context, *profile.session_products]}
     return ShopperSignals(
         als=als,
@@ -83,7 +90,7 @@ def shopper_signals(model: ModelRuntime, profile: Profile, context: list[str],
     )
 
 
-def _at(vector: npt.NDArray[np.float32] | None, row: int | None) -> float:
+def _at(vector: RowScores | None, row: int | None) -> float:
     return float(vector[row]) if vector is not None and row is not None else 0.0
 
 
@@ -114,7 +121,7 @@ def new_row(model: ModelRuntime, s: ShopperSignals, candidate: Candidate) -> lis
             _at(s.context, row), candidate.content]
 
 
-def _column(vector: npt.NDArray[np.float32] | None, rows: npt.NDArray[np.int64],
+def _column(vector: RowScores | None, rows: npt.NDArray[np.int64],
             known: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
     if vector is None:
         return np.zeros(len(rows))

@@ -7,6 +7,7 @@ import numpy as np
 from scipy import sparse
 
 from app.ranking.artefact import Floats, ModelArtefact
+from app.ranking.collaborative import AlsScores, ShopperScores
 from app.ranking.sales import SalesCalendar
 from app.ranking.top import top_rows
 from app.ranking.training import bm25_rows
@@ -73,6 +74,7 @@ class ModelRuntime:
         """Orders stored after this instant are not in the artefact yet (see live_orders)."""
         self._solver: object | None = None
         self._popular: dict[int, list[int]] = {}
+        self._shoppers = ShopperScores()
 
     def popular(self, count: int) -> list[int]:
         """The ``count`` most popular rows of the artefact, best first."""
@@ -89,6 +91,21 @@ class ModelRuntime:
         if rows:
             self.trend.add(rows, when)
             self.sales.add(rows, when)
+
+    def als_scores(self, customer_id: str | None, counts: dict[int, float]) -> AlsScores | None:
+        """The shopper's ALS scores over every row (see ``ranking.collaborative``)."""
+        known = customer_id is not None and customer_id in self.artefact.user_row
+        if not known and not counts:
+            return None
+        key = ("customer", customer_id) if known else ("products", frozenset(counts.items()))
+        scores = self._shoppers.get(key)
+        if scores is None:
+            user = self.user_vector(customer_id, counts)
+            if user is None:
+                return None
+            scores = AlsScores(self.artefact.item_factors, user)
+            self._shoppers.put(key, scores)
+        return scores
 
     def user_vector(self, customer_id: str | None, counts: dict[int, float]) -> Floats | None:
         """The trained factors of a known customer, else folded in from their products."""
