@@ -102,19 +102,20 @@ def ok_graphql(status: int, body: bytes) -> bool:
 async def _exchange(pool: Pool, payload: bytes) -> tuple[Connection, int, bytes]:
     """Send on a pooled connection; once more on a new one if the server had closed it
     (uvicorn drops keep-alive connections idle for 5 s, as real clients also find)."""
-    connection = await pool.acquire()
-    try:
-        return connection, *await connection.exchange(payload)
-    except (OSError, asyncio.IncompleteReadError, ValueError):
-        connection.close()
-        pool.opened -= 1
-    connection = await pool.acquire()
-    try:
-        return connection, *await connection.exchange(payload)
-    except (OSError, asyncio.IncompleteReadError, ValueError):
-        connection.close()
-        pool.opened -= 1
-        raise
+    for attempt in (1, 2):
+        connection = await pool.acquire()
+        try:
+            return connection, *await connection.exchange(payload)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            connection.close()
+            pool.opened -= 1
+            if attempt == 2:
+                raise
+        except asyncio.CancelledError:  # given up on (a server far behind): not reusable
+            connection.close()
+            pool.opened -= 1
+            raise
+    raise AssertionError("unreachable")
 
 
 async def _one(pool: Pool, payload: bytes, due: float, outcome: Outcome, check: Check) -> None:
@@ -159,6 +160,26 @@ async def open_loop(
         outcome.latencies.append(now - task_due[task])
     outcome.seconds = now - start
     return outcome
+
+
+async def until_idle(pool: Pool, payload: bytes, quiet_ms: float = 20.0,
+                     patience: float = 60.0) -> float:
+    """Wait until the server answers ``payload`` (a trivial request) within ``quiet_ms``
+    again: the backlog of an overloaded run is worked off before the next measurement.
+    Returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < patience:
+        sent = time.perf_counter()
+        try:
+            connection, _, _ = await _exchange(pool, payload)
+        except (OSError, RuntimeError, asyncio.IncompleteReadError, ValueError):
+            await asyncio.sleep(0.2)
+            continue
+        pool.release(connection)
+        if (time.perf_counter() - sent) * 1000 < quiet_ms:
+            break
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
 
 
 async def closed_loop(

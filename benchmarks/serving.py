@@ -17,7 +17,7 @@ from typing import Any
 from benchmarks import synthetic
 from benchmarks.common import Result, Target, write_result
 from benchmarks.ingestion import has_track_events
-from benchmarks.loadgen import Outcome, Pool, closed_loop, open_loop, request_bytes
+from benchmarks.loadgen import Outcome, Pool, closed_loop, open_loop, request_bytes, until_idle
 from benchmarks.server import HOST, serve
 from benchmarks.world import World, build_world
 
@@ -120,9 +120,14 @@ async def measure(port: int, loads: dict[str, list[bytes]], rate: float, seconds
             pool.release(connection)
         for name, payloads in loads.items():  # warm-up: parse caches, model, page cache
             await closed_loop(pool, payloads, 4, 2.0 if name != "rerank_search" else 8.0)
+        idle = loads["trivial"][0]
         for name, payloads in loads.items():
+            # Each measurement starts on an idle server: an overloaded run leaves a backlog.
+            await until_idle(pool, idle)
             light: Outcome = await open_loop(pool, payloads, LIGHT_RATE, LIGHT_SECONDS)
+            await until_idle(pool, idle)
             fixed: Outcome = await open_loop(pool, payloads, rate, seconds)
+            await until_idle(pool, idle)
             peak: Outcome = await closed_loop(pool, payloads, CONCURRENCY, saturation)
             figures[name] = {"light_load": {"rate": LIGHT_RATE, **light.summary()},
                              "open_loop": {"rate": rate, **fixed.summary()},
