@@ -53,6 +53,7 @@ async def _load_catalogs(services: Services) -> None:
                 select(Shop.id).where(Shop.status == SHOP_ACTIVE))).scalars())
             for shop_id in shop_ids:
                 await services.catalogs.catalog(session, ShopId(shop_id))
+        settle()  # long-lived from now on: out of the collector's way
     except Exception:
         log.exception("loading the catalogs failed; they load on first use instead")
 
