@@ -16,14 +16,14 @@ async def add_content(session: AsyncSession, shop_id: ShopId, neighbours: Conten
         return
     keys = catalog.keys(anchors)
     exclude = set(keys.values())
-    found: list[tuple[str, Vector]] = []
+    found: list[tuple[str, int, Vector]] = []
     for anchor in anchors:
         key = keys.get(anchor)
         vector = None if key is None else await neighbours.vector_of(session, shop_id, key)
-        if vector is not None:
-            found.append((anchor, vector))
-    nearest = await neighbours.nearest_ids(session, shop_id, [v for _, v in found], per_anchor,
-                                           exclude)
-    for (anchor, _), hits in zip(found, nearest, strict=True):
+        if key is not None and vector is not None:
+            found.append((anchor, key, vector))
+    nearest = await neighbours.nearest_ids(session, shop_id, [v for _, _, v in found],
+                                           per_anchor, exclude, [k for _, k, _ in found])
+    for (anchor, _, _), hits in zip(found, nearest, strict=True):
         for platform_id, similarity in hits:
             pool.add_content(platform_id, similarity, anchor)

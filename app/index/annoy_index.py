@@ -1,5 +1,6 @@
 """Annoy adapter: build an index file, and memory-map one for queries."""
 
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +8,9 @@ import numpy.typing as npt
 from annoy import AnnoyIndex
 
 from app.index.protocol import Vector
+
+AROUND_ITEMS = 5000
+AROUND_COUNT = 64
 
 
 def build_annoy_file(
@@ -34,6 +38,7 @@ class AnnoyVectorIndex:
         it, lookups by key read them back from the Annoy file (slower)."""
         self._index = AnnoyIndex(dimension, "angular")
         self._vectors = vectors
+        self._around: OrderedDict[int, tuple[int, list[tuple[int, float]]]] = OrderedDict()
         if len(keys):
             self._index.load(str(path), prefault=False)
         self._keys = keys
@@ -85,6 +90,22 @@ class AnnoyVectorIndex:
             (int(self._keys[i]), 1.0 - (d * d) / 2.0)
             for i, d in zip(items, distances, strict=True)
         ]
+
+    def nearest_to_item(self, key: int, vector: Vector, count: int) -> list[tuple[int, float]]:
+        """``nearest(vector, count)`` where ``vector`` is the stored vector of item ``key``:
+        an immutable answer, kept for the most recently asked items (a product page's
+        neighbours are asked again and again). With a fixed ``search_k`` the best ``n`` of a
+        longer answer are the answer for ``n``."""
+        kept = self._around.get(key)
+        if kept is not None and (count <= kept[0] or len(kept[1]) < kept[0]):
+            self._around.move_to_end(key)  # enough, or all there is
+            return kept[1][:count]
+        asked = max(count, AROUND_COUNT)
+        found = self.nearest(vector, asked)
+        self._around[key] = (asked, found)
+        if len(self._around) > AROUND_ITEMS:
+            self._around.popitem(last=False)
+        return found[:count]
 
     def close(self) -> None:
         self._index.unload()

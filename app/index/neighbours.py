@@ -139,14 +139,17 @@ class ContentNeighbours:
         vector: Vector,
         count: int,
         exclude: set[int] | None = None,
+        anchor: int | None = None,
     ) -> list[Neighbour]:
-        """The ``count`` most similar servable products, as full rows."""
+        """The ``count`` most similar servable products, as full rows. ``anchor``: the
+        product whose vector it is (from ``vector_of``), or None."""
         catalog = await self._catalogs.catalog(session, shop_id)
 
         async def rows(keys: list[int]) -> dict[int, CatalogProduct]:
             return catalog.servable_by_key(keys)
 
-        found = await self._nearest(session, shop_id, [vector], count, exclude or set(), rows)
+        found = await self._nearest(session, shop_id, [vector], count, exclude or set(), rows,
+                                    [anchor])
         return [Neighbour(product, similarity) for product, similarity in found[0]]
 
     async def nearest_ids(
@@ -156,14 +159,17 @@ class ContentNeighbours:
         vectors: list[Vector],
         count: int,
         exclude: set[int] | None = None,
+        anchors: list[int | None] | None = None,
     ) -> list[list[tuple[str, float]]]:
-        """Neighbours of each vector as platform ids only."""
+        """Neighbours of each vector as platform ids only. ``anchors``: the product whose
+        vector each one is (from ``vector_of``), or None."""
         catalog = await self._catalogs.catalog(session, shop_id)
 
         async def ids(keys: list[int]) -> dict[int, str]:
             return {k: p.platform_id for k, p in catalog.servable_by_key(keys).items()}
 
-        return await self._nearest(session, shop_id, vectors, count, exclude or set(), ids)
+        return await self._nearest(session, shop_id, vectors, count, exclude or set(), ids,
+                                   anchors)
 
     async def _nearest(
         self,
@@ -173,18 +179,28 @@ class ContentNeighbours:
         count: int,
         excluded: set[int],
         servable: Callable[[list[int]], Awaitable[dict[int, T]]],
+        anchors: list[int | None] | None = None,
     ) -> list[list[tuple[T, float]]]:
         served = self._registry.current(shop_id, self._model_name)
         delta = await self._delta(session, shop_id, served.snapshot_at if served else None)
         changed = set(delta.keys)
+
+        def indexed(i: int, fetch: int) -> list[tuple[int, float]]:
+            if served is None:
+                return []
+            anchor = anchors[i] if anchors else None
+            if anchor is not None and anchor not in changed:  # its vector is the indexed one
+                return served.index.nearest_to_item(anchor, vectors[i], fetch)
+            return served.index.nearest(vectors[i], fetch)
+
         total = (served.index.size if served else 0) + len(delta.keys)
         fetch = count + len(excluded) + 10
         found: list[list[tuple[T, float]]] = [[] for _ in vectors]
         short = list(range(len(vectors)))
         for _ in range(MAX_ROUNDS):
             ranked = {i: [(k, s) for k, s in self._merge(
-                served.index.nearest(vectors[i], fetch) if served else [], delta, vectors[i],
-                fetch, changed) if k not in excluded] for i in short}
+                indexed(i, fetch), delta, vectors[i], fetch, changed) if k not in excluded]
+                for i in short}
             live = await servable(sorted({k for pairs in ranked.values() for k, _ in pairs}))
             for i, pairs in ranked.items():
                 found[i] = [(live[k], s) for k, s in pairs if k in live]

@@ -43,7 +43,7 @@ class Recommender:
             raise NotFound(f"no product {product_id}")
         vector = await self._neighbours.vector_of(session, shop_id, product.id)
         neighbours = [] if vector is None else await self._neighbours.nearest(
-            session, shop_id, vector, first, {product.id})
+            session, shop_id, vector, first, {product.id}, anchor=product.id)
         reason = Reason("SIMILAR", f"Similar to {product.title}")
         items = [ScoredProduct(n.product, n.similarity, [reason]) for n in neighbours]
         return RecommendationList(new_recommendation_id(), items)

@@ -28,3 +28,19 @@ def test_vectors_of_several_keys_match_one_at_a_time(tmp_path: Path, with_matrix
         assert index.vectors([]) == {} and index.vectors([1, 1000]) == {}
     finally:
         index.close()
+
+
+def test_neighbours_of_an_item_are_kept_and_agree_with_a_fresh_search(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keys = np.arange(1000, 1300, dtype=np.int64)
+    build_annoy_file(tmp_path / "items.ann", vectors, trees=5)
+    index = AnnoyVectorIndex(tmp_path / "items.ann", keys, 16, version=1, search_k=2000)
+    try:
+        for count in (5, 20, 100, 7):
+            kept = index.nearest_to_item(1042, vectors[42], count)
+            assert kept == index.nearest(vectors[42], count)
+        assert index.nearest_to_item(1042, vectors[42], 400) == index.nearest(vectors[42], 400)
+    finally:
+        index.close()
