@@ -21,6 +21,8 @@ from app.ids import ShopId
 from app.recommendations.types import RecommendationList
 
 log = logging.getLogger(__name__)
+# Core, not the ORM's bulk path: the rows are plain dicts already.
+RANKINGS = insert(Ranking.metadata.tables[Ranking.__tablename__])
 
 
 @dataclass
@@ -63,7 +65,7 @@ class RankingRecorder:
             group, self._next = self._next, None
             try:
                 async with transaction(self._sessions) as session:
-                    await session.execute(insert(Ranking), group.rows)
+                    await session.execute(RANKINGS, group.rows)
             except Exception as exc:  # noqa: BLE001  each waiting request reports it
                 log.warning("recording %d served lists failed: %s", len(group.rows), exc)
                 group.committed.set_exception(exc)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import orjson
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -50,6 +51,13 @@ class StorefrontGraphQL(GraphQL[Context, None]):
                 return
             scope[SHOP_SCOPE_KEY] = found[0]
         await super().__call__(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # its JSONDecodeError is json's: a bad body is still a 400
+
+    def encode_json(self, data: object) -> bytes:
+        # A list of 100 products is tens of kB of JSON: orjson writes it in a tenth of the time.
+        return orjson.dumps(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(shop=request.scope[SHOP_SCOPE_KEY], services=self._services)
