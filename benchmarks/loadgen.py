@@ -162,6 +162,21 @@ async def open_loop(
     return outcome
 
 
+async def send_all(pool: Pool, payloads: list[bytes], concurrency: int,
+                   check: Check = ok_graphql) -> Outcome:
+    """Each payload once, ``concurrency`` at a time, however long it takes."""
+    outcome = Outcome()
+    queue = iter(payloads)
+
+    async def sender() -> None:
+        for payload in queue:
+            outcome.sent += 1
+            await _one(pool, payload, time.perf_counter(), outcome, check)
+
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    return outcome
+
+
 async def until_idle(pool: Pool, payload: bytes, quiet_ms: float = 20.0,
                      patience: float = 60.0) -> float:
     """Wait until the server answers ``payload`` (a trivial request) within ``quiet_ms``

@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 
 from benchmarks.common import WORK
-from benchmarks.loadgen import Pool, closed_loop
+from benchmarks.loadgen import Pool, closed_loop, send_all
 from benchmarks.server import HOST, serve
-from benchmarks.serving import histories, workloads
+from benchmarks.serving import distinct_searches, histories, workloads
 from benchmarks.world import build_world
 
 PROFILES = WORK / "profiles"
@@ -70,8 +70,8 @@ def main() -> None:
                     connection = await pool.acquire()
                     await connection.exchange(payload)
                     pool.release(connection)
-                # Every distinct search comes first: the warm-up embeds each query once.
-                await closed_loop(pool, payloads, 4, 8.0 if "rerank" in args.workload else 3.0)
+                await send_all(pool, distinct_searches(payloads), 4)  # query vectors cached
+                await closed_loop(pool, payloads, 4, 3.0)
                 command = [spy, "record", *(["--idle", "--threads"] if os.environ.get("PROFILE_WALL") else ["--gil"]), "-p", str(server.process.pid),
                            "-d", str(args.seconds)]
                 recorder = await asyncio.create_subprocess_exec(
