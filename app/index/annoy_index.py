@@ -38,7 +38,10 @@ class AnnoyVectorIndex:
         it, lookups by key read them back from the Annoy file (slower)."""
         self._index = AnnoyIndex(dimension, "angular")
         self._vectors = vectors
-        self._around: OrderedDict[int, tuple[int, list[tuple[int, float]]]] = OrderedDict()
+        # item key -> (count asked, neighbour keys, similarities): arrays, a few hundred
+        # bytes an item where a list of tuples takes kilobytes.
+        self._around: OrderedDict[int, tuple[int, npt.NDArray[np.int64],
+                                             npt.NDArray[np.float64]]] = OrderedDict()
         if len(keys):
             self._index.load(str(path), prefault=False)
         self._keys = keys
@@ -99,10 +102,11 @@ class AnnoyVectorIndex:
         kept = self._around.get(key)
         if kept is not None and (count <= kept[0] or len(kept[1]) < kept[0]):
             self._around.move_to_end(key)  # enough, or all there is
-            return kept[1][:count]
+            return list(zip(kept[1][:count].tolist(), kept[2][:count].tolist(), strict=True))
         asked = max(count, AROUND_COUNT)
         found = self.nearest(vector, asked)
-        self._around[key] = (asked, found)
+        self._around[key] = (asked, np.asarray([k for k, _ in found], np.int64),
+                             np.asarray([s for _, s in found], np.float64))
         if len(self._around) > AROUND_ITEMS:
             self._around.popitem(last=False)
         return found[:count]
