@@ -78,6 +78,7 @@ class Ingestion:
         """Drop what this process caches about shops whose data just changed."""
         for shop_id in effects.shops_stopped | effects.shops_removed:
             self._services.registry.forget(shop_id)
+            self._services.catalogs.forget(shop_id)
         for shop_id in effects.shops_removed:
             shutil.rmtree(self._services.settings.index_dir / f"shop-{shop_id}", ignore_errors=True)
 

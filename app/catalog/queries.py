@@ -1,6 +1,6 @@
 """Reads of the catalog used by serving."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,40 +27,6 @@ async def products_by_platform_ids(
         return {}
     stmt = select(Product).where(Product.shop_id == shop_id, Product.platform_id.in_(ids))
     return {p.platform_id: p for p in (await session.execute(stmt)).scalars()}
-
-
-async def servable_products_by_keys(
-    session: AsyncSession, shop_id: ShopId, keys: Sequence[int]
-) -> dict[int, Product]:
-    if not keys:
-        return {}
-    stmt = select(Product).where(
-        Product.shop_id == shop_id, Product.id.in_(list(keys)), servable_clause()
-    )
-    return {p.id: p for p in (await session.execute(stmt)).scalars()}
-
-
-async def servable_platform_ids(
-    session: AsyncSession, shop_id: ShopId, keys: Sequence[int]
-) -> dict[int, str]:
-    """Platform ids of the servable products among ``keys`` (no rows loaded)."""
-    if not keys:
-        return {}
-    stmt = select(Product.id, Product.platform_id).where(
-        Product.shop_id == shop_id, Product.id.in_(list(keys)), servable_clause()
-    )
-    return {key: platform_id for key, platform_id in (await session.execute(stmt)).all()}
-
-
-async def keys_by_platform_ids(
-    session: AsyncSession, shop_id: ShopId, platform_ids: Iterable[str]
-) -> dict[str, int]:
-    ids = list(dict.fromkeys(platform_ids))
-    if not ids:
-        return {}
-    stmt = select(Product.platform_id, Product.id).where(
-        Product.shop_id == shop_id, Product.platform_id.in_(ids))
-    return {platform_id: key for platform_id, key in (await session.execute(stmt)).all()}
 
 
 async def list_servable_products(

@@ -125,7 +125,13 @@ class CatalogSnapshots:
                 shop.stale = True
 
     def forget(self, shop_id: ShopId) -> None:
+        """Drop a shop's catalog from memory (the shop stopped or was removed)."""
         self._shops.pop(shop_id, None)
+
+    @property
+    def loaded(self) -> set[int]:
+        """The shops whose catalog is in memory."""
+        return set(self._shops)
 
     @staticmethod
     async def _read(session: AsyncSession, shop_id: ShopId, shop: ShopCatalog) -> None:

@@ -100,13 +100,6 @@ async def embed_stale_products(
     return EmbedResult(embedded=done, remaining=0 if limit is None else -1)
 
 
-async def vector_of(
-    session: AsyncSession, product_key: int, model_name: str
-) -> Vectors | None:
-    row = await session.get(ProductEmbedding, (product_key, model_name))
-    return None if row is None else from_bytes(row.vector)
-
-
 async def vectors_of(
     session: AsyncSession, product_keys: list[int], model_name: str
 ) -> dict[int, Vectors]:

@@ -1,6 +1,5 @@
 """Annoy adapter: build an index file, and memory-map one for queries."""
 
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +7,7 @@ import numpy.typing as npt
 from annoy import AnnoyIndex
 
 from app.index.protocol import Vector
+from app.lru import Lru
 
 AROUND_ITEMS = 5000
 AROUND_COUNT = 64
@@ -40,8 +40,8 @@ class AnnoyVectorIndex:
         self._vectors = vectors
         # item key -> (count asked, neighbour keys, similarities): arrays, a few hundred
         # bytes an item where a list of tuples takes kilobytes.
-        self._around: OrderedDict[int, tuple[int, npt.NDArray[np.int64],
-                                             npt.NDArray[np.float64]]] = OrderedDict()
+        self._around: Lru[int, tuple[int, npt.NDArray[np.int64], npt.NDArray[np.float64]]] = (
+            Lru(AROUND_ITEMS))
         if len(keys):
             self._index.load(str(path), prefault=False)
         self._keys = keys
@@ -58,12 +58,7 @@ class AnnoyVectorIndex:
 
     def vector(self, key: int) -> Vector | None:
         """The stored vector of product ``key`` (keys are written in ascending order)."""
-        position = int(np.searchsorted(self._keys, key))
-        if position >= len(self._keys) or int(self._keys[position]) != key:
-            return None
-        if self._vectors is not None:
-            return np.asarray(self._vectors[position])
-        return np.asarray(self._index.get_item_vector(position), dtype=np.float32)
+        return self.vectors([key]).get(key)
 
     def vectors(self, keys: list[int]) -> dict[int, Vector]:
         """The stored vectors of those of ``keys`` in the index (one array for all)."""
@@ -100,15 +95,12 @@ class AnnoyVectorIndex:
         neighbours are asked again and again). With a fixed ``search_k`` the best ``n`` of a
         longer answer are the answer for ``n``."""
         kept = self._around.get(key)
-        if kept is not None and (count <= kept[0] or len(kept[1]) < kept[0]):
-            self._around.move_to_end(key)  # enough, or all there is
+        if kept is not None and (count <= kept[0] or len(kept[1]) < kept[0]):  # enough, or all
             return list(zip(kept[1][:count].tolist(), kept[2][:count].tolist(), strict=True))
         asked = max(count, AROUND_COUNT)
         found = self.nearest(vector, asked)
-        self._around[key] = (asked, np.asarray([k for k, _ in found], np.int64),
-                             np.asarray([s for _, s in found], np.float64))
-        if len(self._around) > AROUND_ITEMS:
-            self._around.popitem(last=False)
+        self._around.put(key, (asked, np.asarray([k for k, _ in found], np.int64),
+                               np.asarray([s for _, s in found], np.float64)))
         return found[:count]
 
     def close(self) -> None:

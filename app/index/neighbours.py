@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.embeddings.models import ProductEmbedding
-from app.embeddings.service import from_bytes, vector_of, vectors_of
+from app.embeddings.service import from_bytes, vectors_of
 from app.ids import ShopId
 from app.index.protocol import Vector
 from app.index.registry import IndexRegistry
@@ -100,21 +100,13 @@ class ContentNeighbours:
     ) -> Vector | None:
         """A product's current vector: from the delta, else the served index (no database
         round trip), else the database (a shop without an index yet)."""
-        served = self._registry.current(shop_id, self._model_name)
-        delta = await self._delta(session, shop_id, served.snapshot_at if served else None)
-        if product_key in delta.positions:
-            changed: Vector = delta.vectors[delta.positions[product_key]]
-            return changed
-        found = served.index.vector(product_key) if served else None
-        return found if found is not None else await vector_of(
-            session, product_key, self._model_name
-        )
+        return (await self.vectors_of(session, shop_id, [product_key])).get(product_key)
 
     async def vectors_of(
         self, session: AsyncSession, shop_id: ShopId, product_keys: list[int]
     ) -> dict[int, Vector]:
-        """Current vectors of several products (as ``vector_of``), one database read at
-        most, for those neither in the delta nor in the served index."""
+        """Current vectors of several products, one database read at most, for those
+        neither in the delta nor in the served index."""
         served = self._registry.current(shop_id, self._model_name)
         if served is None:  # no index yet: the database holds them all
             return await vectors_of(session, product_keys, self._model_name)

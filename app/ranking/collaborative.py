@@ -7,8 +7,6 @@ product runs once per shopper and evidence; what requests need from it is kept: 
 rows (the collaborative candidates) and the scale that normalizes every score to [-1, 1].
 The score of any other row is then one dot product."""
 
-from collections import OrderedDict
-from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -17,7 +15,7 @@ from app.ranking.artefact import Floats
 from app.ranking.top import top_rows
 
 KEPT_ROWS = 200  # the default number of collaborative candidates
-SHOPPERS = 4096
+SHOPPERS = 4096  # the latest shoppers' scores kept per model
 
 
 class AlsScores:
@@ -39,22 +37,3 @@ class AlsScores:
             self._best = top_rows(self._factors @ self._user, count)
             self._all_kept = len(self._best) == len(self._factors)
         return self._best[:count]
-
-
-class ShopperScores:
-    """The latest shoppers' ``AlsScores``, least recently used first out."""
-
-    def __init__(self, capacity: int = SHOPPERS) -> None:
-        self._capacity = capacity
-        self._kept: OrderedDict[Hashable, AlsScores] = OrderedDict()
-
-    def get(self, key: Hashable) -> AlsScores | None:
-        found = self._kept.get(key)
-        if found is not None:
-            self._kept.move_to_end(key)
-        return found
-
-    def put(self, key: Hashable, scores: AlsScores) -> None:
-        self._kept[key] = scores
-        if len(self._kept) > self._capacity:
-            self._kept.popitem(last=False)

@@ -6,8 +6,9 @@ from datetime import datetime
 import numpy as np
 from scipy import sparse
 
+from app.lru import Lru
 from app.ranking.artefact import Floats, ModelArtefact
-from app.ranking.collaborative import AlsScores, ShopperScores
+from app.ranking.collaborative import SHOPPERS, AlsScores
 from app.ranking.sales import SalesCalendar
 from app.ranking.top import top_rows
 from app.ranking.training import bm25_rows
@@ -74,7 +75,7 @@ class ModelRuntime:
         """Orders stored after this instant are not in the artefact yet (see live_orders)."""
         self._solver: object | None = None
         self._popular: dict[int, list[int]] = {}
-        self._shoppers = ShopperScores()
+        self._shoppers: Lru[tuple[str, object], AlsScores] = Lru(SHOPPERS)
 
     def popular(self, count: int) -> list[int]:
         """The ``count`` most popular rows of the artefact, best first."""

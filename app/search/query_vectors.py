@@ -1,10 +1,10 @@
 """Query embeddings, cached: storefront queries repeat a lot."""
 
 import asyncio
-from collections import OrderedDict
 
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Vectors
+from app.lru import Lru
 
 MAX_QUERY_CHARS = 200
 
@@ -16,19 +16,15 @@ def normalize_query(query: str) -> str:
 class QueryVectors:
     def __init__(self, embedder: LazyEmbedder, capacity: int = 10_000) -> None:
         self._embedder = embedder
-        self._capacity = capacity
-        self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self._cache: Lru[str, Vectors] = Lru(capacity)
 
     async def vector(self, query: str) -> Vectors:
         key = normalize_query(query)
         hit = self._cache.get(key)
         if hit is not None:
-            self._cache.move_to_end(key)
             return hit
         vector = await asyncio.to_thread(self._embed, key)
-        self._cache[key] = vector
-        if len(self._cache) > self._capacity:
-            self._cache.popitem(last=False)
+        self._cache.put(key, vector)
         return vector
 
     def _embed(self, text: str) -> Vectors:

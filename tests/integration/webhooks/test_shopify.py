@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.catalog.models import Collection, Product, Variant
 from app.db import transaction
+from app.ids import ShopId
 from app.ingestion.models import InboxDelivery
 from app.shops.models import Shop
 from app.shops.service import add_webhook_secret
@@ -225,10 +226,14 @@ async def test_other_topics_are_acknowledged_and_ignored(hooks: Hooks) -> None:
 
 async def test_uninstall_stops_serving_and_shop_redact_deletes_everything(hooks: Hooks) -> None:
     shop_id, domain, key = await hooks.shop()
+    async with transaction(hooks.services.sessions) as session:  # served, so held in memory
+        await hooks.services.catalogs.catalog(session, ShopId(shop_id))
+    assert shop_id in hooks.services.catalogs.loaded
     await hooks.shopify(domain, "products/create", payload("shopify", "products_create.json"))
     await hooks.shopify(domain, "orders/create", payload("shopify", "orders_create.json"))
     await hooks.shopify(domain, "app/uninstalled", payload("shopify", "app_uninstalled.json", shop=domain))
     assert await hooks.drain() == 3
+    assert shop_id not in hooks.services.catalogs.loaded  # nothing of it kept in memory
     response = await hooks.client.post("/graphql", json={"query": LISTING},
                                        headers={"X-Affinity-Storefront-Key": key})
     assert response.status_code == 401

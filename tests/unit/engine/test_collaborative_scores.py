@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from app.ranking.collaborative import KEPT_ROWS, AlsScores, ShopperScores
+from app.lru import Lru
+from app.ranking.collaborative import KEPT_ROWS, AlsScores
 from app.ranking.top import top_rows
 
 
@@ -22,7 +23,7 @@ def test_scores_match_the_normalized_full_product() -> None:
 
 
 def test_latest_shoppers_are_kept() -> None:
-    kept = ShopperScores(capacity=2)
+    kept: Lru[str, AlsScores] = Lru(capacity=2)
     a, b, c = (AlsScores(np.eye(3, dtype=np.float32), np.ones(3, np.float32)) for _ in range(3))
     kept.put("a", a)
     kept.put("b", b)
