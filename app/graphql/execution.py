@@ -30,6 +30,13 @@ from graphql import (
     Undefined,
 )
 from graphql.pyutils import Path, is_iterable
+from graphql.type.scalars import (
+    serialize_boolean,
+    serialize_float,
+    serialize_id,
+    serialize_int,
+    serialize_string,
+)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -105,13 +112,59 @@ def _reader(resolve: Callable[..., Any], definition: object) -> Callable[[Any], 
     return lambda source: resolve(source, None)
 
 
+# Values that a built-in scalar's serializer returns unchanged: the test a generated
+# object builder makes inline before it calls the serializer (the general path) at all.
+PASSTHROUGH: dict[Callable[[Any], Any], str] = {
+    serialize_string: "{v}.__class__ is str",
+    serialize_id: "{v}.__class__ is str",
+    serialize_boolean: "{v}.__class__ is bool",
+    serialize_float: "{v}.__class__ is float and {v} - {v} == 0.0",  # finite
+    serialize_int: "{v}.__class__ is int and -2147483648 <= {v} <= 2147483647",
+}
+
+
 class ObjectCompletion(Completion):
+    """An object's selected fields, built by a function generated for this selection.
+
+    The generated function reads each attribute once and keeps a built-in scalar's value
+    as it is where its serializer would return it unchanged (a ``str`` for String, a
+    finite ``float`` for Float, ...); every other value takes the field's general
+    completion, which serializes it or raises ``NotPlain``."""
+
     def __init__(self, fields: list[tuple[str, PlainField]], non_null: bool) -> None:
         super().__init__(non_null)
         self.fields = fields
+        self._build = _object_builder(fields)
 
     def present(self, value: Any, is_awaitable: IsAwaitable) -> Any:
-        return {name: field.value(value, is_awaitable) for name, field in self.fields}
+        return self._build(value, is_awaitable)
+
+
+def _object_builder(fields: list[tuple[str, PlainField]]) -> Callable[[Any, IsAwaitable], Any]:
+    namespace: dict[str, Any] = {}
+    lines = ["def build(source, is_awaitable):"]
+    for n, (_, field) in enumerate(fields):
+        value = f"v{n}"
+        if field.read is None or field.completion is None:
+            namespace[f"constant{n}"] = field.constant
+            lines.append(f"    {value} = constant{n}")
+            continue
+        namespace[f"read{n}"], namespace[f"complete{n}"] = field.read, field.completion.complete
+        lines.append(f"    {value} = read{n}(source)")
+        completion = field.completion
+        test = (PASSTHROUGH.get(completion.serialize)
+                if isinstance(completion, LeafCompletion) else None)
+        if test is None:
+            lines.append(f"    {value} = complete{n}({value}, is_awaitable)")
+        else:
+            lines.append(f"    if not ({test.format(v=value)}):")
+            lines.append(f"        {value} = complete{n}({value}, is_awaitable)")
+    namespace["keys"] = tuple(name for name, _ in fields)
+    entries = ", ".join(f"keys[{n}]: v{n}" for n in range(len(fields)))
+    lines.append(f"    return {{{entries}}}")
+    exec("\n".join(lines), namespace)  # noqa: S102  generated from the plan, no user text
+    build: Callable[[Any, IsAwaitable], Any] = namespace["build"]
+    return build
 
 
 class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):

@@ -58,6 +58,21 @@ class Page:
     note: str | None
 
 
+ODD_VALUES = [
+    lambda: _item(1, price=True, count=7.0, title=3),  # converted: 1, 7, "3"
+    lambda: _item(2, price=float("nan")),  # Float refuses NaN
+    lambda: _item(3, price=float("inf")),  # and infinity
+    lambda: _item(4, count=-2**31, price=2),  # the edge of Int; an int as a Float
+    lambda: _item(5, count=2**31),  # just past it
+    lambda: _item(6, id=12, title=Colour.RED),  # an int as an ID; an enum member as a String
+]
+
+
+@strawberry.type
+class Shelf:
+    items: list[Item | None]  # nested in a plain field: built by the generated builder
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -92,6 +107,11 @@ class Query:
     def huge_count(self) -> Item:
         return _item(1, count=2**40)  # outside GraphQL's Int
 
+    @strawberry.field
+    def odd_value(self, case: int) -> "Shelf":
+        """One value that a built-in scalar converts or refuses rather than passes through."""
+        return Shelf(items=[ODD_VALUES[case]()])
+
 
 PLAIN = strawberry.Schema(query=Query)
 FAST = strawberry.Schema(query=Query, execution_context_class=PlainDataExecutionContext)
@@ -106,6 +126,7 @@ QUERIES = [
     "{ brokenTitle { id title } }",
     "{ brokenCount { id count } }",
     "{ hugeCount { id count } }",
+    *[f"{{ oddValue(case: {n}) {{ items {{ id title price count }} }} }}" for n in range(6)],
     "{ items { id nope } }",
     "{ page { total note __typename items { id tags { code weight } labels colour } } }",
     "{ page { a: total b: total items { i: id ...on Item { id title } } } }",
