@@ -9,8 +9,7 @@ from app.ranking.runtime import ModelRuntime
 
 
 def add_buy_again(pool: CandidatePool, purchased: list[str]) -> None:
-    for product_id in purchased:
-        pool.add(product_id, Source.BUY_AGAIN)
+    pool.add_all(purchased, Source.BUY_AGAIN)
 
 
 def add_collaborative(pool: CandidatePool, model: ModelRuntime, scores: AlsScores | None,
@@ -18,8 +17,7 @@ def add_collaborative(pool: CandidatePool, model: ModelRuntime, scores: AlsScore
     if scores is None:
         return
     ids = model.artefact.product_ids
-    for row in scores.top(count):
-        pool.add(ids[row], Source.COLLABORATIVE)
+    pool.add_all([ids[row] for row in scores.top(count)], Source.COLLABORATIVE)
 
 
 def add_bought_together(pool: CandidatePool, model: ModelRuntime, anchors: list[str],
@@ -40,5 +38,4 @@ def add_bought_together(pool: CandidatePool, model: ModelRuntime, anchors: list[
 def add_rows(pool: CandidatePool, model: ModelRuntime, rows: list[int], source: Source) -> None:
     """Rows already ranked (trending, popular), best first."""
     ids = model.artefact.product_ids
-    for row in rows:
-        pool.add(ids[row], source)
+    pool.add_all([ids[row] for row in rows], source)

@@ -17,7 +17,9 @@ and errors are the same as without this executor (``tests/unit/test_graphql_exec
 compares the two)."""
 
 from collections.abc import Callable
+from functools import lru_cache
 from operator import attrgetter
+from types import CodeType
 from typing import Any
 
 from graphql import (
@@ -140,6 +142,12 @@ class ObjectCompletion(Completion):
         return self._build(value, is_awaitable)
 
 
+@lru_cache(maxsize=1024)
+def _compiled(source: str) -> CodeType:
+    """Compiled once per shape: the source names only slots, never a field or a value."""
+    return compile(source, "<plain object builder>", "exec")
+
+
 def _object_builder(fields: list[tuple[str, PlainField]]) -> Callable[[Any, IsAwaitable], Any]:
     namespace: dict[str, Any] = {}
     lines = ["def build(source, is_awaitable):"]
@@ -159,10 +167,10 @@ def _object_builder(fields: list[tuple[str, PlainField]]) -> Callable[[Any, IsAw
         else:
             lines.append(f"    if not ({test.format(v=value)}):")
             lines.append(f"        {value} = complete{n}({value}, is_awaitable)")
-    namespace["keys"] = tuple(name for name, _ in fields)
-    entries = ", ".join(f"keys[{n}]: v{n}" for n in range(len(fields)))
+    namespace.update({f"key{n}": name for n, (name, _) in enumerate(fields)})
+    entries = ", ".join(f"key{n}: v{n}" for n in range(len(fields)))
     lines.append(f"    return {{{entries}}}")
-    exec("\n".join(lines), namespace)  # noqa: S102  generated from the plan, no user text
+    exec(_compiled("\n".join(lines)), namespace)  # noqa: S102  defines ``build``
     build: Callable[[Any, IsAwaitable], Any] = namespace["build"]
     return build
 

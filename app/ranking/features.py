@@ -128,25 +128,40 @@ def _column(vector: RowScores | None, rows: npt.NDArray[np.int64],
     return np.where(known, vector[rows], 0.0).astype(np.float64)
 
 
-def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: list[Candidate]) -> Matrix:
+def model_rows(model: ModelRuntime, candidates: list[Candidate]) -> npt.NDArray[np.int64]:
+    """Each candidate's model row, -1 where the model does not know the product."""
+    row_of = model.artefact.row_of
+    return np.fromiter((row_of.get(c.product_id, -1) for c in candidates), np.int64,
+                       len(candidates))
+
+
+def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: list[Candidate],
+               found: npt.NDArray[np.int64] | None = None) -> Matrix:
     """``new_row`` for every candidate at once (the request path's hot loop)."""
     a = model.artefact
-    found = [a.row_of.get(c.product_id, -1) for c in candidates]
-    rows = np.asarray(found, np.int64)
-    known = rows >= 0
-    rows = np.where(known, rows, 0)
-    columns = [np.ones(len(rows)), _column(s.als, rows, known), _column(s.copurchase, rows, known),
-               _column(s.copurchase_last, rows, known), _column(a.trend, rows, known),
-               _column(s.trend_live, rows, known), _column(a.popularity, rows, known),
-               _column(s.context, rows, known), np.asarray([c.content for c in candidates])]
-    return np.stack(columns, axis=1) if len(rows) else np.zeros((0, len(NEW_FEATURES)))
+    if not candidates:
+        return np.zeros((0, len(NEW_FEATURES)))
+    found = model_rows(model, candidates) if found is None else found
+    known = found >= 0
+    rows = np.where(known, found, 0)
+    matrix = np.empty((len(candidates), len(NEW_FEATURES)))
+    matrix[:, 0] = 1.0
+    for column, vector in enumerate((s.als, s.copurchase, s.copurchase_last, a.trend,
+                                     s.trend_live, a.popularity, s.context), start=1):
+        matrix[:, column] = _column(vector, rows, known)
+    matrix[:, -1] = np.fromiter((c.content for c in candidates), np.float64, len(candidates))
+    return matrix
 
 
 def feature_matrices(model: ModelRuntime, signals: ShopperSignals, profile: Profile,
-                     candidates: list[Candidate], now: datetime) -> tuple[Matrix, Matrix]:
-    """Rows for every candidate under both models; ``owned`` decides which one scores it."""
-    owned = [owned_row(model, signals, profile, c.product_id, now)
-             if c.product_id in profile.purchases else [0.0] * len(OWNED_FEATURES)
-             for c in candidates]
-    return (np.asarray(owned, np.float64).reshape(-1, len(OWNED_FEATURES)),
-            new_matrix(model, signals, candidates))
+                     candidates: list[Candidate], now: datetime,
+                     found: npt.NDArray[np.int64] | None = None) -> tuple[Matrix, Matrix]:
+    """Rows for every candidate under both models; ``owned`` decides which one scores it.
+    ``found`` are the candidates' model rows (``model_rows``) where already known."""
+    owned = np.zeros((len(candidates), len(OWNED_FEATURES)))
+    purchases = profile.purchases
+    if purchases:
+        for i, c in enumerate(candidates):
+            if c.product_id in purchases:
+                owned[i] = owned_row(model, signals, profile, c.product_id, now)
+    return owned, new_matrix(model, signals, candidates, found)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.candidates.catalog_sources import NewArrivals, add_catalog
@@ -25,7 +26,12 @@ from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
-from app.ranking.features import ShopperSignals, feature_matrices, shopper_signals
+from app.ranking.features import (
+    ShopperSignals,
+    feature_matrices,
+    model_rows,
+    shopper_signals,
+)
 from app.ranking.reasons import NEW_ARRIVAL, reasons_for
 from app.ranking.rules import (
     DEFAULT_RULES,
@@ -137,12 +143,13 @@ class RecommendationEngine:
             scores = np.asarray([c.content + (0.01 if Source.NEW_ARRIVAL in c.sources else 0.0)
                                  for c in candidates])
             return Scored(candidates, scores, None, _fresh(candidates, None))
-        owned_x, new_x = feature_matrices(model, signals, profile, candidates, now)
+        found = model_rows(model, candidates)
+        owned_x, new_x = feature_matrices(model, signals, profile, candidates, now, found)
         owned = np.asarray([c.product_id in profile.purchases for c in candidates], bool)
         weights = self.weights.vectors(request.placement.value, anonymous=not profile.purchases)
         scores = blend(owned_x, new_x, owned, weights)
-        return Scored(candidates, scores, model.artefact.version, _fresh(candidates, model),
-                      owned_x, new_x, owned)
+        return Scored(candidates, scores, model.artefact.version,
+                      _fresh(candidates, model, found), owned_x, new_x, owned)
 
     def _blocked(self, profile: Profile, context: list[str], model: ModelRuntime | None,
                  now: datetime, exclude_purchased: bool) -> Blocked:
@@ -197,13 +204,15 @@ class RecommendationEngine:
         return [*taken, *extra][: request.first]
 
 
-def _fresh(candidates: list[Candidate], model: ModelRuntime | None) -> set[str]:
-    """New arrivals, and products nobody has bought yet (never exposed by the models)."""
+def _fresh(candidates: list[Candidate], model: ModelRuntime | None,
+           found: npt.NDArray[np.int64] | None = None) -> set[str]:
+    """New arrivals, and products nobody has bought yet (never exposed by the models).
+    ``found`` are the candidates' model rows, -1 where unknown."""
     fresh = {c.product_id for c in candidates if Source.NEW_ARRIVAL in c.sources}
-    if model is not None:
-        row_of, pop = model.artefact.row_of, model.artefact.popularity
-        fresh |= {c.product_id for c in candidates
-                  if c.product_id not in row_of or pop[row_of[c.product_id]] <= 0}
+    if model is not None and candidates:
+        found = model_rows(model, candidates) if found is None else found
+        unbought = (found < 0) | (model.artefact.popularity[np.maximum(found, 0)] <= 0)
+        fresh.update(candidates[i].product_id for i in np.flatnonzero(unbought))
     return fresh
 
 
