@@ -39,6 +39,19 @@ class Result:
     summary: str = ""
 
 
+def python_loop_ms(iterations: int = 2_000_000, rounds: int = 3) -> float:
+    """A fixed pure-Python loop, best of a few rounds: how fast this machine runs the
+    interpreter right now, to read figures of different machines side by side."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(iterations):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(1000 * best, 1)
+
+
 def machine() -> dict[str, Any]:
     """Enough about the machine to read the figures in context."""
     flags: set[str] = set()
@@ -64,6 +77,7 @@ def machine() -> dict[str, Any]:
         "simd": sorted(flags & {"avx2", "avx512f", "avx512_vnni", "amx_int8"}),
         "memory_gib": round(memory / 2**30, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python_loop_2m_ms": python_loop_ms(),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
