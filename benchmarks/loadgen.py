@@ -20,6 +20,10 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_CONNECTIONS = 256
 MAX_SECONDS = 120.0
 DRAIN_SECONDS = 15.0
+# An open loop stops sending once this many seconds' worth of its requests are unanswered:
+# every later request would wait at least that long, far past any latency target, and a
+# slow machine would otherwise spend minutes on a backlog that says nothing more.
+OVERLOAD_SECONDS = 1.0
 
 
 @dataclass
@@ -30,11 +34,22 @@ class Outcome:
     seconds: float = 0.0
     sent: int = 0
     unfinished: int = 0
+    not_sent: int = 0
+    """Requests of an open loop left unsent: it stopped, the server being over
+    ``OVERLOAD_SECONDS`` behind (``stopped_after`` seconds in)."""
+    stopped_after: float | None = None
+
+    @property
+    def failed(self) -> int:
+        """Requests that failed, were refused, or were not sent because the server was behind."""
+        return self.errors + self.not_sent
 
     def summary(self) -> dict[str, object]:
         done = len(self.latencies)
         return {**percentiles(self.latencies), "errors": self.errors, "sent": self.sent,
-                "unfinished": self.unfinished,
+                "unfinished": self.unfinished, "not_sent": self.not_sent,
+                "stopped_after_s": (None if self.stopped_after is None
+                                    else round(self.stopped_after, 2)),
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
                 "achieved_rps": round(done / self.seconds, 1) if self.seconds else None}
 
@@ -133,14 +148,19 @@ async def _one(pool: Pool, payload: bytes, due: float, outcome: Outcome, check: 
 
 
 async def open_loop(
-    pool: Pool, payloads: list[bytes], rate: float, seconds: float, check: Check = ok_graphql
+    pool: Pool, payloads: list[bytes], rate: float, seconds: float, check: Check = ok_graphql,
+    drain_seconds: float = DRAIN_SECONDS,
 ) -> Outcome:
-    """Send at ``rate`` per second for ``seconds``, cycling through ``payloads``."""
+    """Send at ``rate`` per second for ``seconds``, cycling through ``payloads``; stop
+    early, counting the rest as not sent, once ``OVERLOAD_SECONDS`` of requests are
+    unanswered."""
     outcome = Outcome()
     total = int(rate * min(seconds, MAX_SECONDS))
     start = time.perf_counter() + 0.05
     tasks: list[asyncio.Task[None]] = []
     task_due: dict[asyncio.Task[None], float] = {}
+    pending: set[asyncio.Task[None]] = set()
+    overloaded = max(32, int(rate * OVERLOAD_SECONDS))
     for i in range(total):
         due = start + i / rate
         delay = due - time.perf_counter()
@@ -148,11 +168,17 @@ async def open_loop(
             await asyncio.sleep(delay)
         elif i % 64 == 0:
             await asyncio.sleep(0)  # let answers in even when sending has fallen behind
+        if len(pending) >= overloaded:
+            outcome.not_sent = total - i
+            outcome.stopped_after = time.perf_counter() - start
+            break
         task = asyncio.create_task(_one(pool, payloads[i % len(payloads)], due, outcome, check))
         tasks.append(task)
         task_due[task] = due
+        pending.add(task)
+        task.add_done_callback(pending.discard)
         outcome.sent += 1
-    _, late = await asyncio.wait(tasks, timeout=DRAIN_SECONDS)
+    _, late = await asyncio.wait(tasks, timeout=drain_seconds)
     now = time.perf_counter()
     for task in late:  # a server far behind: what is still unanswered counts, as it stands
         task.cancel()
