@@ -29,17 +29,6 @@ async def products_by_platform_ids(
     return {p.platform_id: p for p in (await session.execute(stmt)).scalars()}
 
 
-async def list_servable_products(
-    session: AsyncSession, shop_id: ShopId, first: int, offset: int = 0, text: str | None = None
-) -> list[Product]:
-    stmt = select(Product).where(Product.shop_id == shop_id, servable_clause())
-    if text:
-        for word in text.split()[:8]:
-            stmt = stmt.where(func.lower(Product.title).contains(word.lower()))
-    stmt = stmt.order_by(Product.id).offset(offset).limit(first)
-    return list((await session.execute(stmt)).scalars())
-
-
 async def count_products(session: AsyncSession, shop_id: ShopId) -> int:
     stmt = select(func.count()).select_from(Product).where(
         Product.shop_id == shop_id, Product.deleted.is_(False)

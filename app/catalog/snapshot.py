@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -31,6 +33,7 @@ from app.ids import ShopId
 
 OVERLAP = timedelta(seconds=10)
 LONG_TRANSACTION = timedelta(seconds=2)
+LISTING_WORDS = 8
 COLUMNS = (Product.id, Product.platform_id, Product.handle, Product.title, Product.vendor,
            Product.product_type, Product.tags, Product.price_min, Product.currency,
            Product.image_url, Product.url, Product.available, Product.published,
@@ -74,12 +77,27 @@ class ShopCatalog:
         self.read_at: datetime | None = None
         self.checked = 0.0
         self.stale = False
+        self._listed: list[CatalogProduct] | None = None
 
     def put(self, rows: Iterable[Any]) -> None:
         for row in rows:
             product = CatalogProduct.of(row)
             self.by_platform_id[product.platform_id] = product
             self.by_key[product.id] = product
+            self._listed = None
+
+    def listing(self, first: int, offset: int = 0,
+                text: str | None = None) -> list[CatalogProduct]:
+        """Servable products in key order, those whose title holds every word of ``text``
+        (case-insensitive, the first eight words) where given."""
+        if self._listed is None:  # sorted again only after a change
+            self._listed = sorted((p for p in self.by_key.values() if p.servable),
+                                  key=attrgetter("id"))
+        if not text:
+            return self._listed[offset : offset + first]
+        words = [w.lower() for w in text.split()[:LISTING_WORDS]]
+        matching = (p for p in self._listed if all(w in p.title.lower() for w in words))
+        return list(islice(matching, offset, offset + first))
 
     def products(self, platform_ids: Iterable[str]) -> dict[str, CatalogProduct]:
         found = self.by_platform_id

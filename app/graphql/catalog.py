@@ -2,7 +2,7 @@
 
 import strawberry
 
-from app.catalog.queries import list_servable_products, products_by_platform_ids
+from app.catalog.queries import products_by_platform_ids
 from app.catalog.snapshot import CatalogProduct
 from app.db import transaction
 from app.errors import InvalidInput
@@ -24,13 +24,16 @@ class CatalogQuery:
         row = found.get(product_id)
         return None if row is None or row.deleted else Product.from_row(CatalogProduct.of(row), shop)
 
-    @strawberry.field(description="Servable products, optionally matching words of the title.")
+    @strawberry.field(description=(
+        "Servable products in catalog order, optionally those whose title holds every "
+        "word of query (the first eight words)."))
     async def products(
         self, info: Info, first: int = 24, offset: int = 0, query: str | None = None
     ) -> list[Product]:
         if not 1 <= first <= MAX_LISTING or offset < 0:
             raise InvalidInput(f"first must be between 1 and {MAX_LISTING}, offset >= 0")
         shop = info.context.shop
-        async with transaction(info.context.services.sessions) as session:
-            rows = await list_servable_products(session, ShopId(shop.id), first, offset, query)
-        return [Product.from_row(CatalogProduct.of(r), shop) for r in rows]
+        services = info.context.services
+        async with transaction(services.sessions) as session:
+            catalog = await services.catalogs.catalog(session, ShopId(shop.id))
+        return [Product.from_row(p, shop) for p in catalog.listing(first, offset, query)]

@@ -111,3 +111,29 @@ async def test_a_long_transaction_restamps_its_products_at_commit(
         stamps = dict((await session.execute(select(Product.platform_id, Product.updated_at)
                                              .where(Product.shop_id == shop))).all())
     assert flushed < before_commit <= stamps["p0"]
+
+
+async def test_the_listing_is_servable_products_in_key_order_current_after_writes(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_session_factory(engine)
+    catalogs = CatalogSnapshots(refresh_seconds=3600)
+    watch_catalog_writes(sessions, catalogs.written)
+    shop = await _shop(sessions)  # p0..p2: "Product 0".."Product 2"
+
+    def ids(listed: list[snapshot.CatalogProduct]) -> list[str]:
+        return [p.platform_id for p in listed]
+
+    catalog = await _read(catalogs, sessions, shop)
+    assert ids(catalog.listing(10)) == ["p0", "p1", "p2"]
+    assert ids(catalog.listing(1, offset=1)) == ["p1"]
+    assert ids(catalog.listing(10, offset=5)) == []
+    async with transaction(sessions) as session:
+        await apply_product_change(session, shop, product("p1", "Hidden", published=False))
+        await apply_product_change(session, shop, product("p3", "Blue Linen Shirt"))
+        await apply_product_change(session, shop, product("p4", "Linen napkins, blue"))
+    catalog = await _read(catalogs, sessions, shop)
+    assert ids(catalog.listing(10)) == ["p0", "p2", "p3", "p4"]  # p1 unpublished, new at the end
+    assert ids(catalog.listing(10, text="BLUE linen")) == ["p3", "p4"]  # every word, any case
+    assert ids(catalog.listing(1, offset=1, text="linen")) == ["p4"]
+    assert ids(catalog.listing(10, text="linen wool")) == []
