@@ -25,11 +25,15 @@ class Taste:
     keys: npt.NDArray[np.int64]
     vectors: npt.NDArray[np.float32]
 
-    def closest(self, key: int, vector: npt.NDArray[np.float32]) -> float:
-        """Cosine to the most similar other product the customer bought."""
-        similar = self.vectors @ vector
-        similar[self.keys == key] = -1.0
-        return max(0.0, float(similar.max())) if len(similar) else 0.0
+    def similarities(self, keys: list[int], matrix: npt.NDArray[np.float32]
+                     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """For each row of ``matrix`` (the vector of product ``keys[i]``): its cosine to the
+        centroid, and to the most similar other product the customer bought (both >= 0)."""
+        content = np.maximum(matrix @ self.centroid, 0.0).astype(np.float64)
+        similar = matrix @ self.vectors.T
+        similar[np.asarray(keys, np.int64)[:, None] == self.keys[None, :]] = -1.0
+        closest = np.maximum(similar.max(axis=1), 0.0).astype(np.float64)
+        return content, closest
 
 
 def _taste(rows: dict[int, npt.NDArray[np.float32]], keys: list[int],
@@ -72,8 +76,16 @@ class PurchaseHistoryAffinity:
         keys = [p.id for p in bought.values()]
         taste = _taste(await self._vectors.vectors_of(session, shop_id, keys), keys,
                        [float(counts[p.platform_id]) for p in bought.values()])
-        return {p.id: self._match(p, counts, types, total, taste, vectors.get(p.id))
-                for p in products}
+        content: dict[int, float] = {}
+        closest: dict[int, float] = {}
+        embedded = [p.id for p in products if p.id in vectors]
+        if taste is not None and embedded:  # one product of matrices for all results
+            near_centroid, near_one = taste.similarities(
+                embedded, np.stack([vectors[k] for k in embedded]))
+            content = dict(zip(embedded, near_centroid.tolist(), strict=True))
+            closest = dict(zip(embedded, near_one.tolist(), strict=True))
+        return {p.id: self._match(p, counts, types, total, content.get(p.id, 0.0),
+                                  closest.get(p.id, 0.0)) for p in products}
 
     @staticmethod
     def _match(
@@ -81,15 +93,11 @@ class PurchaseHistoryAffinity:
         counts: dict[str, int],
         types: Counter[str],
         total: int,
-        taste: Taste | None,
-        vector: npt.NDArray[np.float32] | None,
+        content: float,
+        closest: float,
     ) -> HistoryMatch:
         repeat = 1.0 if product.platform_id in counts else 0.0
         type_share = types.get(product.product_type or "", 0) / total
-        content = closest = 0.0
-        if taste is not None and vector is not None:
-            content = max(0.0, float(taste.centroid @ vector))
-            closest = taste.closest(product.id, vector)
         if repeat:
             reason = Reason("BOUGHT_BEFORE", "You bought this before")
         elif product.product_type and type_share >= INTEREST_THRESHOLD:

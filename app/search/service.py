@@ -154,13 +154,14 @@ class SearchReranker:
         self, query: str, products: list[CatalogProduct], vectors: dict[int, npt.NDArray[np.float32]]
     ) -> list[float]:
         """Cosine to the query, centred on the list's mean so that it only reorders."""
-        if not products or not vectors:
+        embedded = [p.id for p in products if p.id in vectors]
+        if not embedded:
             return [0.0] * len(products)
         q = await self._query_vectors.vector(query)
-        raw = [float(vectors[p.id] @ q) if p.id in vectors else None for p in products]
-        known = [r for r in raw if r is not None]
-        mean = sum(known) / len(known)
-        return [0.0 if r is None else r - mean for r in raw]
+        cosine = dict(zip(embedded, (np.stack([vectors[k] for k in embedded]) @ q).tolist(),
+                          strict=True))
+        mean = sum(cosine.values()) / len(cosine)
+        return [cosine[p.id] - mean if p.id in cosine else 0.0 for p in products]
 
     @staticmethod
     def _reasons(query: str, semantic: float, history: HistoryMatch | None,
