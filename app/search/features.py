@@ -34,8 +34,10 @@ def prior(rank: int) -> float:
 
 
 def _list_columns(ranks: list[int], semantic: list[float]) -> Matrix:
-    return np.asarray([[prior(r), -math.log1p(r), s] for r, s in zip(ranks, semantic, strict=True)],
-                      np.float64).reshape(-1, len(LIST_FEATURES))
+    """``prior``, negative log rank and semantic match, for all results at once."""
+    rank = np.asarray(ranks, np.float64)
+    return np.column_stack([1.0 / np.log2(rank + 2), -np.log1p(rank),
+                            np.asarray(semantic, np.float64)]).reshape(-1, len(LIST_FEATURES))
 
 
 def _history_columns(keys: list[int], evidence: PersonalEvidence) -> Matrix:
