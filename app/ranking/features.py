@@ -136,12 +136,12 @@ def model_rows(model: ModelRuntime, candidates: list[Candidate]) -> npt.NDArray[
 
 
 def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: list[Candidate],
-               found: npt.NDArray[np.int64] | None = None) -> Matrix:
-    """``new_row`` for every candidate at once (the request path's hot loop)."""
+               found: npt.NDArray[np.int64]) -> Matrix:
+    """``new_row`` for every candidate at once (the request path's hot loop); ``found``
+    are their ``model_rows``."""
     a = model.artefact
     if not candidates:
         return np.zeros((0, len(NEW_FEATURES)))
-    found = model_rows(model, candidates) if found is None else found
     known = found >= 0
     rows = np.where(known, found, 0)
     matrix = np.empty((len(candidates), len(NEW_FEATURES)))
@@ -155,9 +155,9 @@ def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: list[Candidat
 
 def feature_matrices(model: ModelRuntime, signals: ShopperSignals, profile: Profile,
                      candidates: list[Candidate], now: datetime,
-                     found: npt.NDArray[np.int64] | None = None) -> tuple[Matrix, Matrix]:
+                     found: npt.NDArray[np.int64]) -> tuple[Matrix, Matrix]:
     """Rows for every candidate under both models; ``owned`` decides which one scores it.
-    ``found`` are the candidates' model rows (``model_rows``) where already known."""
+    ``found`` are the candidates' ``model_rows``."""
     owned = np.zeros((len(candidates), len(OWNED_FEATURES)))
     purchases = profile.purchases
     if purchases:

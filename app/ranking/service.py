@@ -142,7 +142,7 @@ class RecommendationEngine:
         if model is None or signals is None:
             scores = np.asarray([c.content + (0.01 if Source.NEW_ARRIVAL in c.sources else 0.0)
                                  for c in candidates])
-            return Scored(candidates, scores, None, _fresh(candidates, None))
+            return Scored(candidates, scores, None, _fresh(candidates))
         found = model_rows(model, candidates)
         owned_x, new_x = feature_matrices(model, signals, profile, candidates, now, found)
         owned = np.asarray([c.product_id in profile.purchases for c in candidates], bool)
@@ -204,13 +204,12 @@ class RecommendationEngine:
         return [*taken, *extra][: request.first]
 
 
-def _fresh(candidates: list[Candidate], model: ModelRuntime | None,
+def _fresh(candidates: list[Candidate], model: ModelRuntime | None = None,
            found: npt.NDArray[np.int64] | None = None) -> set[str]:
     """New arrivals, and products nobody has bought yet (never exposed by the models).
-    ``found`` are the candidates' model rows, -1 where unknown."""
+    ``found`` are the candidates' ``model_rows`` in ``model``."""
     fresh = {c.product_id for c in candidates if Source.NEW_ARRIVAL in c.sources}
-    if model is not None and candidates:
-        found = model_rows(model, candidates) if found is None else found
+    if model is not None and found is not None and len(found):
         unbought = (found < 0) | (model.artefact.popularity[np.maximum(found, 0)] <= 0)
         fresh.update(candidates[i].product_id for i in np.flatnonzero(unbought))
     return fresh

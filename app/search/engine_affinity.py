@@ -16,7 +16,7 @@ from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
-from app.ranking.features import feature_matrices, shopper_signals
+from app.ranking.features import feature_matrices, model_rows, shopper_signals
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.recommendations.types import Placement
@@ -50,9 +50,9 @@ class EngineAffinity:
                          now: datetime) -> EngineEvidence:
         signals = shopper_signals(model, profile, [], now)
         candidates = [Candidate(p.platform_id) for p in products]
-        owned_x, new_x = feature_matrices(model, signals, profile, candidates, now)
+        found = model_rows(model, candidates)
+        owned_x, new_x = feature_matrices(model, signals, profile, candidates, now, found)
         owned = np.asarray([p.platform_id in profile.purchases for p in products], bool)
         weights = self._weights.vectors(Placement.SEARCH.value, anonymous=not profile.purchases)
-        rows = [model.artefact.row_of.get(p.platform_id, -1) for p in products]
         return EngineEvidence(owned_x, new_x, owned, blend(owned_x, new_x, owned, weights),
-                              model.sales.history(rows, now))
+                              model.sales.history(found.tolist(), now))
