@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime, utcnow
@@ -13,14 +13,20 @@ class Event(Base):
     """One storefront event, stored only with analytics consent."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("shop_id", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "event_id"),
+        # A shopper's recent events, newest first: read on every personalized request.
+        Index("ix_events_shop_id_visitor_id_occurred_at", "shop_id", "visitor_id", "occurred_at"),
+        Index("ix_events_shop_id_customer_id_occurred_at", "shop_id", "customer_id",
+              "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[str] = mapped_column(String(128))
     type: Mapped[str] = mapped_column(String(32))
-    visitor_id: Mapped[str] = mapped_column(String(128), index=True)
-    customer_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    visitor_id: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[str | None] = mapped_column(String(128))
     product_id: Mapped[str | None] = mapped_column(String(64))
     variant_id: Mapped[str | None] = mapped_column(String(64))
     quantity: Mapped[int | None] = mapped_column(Integer)
@@ -36,12 +42,15 @@ class VisitorLink(Base):
     """A storefront visitor id known to belong to a logged-in customer."""
 
     __tablename__ = "visitor_links"
-    __table_args__ = (UniqueConstraint("shop_id", "visitor_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "visitor_id"),
+        Index("ix_visitor_links_shop_id_customer_id", "shop_id", "customer_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     visitor_id: Mapped[str] = mapped_column(String(128))
-    customer_id: Mapped[str] = mapped_column(String(128), index=True)
+    customer_id: Mapped[str] = mapped_column(String(128))
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

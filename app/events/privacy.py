@@ -3,7 +3,7 @@ served rankings of a customer and of every visitor id linked to them."""
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.models import Event, Ranking, VisitorLink
@@ -21,11 +21,14 @@ async def _visitors(session: AsyncSession, customer: CustomerRef) -> list[str]:
 
 def _whose(model: type[Event] | type[Ranking], customer: CustomerRef,
            visitors: list[str]) -> ColumnElement[bool]:
+    """This customer's rows in their shop: each side of the ``or_`` with the shop, so that
+    each is one range of a shop-first index."""
+    in_shop = model.shop_id == customer.shop_id
     clauses: list[ColumnElement[bool]] = []
     if customer.customer_id:
-        clauses.append(model.customer_id == customer.customer_id)
+        clauses.append(and_(in_shop, model.customer_id == customer.customer_id))
     if visitors:
-        clauses.append(model.visitor_id.in_(visitors))
+        clauses.append(and_(in_shop, model.visitor_id.in_(visitors)))
     return or_(*clauses) if clauses else false()
 
 
@@ -34,8 +37,7 @@ class EventsStore:
 
     async def export(self, session: AsyncSession, customer: CustomerRef) -> list[dict[str, Any]]:
         visitors = await _visitors(session, customer)
-        stmt = (select(Event).where(Event.shop_id == customer.shop_id,
-                                    _whose(Event, customer, visitors))
+        stmt = (select(Event).where(_whose(Event, customer, visitors))
                 .order_by(Event.occurred_at))
         return [{"event_id": e.event_id, "type": e.type, "visitor_id": e.visitor_id,
                  "customer_id": e.customer_id, "product_id": e.product_id,
@@ -47,7 +49,7 @@ class EventsStore:
         erased = 0
         for model in (Event, Ranking):
             result = await session.execute(delete(model).where(
-                model.shop_id == customer.shop_id, _whose(model, customer, visitors)))
+                _whose(model, customer, visitors)))
             erased += int(getattr(result, "rowcount", 0) or 0)
         if customer.customer_id:
             result = await session.execute(delete(VisitorLink).where(

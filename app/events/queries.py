@@ -6,7 +6,7 @@ request, and building one costs about as much as running it."""
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.models import Event, VisitorLink
@@ -21,14 +21,15 @@ VISITORS_OF = select(VisitorLink.visitor_id).where(
 
 def _recent(who: ColumnElement[bool]) -> Select[str | None, str, datetime]:
     return (select(Event.product_id, Event.type, Event.occurred_at)
-            .where(Event.shop_id == bindparam("shop_id"), who,
-                   Event.occurred_at >= bindparam("since"), Event.personalization.is_(True))
+            .where(who, Event.occurred_at >= bindparam("since"), Event.personalization.is_(True))
             .order_by(Event.occurred_at.desc())
             .limit(bindparam("limit")))
 
 
-BY_VISITORS = Event.visitor_id.in_(bindparam("visitor_ids", expanding=True))
-BY_CUSTOMER = Event.customer_id == bindparam("customer_id")
+# Each with the shop, so that each side of their ``or_`` is one range of a shop-first index.
+IN_SHOP = Event.shop_id == bindparam("shop_id")
+BY_VISITORS = and_(IN_SHOP, Event.visitor_id.in_(bindparam("visitor_ids", expanding=True)))
+BY_CUSTOMER = and_(IN_SHOP, Event.customer_id == bindparam("customer_id"))
 RECENT = {
     (True, False): _recent(BY_VISITORS),
     (False, True): _recent(BY_CUSTOMER),
