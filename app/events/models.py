@@ -58,7 +58,10 @@ class Ranking(Base):
     """What was shown, in what order, under which id: the join key for later events."""
 
     __tablename__ = "rankings"
-    __table_args__ = (UniqueConstraint("recommendation_id"),)
+    __table_args__ = (
+        UniqueConstraint("recommendation_id"),
+        Index("ix_rankings_shop_id_customer_id", "shop_id", "customer_id"),  # erasure
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)

@@ -24,8 +24,9 @@ SHOP = ShopId(1)
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 SINCE = NOW - timedelta(days=90)
 # What a plan must not do: walk a history table, or range over a whole shop of it.
-WHOLE_SHOP = ("SCAN events", "SCAN orders", "SCAN visitor_links", "ix_events_shop_id (",
-              "ix_orders_shop_id (", "ix_visitor_links_shop_id (")
+WHOLE_SHOP = ("SCAN events", "SCAN orders", "SCAN visitor_links", "SCAN rankings",
+              "ix_events_shop_id (", "ix_orders_shop_id (", "ix_visitor_links_shop_id (",
+              "ix_rankings_shop_id (")
 
 Read = Callable[[AsyncSession], Awaitable[object]]
 READS: dict[str, Read] = {
@@ -36,6 +37,7 @@ READS: dict[str, Read] = {
     "visitors of a customer": lambda s: visitors_of(s, SHOP, "c1"),
     "orders of a customer": lambda s: customer_orders(s, SHOP, "c1", NOW),
     "events export": lambda s: EventsStore().export(s, CustomerRef(SHOP, "c1")),
+    "events erasure": lambda s: EventsStore().erase(s, CustomerRef(SHOP, "c1")),
     "orders export": lambda s: OrdersStore().export(
         s, CustomerRef(SHOP, "c1", order_ids=("o1", "o2"))),
 }
