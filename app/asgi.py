@@ -127,6 +127,7 @@ def create_app(
                 await inbox
             await ingestion.aclose()
             await engine.dispose()
+            services.reads.dispose()
 
     async def origins() -> set[str]:
         return await _storefront_origins(services)

@@ -19,6 +19,7 @@ from app.ranking.blend import load_weights
 from app.ranking.service import RecommendationEngine
 from app.ranking.settings import EngineSettings
 from app.ranking.store import ModelStore
+from app.reads import Reads, reads_for
 from app.recommendations.service import Recommender
 from app.search.engine_affinity import EngineAffinity
 from app.search.model import load_search_model
@@ -45,6 +46,8 @@ class Services:
     ranker: RecommendationEngine
     tracker: EventTracker
     rankings: RankingRecorder
+    reads: Reads
+    """Where the request path's shopper-history reads run (``app.reads``)."""
 
     @property
     def models_dir(self) -> Path:
@@ -67,10 +70,11 @@ def build_services(
     neighbours = ContentNeighbours(registry, settings.embedding_model, catalogs)
     embedder = LazyEmbedder(embedder_factory or default_embedder_factory(settings))
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
+    reads = reads_for(settings.database_url, settings.database_pool_size)
     reranker = SearchReranker(
         QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,
-                       PurchaseHistoryAffinity(neighbours, catalogs)),
+                       PurchaseHistoryAffinity(neighbours, catalogs), reads),
         neighbours,
         catalogs,
         load_search_model(),
@@ -91,7 +95,8 @@ def build_services(
         models=models,
         ranker=RecommendationEngine(
             models, neighbours, catalogs, session_state,
-            weights, tuning.rules()),
+            weights, tuning.rules(), reads=reads),
         tracker=EventTracker(tuning.consent(), [session_state, models]),
         rankings=RankingRecorder(sessions),
+        reads=reads,
     )

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.models import Event, VisitorLink
 from app.ids import ShopId
+from app.reads import Reader
 
 CUSTOMER_OF = select(VisitorLink.customer_id).where(
     VisitorLink.shop_id == bindparam("shop_id"), VisitorLink.visitor_id == bindparam("visitor_id"))
@@ -43,18 +43,18 @@ class RecentEvent(NamedTuple):
     occurred_at: datetime
 
 
-async def customer_of(session: AsyncSession, shop_id: ShopId, visitor_id: str) -> str | None:
+async def customer_of(session: Reader, shop_id: ShopId, visitor_id: str) -> str | None:
     found = await session.execute(CUSTOMER_OF, {"shop_id": shop_id, "visitor_id": visitor_id})
     return found.scalar_one_or_none()
 
 
-async def visitors_of(session: AsyncSession, shop_id: ShopId, customer_id: str) -> list[str]:
+async def visitors_of(session: Reader, shop_id: ShopId, customer_id: str) -> list[str]:
     found = await session.execute(VISITORS_OF, {"shop_id": shop_id, "customer_id": customer_id})
     return list(found.scalars())
 
 
 async def recent_events(
-    session: AsyncSession,
+    session: Reader,
     shop_id: ShopId,
     visitor_ids: list[str],
     customer_id: str | None,

@@ -4,18 +4,18 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ids import ShopId
 from app.orders.models import Order, OrderLine
 from app.profiles.types import Profile, PurchaseStats
+from app.reads import Reader
 
 REPEAT_PRIOR_SHARE = 0.4
 REPEAT_PRIOR_WEIGHT = 2.0
 
 
 async def customer_orders(
-    session: AsyncSession, shop_id: ShopId, customer_id: str, until: datetime
+    session: Reader, shop_id: ShopId, customer_id: str, until: datetime
 ) -> list[tuple[datetime, list[str]]]:
     """The customer's paid orders before ``until``, oldest first, as distinct products."""
     stmt = (

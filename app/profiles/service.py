@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
 from app.events.queries import customer_of, recent_events, visitors_of
@@ -19,6 +18,7 @@ from app.ids import ShopId
 from app.profiles.history import customer_orders, fill_purchases
 from app.profiles.session_state import SessionIntent, SessionStore
 from app.profiles.types import Profile
+from app.reads import Reader
 
 EVENT_WEIGHTS = {
     EventType.PRODUCT_VIEWED.value: 1.0,
@@ -44,7 +44,7 @@ def _consents(shopper: Shopper, intent: SessionIntent | None) -> bool:
     return intent.personalization if intent is not None else True
 
 
-async def _who(session: AsyncSession, shop_id: ShopId, shopper: Shopper,
+async def _who(session: Reader, shop_id: ShopId, shopper: Shopper,
                intent: SessionIntent | None) -> tuple[str | None, list[str]]:
     customer = shopper.customer_id or (intent.customer_id if intent else None)
     if customer is None and shopper.visitor_id:
@@ -55,7 +55,7 @@ async def _who(session: AsyncSession, shop_id: ShopId, shopper: Shopper,
     return customer, visitors
 
 
-async def _add_events(session: AsyncSession, shop_id: ShopId, profile: Profile,
+async def _add_events(session: Reader, shop_id: ShopId, profile: Profile,
                       visitors: list[str], now: datetime) -> None:
     events = await recent_events(session, shop_id, visitors, profile.customer_id, now - LOOKBACK)
     for event in events:  # newest first
@@ -81,7 +81,7 @@ def _add_session(profile: Profile, intent: SessionIntent) -> None:
         profile.interactions[product] = profile.interactions.get(product, 0.0) + 1.0
 
 
-async def _add_taste(session: AsyncSession, shop_id: ShopId, profile: Profile) -> None:
+async def _add_taste(session: Reader, shop_id: ShopId, profile: Profile) -> None:
     """Price band, preferred product types and vendors of what the shopper bought or viewed."""
     ids = list(dict.fromkeys([*profile.interactions, *profile.purchases]))[:TASTE_PRODUCTS]
     if not ids:
@@ -101,7 +101,7 @@ def _top(values: Iterable[str | None], count: int = 3) -> list[str]:
 
 
 async def build_profile(
-    session: AsyncSession,
+    session: Reader,
     shop_id: ShopId,
     shopper: Shopper,
     now: datetime,

@@ -44,6 +44,7 @@ from app.ranking.rules import (
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.ranking.types import DEFAULT_LIMITS, CandidateLimits, RecommendationRequest
+from app.reads import Reads, SessionReads
 from app.recommendations.types import (
     MAX_FIRST,
     MIN_FIRST,
@@ -93,7 +94,8 @@ class RecommendationEngine:
     def __init__(self, models: ModelStore, neighbours: ContentNeighbours,
                  catalogs: CatalogSnapshots, sessions: SessionStore,
                  weights: BlendWeights, rules: RuleSettings = DEFAULT_RULES,
-                 limits: CandidateLimits = DEFAULT_LIMITS) -> None:
+                 limits: CandidateLimits = DEFAULT_LIMITS,
+                 reads: Reads | None = None) -> None:
         self._models = models
         self._neighbours = neighbours
         self._catalogs = catalogs
@@ -101,15 +103,14 @@ class RecommendationEngine:
         self.weights = weights
         self._rules = rules
         self._limits = limits
+        self._reads = reads or SessionReads()
         self.new_arrivals = NewArrivals(NEW_ARRIVAL_DAYS)
 
     async def recommend(self, session: AsyncSession,
                         request: RecommendationRequest) -> RecommendationList:
         _check(request)
         now = request.now or utcnow()
-        profile = _for_placement(await build_profile(
-            session, request.shop_id, request.shopper, now, self._sessions, with_taste=False),
-            request.placement)
+        profile = await self._profile(session, request, now)
         context = _context(request, profile)
         model = self._models.get(request.shop_id)
         catalog = await self._catalogs.catalog(session, request.shop_id)
@@ -121,13 +122,18 @@ class RecommendationEngine:
                                 request: RecommendationRequest) -> Scored:
         """Candidates with their features and scores, before the rules pick the list."""
         now = request.now or utcnow()
-        profile = _for_placement(await build_profile(
-            session, request.shop_id, request.shopper, now, self._sessions, with_taste=False),
-            request.placement)
+        profile = await self._profile(session, request, now)
         model = self._models.get(request.shop_id)
         catalog = await self._catalogs.catalog(session, request.shop_id)
         return await self.score(session, request, profile, _context(request, profile), model, now,
                                 catalog)
+
+    async def _profile(self, session: AsyncSession, request: RecommendationRequest,
+                       now: datetime) -> Profile:
+        async with self._reads.reader(session) as reader:
+            profile = await build_profile(reader, request.shop_id, request.shopper, now,
+                                          self._sessions, with_taste=False)
+        return _for_placement(profile, request.placement)
 
     async def score(self, session: AsyncSession, request: RecommendationRequest,
                     profile: Profile, context: list[str], model: ModelRuntime | None,

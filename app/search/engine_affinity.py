@@ -19,6 +19,7 @@ from app.ranking.blend import BlendWeights, blend
 from app.ranking.features import feature_matrices, model_rows, shopper_signals
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
+from app.reads import Reads, SessionReads
 from app.recommendations.types import Placement
 from app.search.protocol import EngineEvidence, PersonalEvidence, Shopper
 from app.search.purchase_affinity import PurchaseHistoryAffinity
@@ -28,17 +29,19 @@ class EngineAffinity:
     """Engine features plus the purchase-history matches (type, content, reasons)."""
 
     def __init__(self, models: ModelStore, session_state: SessionStore, weights: BlendWeights,
-                 history: PurchaseHistoryAffinity) -> None:
+                 history: PurchaseHistoryAffinity, reads: Reads | None = None) -> None:
         self._models = models
         self._state = session_state
         self._weights = weights
         self._history = history
+        self._reads = reads or SessionReads()
 
     async def evidence(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
                        products: list[CatalogProduct], vectors: dict[int, npt.NDArray[np.float32]],
                        now: datetime) -> PersonalEvidence:
         who = ProfileShopper(shopper.visitor_id, shopper.customer_id)
-        profile = await build_profile(session, shop_id, who, now, self._state, with_taste=False)
+        async with self._reads.reader(session) as reader:
+            profile = await build_profile(reader, shop_id, who, now, self._state, with_taste=False)
         counts = {p: s.orders for p, s in profile.purchases.items()}
         history = await self._history.matches(session, shop_id, counts, products, vectors)
         model = self._models.get(shop_id)

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
 
 from app.db import transaction, utcnow
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
@@ -17,6 +18,7 @@ from app.orders.changes import OrderChange, OrderLineChange
 from app.orders.service import record_orders
 from app.profiles.service import Shopper, build_profile
 from app.ranking.jobs import train_shop_model
+from app.reads import InlineReads
 from tests.factories import MUGS_AND_MORE, product
 from tests.support import Harness, harness
 
@@ -128,6 +130,42 @@ async def test_visitor_history_joins_the_customer(served: tuple[Harness, ShopId,
         profile = await build_profile(session, shop, Shopper(None, "c1"), utcnow(),
                                       h.services.session_state)
     assert set(profile.recent_views) >= {"6", "8"}
+
+
+async def test_inline_reads_build_the_profile_the_session_builds(
+    served: tuple[Harness, ShopId, str], database_url: str,
+) -> None:
+    h, shop, key = served
+    await _track(h, key, [_view("6", visitor="w1", eventId="w1-1", consent=YES),
+                          _view("8", visitor="w2", customerId="c9", eventId="w2-1", consent=YES),
+                          _view("3", visitor="w2", eventId="w2-2", consent=YES)])
+    order = OrderChange("o-w", "c9", utcnow() - timedelta(days=3),
+                        (OrderLineChange("o-w-1", "1", None, 1, 5.0),))
+    async with transaction(h.services.sessions) as session:
+        await record_orders(session, shop, [order])
+    reads = h.services.reads
+    assert isinstance(reads, InlineReads) == database_url.startswith("sqlite")
+    now = utcnow()
+    for shopper in (Shopper("w1", None), Shopper("w2", None), Shopper(None, "c9")):
+        async with transaction(h.services.sessions) as session:
+            direct = await build_profile(session, shop, shopper, now, h.services.session_state)
+            async with reads.reader(session) as reader:
+                inline = await build_profile(reader, shop, shopper, now,
+                                             h.services.session_state)
+        assert inline == direct
+        assert direct.recent_views, shopper
+    assert set(direct.purchases) == {"1"} and set(direct.recent_views) >= {"8", "3"}
+
+
+async def test_inline_reads_cannot_write(served: tuple[Harness, ShopId, str],
+                                         database_url: str) -> None:
+    h, _, _ = served
+    if not database_url.startswith("sqlite"):
+        pytest.skip("inline reads are SQLite's")
+    async with transaction(h.services.sessions) as session, \
+            h.services.reads.reader(session) as reader:
+        with pytest.raises(OperationalError, match="readonly"):
+            await reader.execute(delete(VisitorLink))
 
 
 async def test_one_view_changes_the_next_recommendation(served: tuple[Harness, ShopId, str]) -> None:
