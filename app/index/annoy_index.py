@@ -9,7 +9,9 @@ from annoy import AnnoyIndex
 from app.index.protocol import Vector
 from app.lru import Lru
 
-AROUND_ITEMS = 5000
+# The neighbours of the items asked most recently: a product page's, a cart's anchors. About
+# 600 bytes an item (positions and similarities as 32-bit arrays): 12 MB when full.
+AROUND_ITEMS = 20_000
 AROUND_COUNT = 64
 
 
@@ -38,9 +40,9 @@ class AnnoyVectorIndex:
         it, lookups by key read them back from the Annoy file (slower)."""
         self._index = AnnoyIndex(dimension, "angular")
         self._vectors = vectors
-        # item key -> (count asked, neighbour keys, similarities): arrays, a few hundred
-        # bytes an item where a list of tuples takes kilobytes.
-        self._around: Lru[int, tuple[int, npt.NDArray[np.int64], npt.NDArray[np.float64]]] = (
+        # item key -> (count asked, neighbour positions, similarities): 32-bit arrays, a
+        # few hundred bytes an item where a list of tuples takes kilobytes.
+        self._around: Lru[int, tuple[int, npt.NDArray[np.int32], npt.NDArray[np.float32]]] = (
             Lru(AROUND_ITEMS))
         if len(keys):
             self._index.load(str(path), prefault=False)
@@ -78,16 +80,20 @@ class AnnoyVectorIndex:
         return {key: matrix[i] for i, (key, _) in enumerate(found)}
 
     def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:
+        items, similarities = self._nearest_items(vector, count)
+        return list(zip(self._keys[items].tolist(), similarities.tolist(), strict=True))
+
+    def _nearest_items(self, vector: Vector, count: int) -> tuple[npt.NDArray[np.int32],
+                                                                  npt.NDArray[np.float32]]:
+        """Positions of the nearest items and their cosine similarities, best first."""
         if not len(self._keys) or count <= 0:
-            return []
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
         items, distances = self._index.get_nns_by_vector(
             vector.tolist(), count, search_k=self._search_k, include_distances=True
         )
         # Annoy's angular distance is sqrt(2 - 2 cos) for normalized vectors.
-        return [
-            (int(self._keys[i]), 1.0 - (d * d) / 2.0)
-            for i, d in zip(items, distances, strict=True)
-        ]
+        d = np.asarray(distances, np.float64)
+        return np.asarray(items, np.int32), (1.0 - d * d / 2.0).astype(np.float32)
 
     def nearest_to_item(self, key: int, vector: Vector, count: int) -> list[tuple[int, float]]:
         """``nearest(vector, count)`` where ``vector`` is the stored vector of item ``key``:
@@ -95,13 +101,12 @@ class AnnoyVectorIndex:
         neighbours are asked again and again). With a fixed ``search_k`` the best ``n`` of a
         longer answer are the answer for ``n``."""
         kept = self._around.get(key)
-        if kept is not None and (count <= kept[0] or len(kept[1]) < kept[0]):  # enough, or all
-            return list(zip(kept[1][:count].tolist(), kept[2][:count].tolist(), strict=True))
-        asked = max(count, AROUND_COUNT)
-        found = self.nearest(vector, asked)
-        self._around.put(key, (asked, np.asarray([k for k, _ in found], np.int64),
-                               np.asarray([s for _, s in found], np.float64)))
-        return found[:count]
+        if kept is None or (count > kept[0] and len(kept[1]) >= kept[0]):  # too few, not all
+            asked = max(count, AROUND_COUNT)
+            kept = (asked, *self._nearest_items(vector, asked))
+            self._around.put(key, kept)
+        items, similarities = kept[1][:count], kept[2][:count]
+        return list(zip(self._keys[items].tolist(), similarities.tolist(), strict=True))
 
     def close(self) -> None:
         self._index.unload()
