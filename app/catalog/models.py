@@ -22,7 +22,7 @@ class Product(Base):
     __tablename__ = "products"
     __table_args__ = (
         UniqueConstraint("shop_id", "platform_id"),
-        Index("ix_products_shop_id_created_at", "shop_id", "created_at"),
+        Index("ix_products_shop_id_created_at_id", "shop_id", "created_at", "id"),  # newest
         Index("ix_products_shop_id_updated_at", "shop_id", "updated_at"),
     )
 
