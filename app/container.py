@@ -70,7 +70,7 @@ def build_services(
     neighbours = ContentNeighbours(registry, settings.embedding_model, catalogs)
     embedder = LazyEmbedder(embedder_factory or default_embedder_factory(settings))
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
-    reads = reads_for(settings.database_url, settings.database_pool_size)
+    reads = reads_for(settings.database_url)
     reranker = SearchReranker(
         QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,

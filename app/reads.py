@@ -13,8 +13,8 @@ which is what a request that only reads needs (an event is committed before it i
 acknowledged). Elsewhere (PostgreSQL, an in-memory SQLite) reads go through the request's
 session, as does anything a transaction must see of its own writes."""
 
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any, TypeVarTuple, overload
 
 from sqlalchemy import Engine, Result, create_engine, event
@@ -74,13 +74,8 @@ class InlineReads:
 
     @asynccontextmanager
     async def reader(self, session: AsyncSession) -> AsyncIterator[Reader]:
-        with self._connection() as connection:
-            yield InlineReader(connection)
-
-    @contextmanager
-    def _connection(self) -> Iterator[Any]:
         with self._engine.connect() as connection:
-            yield connection
+            yield InlineReader(connection)
 
     def dispose(self) -> None:
         self._engine.dispose()
@@ -96,12 +91,14 @@ def _configure_reader(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def reads_for(database_url: str, pool_size: int) -> Reads:
+def reads_for(database_url: str) -> Reads:
     """Inline reads for a SQLite file, reads through the session otherwise."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return SessionReads()
-    engine = create_engine(url.set(drivername="sqlite+pysqlite"), pool_size=pool_size,
-                           max_overflow=0, connect_args={"check_same_thread": False})
+    # A read holds its connection only between two awaits that never suspend, so one is
+    # kept; more are opened rather than waited for (a wait here would stall the loop).
+    engine = create_engine(url.set(drivername="sqlite+pysqlite"), pool_size=1,
+                           max_overflow=-1, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _configure_reader)
     return InlineReads(engine)
