@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = Field(
         default=1.0, gt=0, description="Pause between two passes of the background worker."
     )
+    served_list_retention_days: int = Field(
+        default=90,
+        ge=0,
+        description=(
+            "Served lists (what was shown under each recommendationId) older than this many "
+            "days are deleted by the worker, once an hour; 0 keeps them forever."
+        ),
+    )
     webhook_processor_enabled: bool = Field(
         default=True, description="Drain the webhook inbox inside the server process."
     )

@@ -1,4 +1,5 @@
-"""Background role: embed changed products and rebuild indexes when the delta grows.
+"""Background role: embed changed products and rebuild indexes when the delta grows;
+delete served lists past their retention.
 
 Runs inside the server by default (all-in-one) or alone as ``affinity worker``. Every
 pass is idempotent, so a crash at any point only means the next pass redoes the work."""
@@ -13,6 +14,7 @@ from app.container import Services
 from app.db import transaction
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products, stale_products
+from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.index.files import index_folder, read_pointer
 from app.index.service import build_index
@@ -27,6 +29,8 @@ class CatalogWorker:
         self._services = services
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
+        self._retention = ServedListRetention(services.sessions,
+                                              services.settings.served_list_retention_days)
 
     def _model(self) -> Embedder:
         if self._embedder is None:
@@ -39,11 +43,13 @@ class CatalogWorker:
             return [ShopId(r[0]) for r in rows]
 
     async def run_once(self) -> int:
-        """One pass over all shops; returns how many products were embedded."""
+        """One pass over all shops (and, once an hour, expired served lists deleted);
+        returns how many products were embedded."""
         embedded = 0
         for shop_id in await self._shop_ids():
             embedded += await self._embed(shop_id)
             await self._maybe_rebuild(shop_id)
+        await self._retention.run_if_due()
         return embedded
 
     async def _embed(self, shop_id: ShopId) -> int:

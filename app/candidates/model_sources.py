@@ -12,12 +12,10 @@ def add_buy_again(pool: CandidatePool, purchased: list[str]) -> None:
     pool.add_all(purchased, Source.BUY_AGAIN)
 
 
-def add_collaborative(pool: CandidatePool, model: ModelRuntime, scores: AlsScores | None,
-                      count: int) -> None:
+def add_collaborative(pool: CandidatePool, scores: AlsScores | None, count: int) -> None:
     if scores is None:
         return
-    ids = model.artefact.product_ids
-    pool.add_all([ids[row] for row in scores.top(count)], Source.COLLABORATIVE)
+    pool.add_rows(scores.top(count), Source.COLLABORATIVE)
 
 
 def add_bought_together(pool: CandidatePool, model: ModelRuntime, anchors: list[str],
@@ -35,7 +33,6 @@ def add_bought_together(pool: CandidatePool, model: ModelRuntime, anchors: list[
             pool.add(a.product_ids[int(col)], Source.BOUGHT_TOGETHER, anchor)
 
 
-def add_rows(pool: CandidatePool, model: ModelRuntime, rows: list[int], source: Source) -> None:
+def add_rows(pool: CandidatePool, rows: list[int], source: Source) -> None:
     """Rows already ranked (trending, popular), best first."""
-    ids = model.artefact.product_ids
-    pool.add_all([ids[row] for row in rows], source)
+    pool.add_rows(rows, source)

@@ -31,7 +31,9 @@ def cases_from(scored: Sequence[Scored], targets: Sequence[frozenset[str]]) -> l
     for s, target in zip(scored, targets, strict=True):
         if s.owned_x is None or s.new_x is None or s.owned is None:
             continue
-        relevant = np.asarray([c.product_id in target for c in s.candidates], bool)
+        candidates = s.candidates
+        relevant = np.asarray([candidates.product_id(i) in target
+                               for i in range(len(candidates))], bool)
         out.append(Case(s.owned_x, s.new_x, s.owned, relevant, len(target)))
     return out
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from app.candidates.pool import Candidate
+from app.candidates.pool import Candidate, Candidates
 from app.profiles.types import Profile
 from app.ranking.collaborative import AlsScores
 from app.ranking.runtime import ModelRuntime
@@ -128,20 +128,12 @@ def _column(vector: RowScores | None, rows: npt.NDArray[np.int64],
     return np.where(known, vector[rows], 0.0).astype(np.float64)
 
 
-def model_rows(model: ModelRuntime, candidates: list[Candidate]) -> npt.NDArray[np.int64]:
-    """Each candidate's model row, -1 where the model does not know the product."""
-    row_of = model.artefact.row_of
-    return np.fromiter((row_of.get(c.product_id, -1) for c in candidates), np.int64,
-                       len(candidates))
-
-
-def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: list[Candidate],
-               found: npt.NDArray[np.int64]) -> Matrix:
-    """``new_row`` for every candidate at once (the request path's hot loop); ``found``
-    are their ``model_rows``."""
+def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: Candidates) -> Matrix:
+    """``new_row`` for every candidate at once (the request path's hot loop)."""
     a = model.artefact
-    if not candidates:
+    if not len(candidates):
         return np.zeros((0, len(NEW_FEATURES)))
+    found = candidates.rows
     known = found >= 0
     rows = np.where(known, found, 0)
     matrix = np.empty((len(candidates), len(NEW_FEATURES)))
@@ -149,19 +141,16 @@ def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: list[Candidat
     for column, vector in enumerate((s.als, s.copurchase, s.copurchase_last, a.trend,
                                      s.trend_live, a.popularity, s.context), start=1):
         matrix[:, column] = _column(vector, rows, known)
-    matrix[:, -1] = np.fromiter((c.content for c in candidates), np.float64, len(candidates))
+    matrix[:, -1] = candidates.content
     return matrix
 
 
 def feature_matrices(model: ModelRuntime, signals: ShopperSignals, profile: Profile,
-                     candidates: list[Candidate], now: datetime,
-                     found: npt.NDArray[np.int64]) -> tuple[Matrix, Matrix]:
-    """Rows for every candidate under both models; ``owned`` decides which one scores it.
-    ``found`` are the candidates' ``model_rows``."""
-    owned = np.zeros((len(candidates), len(OWNED_FEATURES)))
-    purchases = profile.purchases
-    if purchases:
-        for i, c in enumerate(candidates):
-            if c.product_id in purchases:
-                owned[i] = owned_row(model, signals, profile, c.product_id, now)
-    return owned, new_matrix(model, signals, candidates, found)
+                     candidates: Candidates, owned: npt.NDArray[np.bool_],
+                     now: datetime) -> tuple[Matrix, Matrix]:
+    """Rows for every candidate under both models; ``owned`` (the candidates the shopper
+    bought before) decides which one scores it, and only those get a buy-again row."""
+    owned_x = np.zeros((len(candidates), len(OWNED_FEATURES)))
+    for i in np.flatnonzero(owned).tolist():
+        owned_x[i] = owned_row(model, signals, profile, candidates.product_id(i), now)
+    return owned_x, new_matrix(model, signals, candidates)

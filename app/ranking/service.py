@@ -2,7 +2,7 @@
 list returned with its id (callers record it, ``events.rankings``). Heavy models come from memory (``ModelStore``)."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -17,7 +17,7 @@ from app.candidates.model_sources import (
     add_collaborative,
     add_rows,
 )
-from app.candidates.pool import Candidate, CandidatePool, Source
+from app.candidates.pool import Candidate, CandidatePool, Candidates, Source
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots, ShopCatalog
 from app.db import utcnow
 from app.errors import InvalidInput
@@ -26,12 +26,7 @@ from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
-from app.ranking.features import (
-    ShopperSignals,
-    feature_matrices,
-    model_rows,
-    shopper_signals,
-)
+from app.ranking.features import ShopperSignals, feature_matrices, shopper_signals
 from app.ranking.reasons import NEW_ARRIVAL, reasons_for
 from app.ranking.rules import (
     DEFAULT_RULES,
@@ -61,10 +56,11 @@ FRESH_PICK = Reason("FRESH_PICK", "Something new to discover")
 
 @dataclass
 class Scored:
-    candidates: list[Candidate]
+    candidates: Candidates
     scores: np.ndarray
     model_version: str | None
-    fresh: set[str] = field(default_factory=set)
+    fresh: npt.NDArray[np.bool_]
+    """New arrivals, and products nobody has bought yet (never exposed by the models)."""
     owned_x: np.ndarray | None = None
     new_x: np.ndarray | None = None
     owned: np.ndarray | None = None
@@ -142,20 +138,21 @@ class RecommendationEngine:
         signals = shopper_signals(model, profile, context, now) if model else None
         await self._gather(session, request, profile, context, model, signals, pool, now,
                            catalog)
-        blocked = self._blocked(profile, context, model, now, request.exclude_purchased)
-        pool.discard(set(blocked.product_ids))
-        candidates = pool.items
+        blocked = set(self._blocked(profile, context, model, now,
+                                    request.exclude_purchased).product_ids)
         if model is None or signals is None:
-            scores = np.asarray([c.content + (0.01 if Source.NEW_ARRIVAL in c.sources else 0.0)
-                                 for c in candidates])
-            return Scored(candidates, scores, None, _fresh(candidates))
-        found = model_rows(model, candidates)
-        owned_x, new_x = feature_matrices(model, signals, profile, candidates, now, found)
-        owned = np.asarray([c.product_id in profile.purchases for c in candidates], bool)
+            candidates = pool.resolve({}, (), blocked)
+            new_arrival = candidates.has(Source.NEW_ARRIVAL)
+            scores = candidates.content + 0.01 * new_arrival
+            return Scored(candidates, scores, None, new_arrival)
+        a = model.artefact
+        candidates = pool.resolve(a.row_of, a.product_ids, blocked)
+        owned = candidates.within(profile.purchases, a.row_of)
+        owned_x, new_x = feature_matrices(model, signals, profile, candidates, owned, now)
         weights = self.weights.vectors(request.placement.value, anonymous=not profile.purchases)
         scores = blend(owned_x, new_x, owned, weights)
-        return Scored(candidates, scores, model.artefact.version,
-                      _fresh(candidates, model, found), owned_x, new_x, owned)
+        return Scored(candidates, scores, a.version, _fresh(candidates, model), owned_x, new_x,
+                      owned)
 
     def _blocked(self, profile: Profile, context: list[str], model: ModelRuntime | None,
                  now: datetime, exclude_purchased: bool) -> Blocked:
@@ -183,22 +180,25 @@ class RecommendationEngine:
         recent = sorted(profile.purchases, key=lambda p: -profile.purchases[p].recent_slow)
         add_buy_again(pool, recent[: limits.buy_again])
         add_bought_together(pool, model, [*anchors, *recent][: limits.anchors], limits.per_anchor)
-        add_collaborative(pool, model, signals.als, limits.collaborative)
-        add_rows(pool, model, model.trend.top(limits.trending, now), Source.TRENDING)
-        add_rows(pool, model, model.popular(limits.popular), Source.POPULAR)
+        add_collaborative(pool, signals.als, limits.collaborative)
+        add_rows(pool, model.trend.top(limits.trending, now), Source.TRENDING)
+        add_rows(pool, model.popular(limits.popular), Source.POPULAR)
 
     def _select(self, request: RecommendationRequest, scored: Scored,
                 catalog: ShopCatalog) -> list[ScoredProduct]:
+        candidates = scored.candidates
         order = np.argsort(-scored.scores, kind="stable")
         fetch = request.first * self._limits.scored_to_fetch + 20
-        best = [scored.candidates[i] for i in order[:fetch]]
+        best = [candidates[i] for i in order[:fetch].tolist()]
         explore = exploration_slots(request.first, self._rules)
-        fresh = [scored.candidates[i] for i in order if scored.candidates[i].product_id in scored.fresh]
-        wanted = [c.product_id for c in best] + [c.product_id for c in fresh[: explore * 4]]
         anchors = [a for c in best for a in c.sources.values() if a]
+        fresh = [candidates[i]
+                 for i in _fresh_with_rows(scored, order, fetch, explore * 4, anchors)]
+        wanted = [c.product_id for c in best] + [c.product_id for c in fresh[: explore * 4]]
         rows = catalog.products(dict.fromkeys([*wanted, *anchors]))
         titles = {pid: p.title for pid, p in rows.items()}
-        score_of = {scored.candidates[i].product_id: float(scored.scores[i]) for i in order[:fetch]}
+        score_of = {c.product_id: float(score)
+                    for c, score in zip(best, scored.scores[order[:fetch]].tolist(), strict=True)}
         taken = _take(best, rows, request, self._rules, request.first - explore, score_of, titles)
         picked = {i.product.platform_id for i in taken}
         extra = _take([c for c in fresh if c.product_id not in picked], rows, request,
@@ -210,15 +210,26 @@ class RecommendationEngine:
         return [*taken, *extra][: request.first]
 
 
-def _fresh(candidates: list[Candidate], model: ModelRuntime | None = None,
-           found: npt.NDArray[np.int64] | None = None) -> set[str]:
-    """New arrivals, and products nobody has bought yet (never exposed by the models).
-    ``found`` are the candidates' ``model_rows`` in ``model``."""
-    fresh = {c.product_id for c in candidates if Source.NEW_ARRIVAL in c.sources}
-    if model is not None and found is not None and len(found):
-        unbought = (found < 0) | (model.artefact.popularity[np.maximum(found, 0)] <= 0)
-        fresh.update(candidates[i].product_id for i in np.flatnonzero(unbought))
-    return fresh
+def _fresh_with_rows(scored: Scored, order: npt.NDArray[np.int64], fetch: int, first: int,
+                     anchors: list[str]) -> list[int]:
+    """The fresh candidates, in score order, whose catalog rows ``_select`` fetches: the
+    first ``first``, those among the ``fetch`` best, and anchors. Named candidates are
+    objects already; only these of the rest are built."""
+    fresh = order[scored.fresh[order]]
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    keep = ((np.arange(len(fresh)) < first) | (rank[fresh] < fetch)
+            | (fresh < scored.candidates.named))
+    if anchors:
+        keep |= np.isin(scored.candidates.rows[fresh], scored.candidates.rows_of(anchors))
+    return fresh[keep].tolist()  # type: ignore[no-any-return]
+
+
+def _fresh(candidates: Candidates, model: ModelRuntime) -> npt.NDArray[np.bool_]:
+    """New arrivals, and products nobody has bought yet (never exposed by the models)."""
+    found = candidates.rows
+    unbought = (found < 0) | (model.artefact.popularity[np.maximum(found, 0)] <= 0)
+    return candidates.has(Source.NEW_ARRIVAL) | unbought
 
 
 def _take(candidates: list[Candidate], rows: dict[str, CatalogProduct], request: RecommendationRequest,

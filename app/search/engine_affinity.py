@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.candidates.pool import Candidate
+from app.candidates.pool import Candidates
 from app.catalog.snapshot import CatalogProduct
 from app.ids import ShopId
 from app.profiles.service import Shopper as ProfileShopper
@@ -16,7 +16,7 @@ from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
-from app.ranking.features import feature_matrices, model_rows, shopper_signals
+from app.ranking.features import feature_matrices, shopper_signals
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.reads import Reads, SessionReads
@@ -52,10 +52,11 @@ class EngineAffinity:
     def _engine_evidence(self, model: ModelRuntime, profile: Profile, products: list[CatalogProduct],
                          now: datetime) -> EngineEvidence:
         signals = shopper_signals(model, profile, [], now)
-        candidates = [Candidate(p.platform_id) for p in products]
-        found = model_rows(model, candidates)
-        owned_x, new_x = feature_matrices(model, signals, profile, candidates, now, found)
+        candidates = Candidates.of_products([p.platform_id for p in products],
+                                            model.artefact.row_of)
         owned = np.asarray([p.platform_id in profile.purchases for p in products], bool)
+        owned_x, new_x = feature_matrices(model, signals, profile, candidates, owned, now)
+        found = candidates.rows
         weights = self._weights.vectors(Placement.SEARCH.value, anonymous=not profile.purchases)
         return EngineEvidence(owned_x, new_x, owned, blend(owned_x, new_x, owned, weights),
                               model.sales.history(found.tolist(), now))

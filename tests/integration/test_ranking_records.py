@@ -2,15 +2,17 @@
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.snapshot import CatalogProduct
-from app.db import create_session_factory, transaction
+from app.db import create_session_factory, transaction, utcnow
 from app.events.models import Ranking
 from app.events.rankings import RankingRecorder
+from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
 from tests.factories import make_shop, shop_id
@@ -78,3 +80,31 @@ async def test_a_lone_request_waits_for_its_own_commit(engine: AsyncEngine) -> N
     async with transaction(sessions) as session:
         assert await session.scalar(select(func.count()).select_from(Ranking).where(
             Ranking.recommendation_id == served.recommendation_id)) == 1
+
+
+async def test_served_lists_past_their_retention_are_deleted_in_batches(
+        engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    now = utcnow()
+    async with transaction(sessions) as session:
+        shop = shop_id(await make_shop(session))
+        ages = {f"old-{i}-{uuid.uuid4().hex[:8]}": 40 + i for i in range(5)}
+        ages |= {f"recent-{i}-{uuid.uuid4().hex[:8]}": 29 - i for i in range(2)}
+        session.add_all(Ranking(shop_id=shop, recommendation_id=rid, placement="HOME",
+                                product_ids=["p1"], reasons=[["POPULAR"]],
+                                created_at=now - timedelta(days=age))
+                        for rid, age in ages.items())
+
+    async def kept() -> set[str]:
+        async with transaction(sessions) as session:
+            return set((await session.execute(select(Ranking.recommendation_id).where(
+                Ranking.shop_id == shop))).scalars())
+
+    assert await ServedListRetention(sessions, days=0).run_once(now) == 0  # kept forever
+    assert len(await kept()) == 7
+    retention = ServedListRetention(sessions, days=30, batch=2)
+    assert await retention.run_once(now) == 5  # three batches: 2, 2, 1
+    assert await kept() == {rid for rid in ages if rid.startswith("recent")}
+    assert await retention.run_once(now) == 0  # nothing left to delete: a rerun is a no-op
+    assert await retention.run_if_due() == 0
+    assert len(await kept()) == 2
