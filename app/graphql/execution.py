@@ -42,6 +42,8 @@ from graphql.type.scalars import (
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from app.lru import Lru
+
 TYPENAME = "__typename"
 IsAwaitable = Callable[[Any], bool]
 
@@ -175,6 +177,21 @@ def _object_builder(fields: list[tuple[str, PlainField]]) -> Callable[[Any, IsAw
     return build
 
 
+def _has_directives(node: Any) -> bool:
+    """Whether the node or anything selected under it carries a directive."""
+    if getattr(node, "directives", None):
+        return True
+    selection_set = getattr(node, "selection_set", None)
+    return selection_set is not None and any(
+        _has_directives(selection) for selection in selection_set.selections)
+
+
+# Plans shared across requests (see ``_shared_fields``), and which operations have no
+# directives; each entry holds the nodes its key names by id. Bounded like the parser cache.
+_SHARED_PLANS: Lru[tuple[Any, ...], tuple[Any, list[PlainField | None]]] = Lru(4096)
+_DIRECTIVE_FREE: Lru[int, tuple[Any, bool]] = Lru(1024)
+
+
 class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context; plain fields are built directly (see the module)."""
 
@@ -192,10 +209,41 @@ class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
         cached = self._plans.get(key)
         if cached is not None:
             return cached[1]
-        plan = [(name, None if self._wrapped else self._plain_field(parent_type, details),
-                 details) for name, details in grouped_field_set.items()]
+        fields = self._shared_fields(parent_type, grouped_field_set)
+        plan = [(name, field, details)
+                for (name, details), field in zip(grouped_field_set.items(), fields, strict=True)]
         self._plans[key] = (grouped_field_set, plan)
         return plan
+
+    def _shared_fields(self, parent_type: GraphQLObjectType,
+                       grouped_field_set: Any) -> list[PlainField | None]:
+        """The plain fields of a field set, shared by every request that sends the same
+        parsed document (the parser cache returns the same one) without directives: only
+        ``@skip``/``@include`` (by variables) and ``@defer``/``@stream`` make the plan of
+        the same field nodes differ between requests."""
+        def build() -> list[PlainField | None]:
+            return [None if self._wrapped else self._plain_field(parent_type, details)
+                    for details in grouped_field_set.values()]
+
+        if not self._directive_free():
+            return build()
+        nodes = tuple(d.node for details in grouped_field_set.values() for d in details)
+        key = (id(parent_type), self._wrapped, tuple(grouped_field_set), tuple(map(id, nodes)))
+        shared = _SHARED_PLANS.get(key)
+        if shared is None:
+            shared = ((parent_type, nodes), build())  # held, so that no id above is reused
+            _SHARED_PLANS.put(key, shared)
+        return shared[1]
+
+    def _directive_free(self) -> bool:
+        operation = self.operation
+        known = _DIRECTIVE_FREE.get(id(operation))
+        if known is None or known[0] is not operation:
+            free = not any(_has_directives(node)
+                           for node in (operation, *self.fragments.values()))
+            known = (operation, free)
+            _DIRECTIVE_FREE.put(id(operation), known)
+        return known[1]
 
     def _plain_field(self, parent_type: GraphQLObjectType, details: Any) -> PlainField | None:
         node = details[0].node

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 
 from app.graphql.execution import PlainDataExecutionContext
 
@@ -181,3 +182,35 @@ async def test_field_order_follows_the_query() -> None:
     result = await FAST.execute("{ items(first: 1) { title later id shout } }")
     assert result.data is not None
     assert list(result.data["items"][0]) == ["title", "later", "id", "shout"]
+
+
+async def test_plans_are_shared_by_requests_sending_the_same_document() -> None:
+    built: list[str] = []
+
+    class Counting(PlainDataExecutionContext):
+        def _plain_field(self, parent_type: Any, details: Any) -> Any:
+            built.append(parent_type.name)
+            return super()._plain_field(parent_type, details)
+
+    schema = strawberry.Schema(query=Query, execution_context_class=Counting,
+                               extensions=[lambda: ParserCache(maxsize=16)])
+    query = "query($n: Int!) { items(first: $n) { id title tags { code } } }"
+    first = await schema.execute(query, variable_values={"n": 2})
+    assert built and first.data == (await PLAIN.execute(query, variable_values={"n": 2})).data
+    built.clear()
+    again = await schema.execute(query, variable_values={"n": 3})  # other data, same plan
+    assert built == []
+    assert again.data == (await PLAIN.execute(query, variable_values={"n": 3})).data
+
+
+async def test_plans_of_documents_with_directives_follow_each_requests_variables() -> None:
+    schema = strawberry.Schema(query=Query, execution_context_class=PlainDataExecutionContext,
+                               extensions=[lambda: ParserCache(maxsize=16)])
+    query = """query($s: Boolean!) {
+      page { total items { id title @skip(if: $s) count @include(if: $s) } } }"""
+    for skip in (True, False, True):
+        fast = await schema.execute(query, variable_values={"s": skip})
+        plain = await PLAIN.execute(query, variable_values={"s": skip})
+        assert fast.errors is None and fast.data == plain.data
+        item = fast.data["page"]["items"][0]
+        assert list(item) == (["id", "count"] if skip else ["id", "title"])
