@@ -36,7 +36,7 @@ eval: install
 	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --task search --output var/eval-search.json
 
 lint: install
-	$(BIN)/ruff check app webhooks tests
+	$(BIN)/ruff check app webhooks tests migrations benchmarks
 	$(BIN)/mypy
 
 clean:

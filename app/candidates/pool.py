@@ -88,7 +88,15 @@ class Candidates(Sequence[Candidate]):
         return Candidate(self._product_ids[int(self.rows[index])], dict.fromkeys(sources))
 
     def __iter__(self) -> Iterator[Candidate]:
-        return (self[i] for i in range(len(self)))
+        return iter(self.take(range(len(self))))
+
+    def take(self, indexes: Iterable[int]) -> list[Candidate]:
+        """The candidates at ``indexes``, in that order (``self[i]`` for each, in bulk)."""
+        named, rows, bits = self._named, self.rows.tolist(), self._extra_bits.tolist()
+        product_ids, first = self._product_ids, len(named)
+        return [named[i] if i < first
+                else Candidate(product_ids[rows[i]], dict.fromkeys(SOURCES_OF[bits[i - first]]))
+                for i in indexes]
 
     def product_id(self, index: int) -> str:
         named = len(self._named)

@@ -189,11 +189,10 @@ class RecommendationEngine:
         candidates = scored.candidates
         order = np.argsort(-scored.scores, kind="stable")
         fetch = request.first * self._limits.scored_to_fetch + 20
-        best = [candidates[i] for i in order[:fetch].tolist()]
+        best = candidates.take(order[:fetch].tolist())
         explore = exploration_slots(request.first, self._rules)
         anchors = [a for c in best for a in c.sources.values() if a]
-        fresh = [candidates[i]
-                 for i in _fresh_with_rows(scored, order, fetch, explore * 4, anchors)]
+        fresh = candidates.take(_fresh_with_rows(scored, order, fetch, explore * 4, anchors))
         wanted = [c.product_id for c in best] + [c.product_id for c in fresh[: explore * 4]]
         rows = catalog.products(dict.fromkeys([*wanted, *anchors]))
         titles = {pid: p.title for pid, p in rows.items()}

@@ -24,6 +24,9 @@ def test_named_candidates_come_first_then_rows_in_the_order_first_proposed() -> 
     assert candidates.rows.tolist() == [3, -1, 5, 7, 8, 9]
     assert candidates.named == 3
     assert candidates.product_ids(range(len(candidates))) == [c.product_id for c in candidates]
+    taken = candidates.take([4, 0, 3])
+    assert [c.product_id for c in taken] == ["p8", "p3", "p7"]
+    assert taken == [candidates[4], candidates[0], candidates[3]]
 
 
 def test_a_product_proposed_by_several_sources_keeps_each_with_its_anchor() -> None:
