@@ -128,6 +128,7 @@ def create_app(
             await ingestion.aclose()
             await engine.dispose()
             services.reads.dispose()
+            services.rankings.dispose()
 
     async def origins() -> set[str]:
         return await _storefront_origins(services)

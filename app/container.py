@@ -10,7 +10,7 @@ from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
 from app.embeddings.factory import embedder_factory as default_embedder_factory
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
-from app.events.rankings import RankingRecorder
+from app.events.rankings import RankingRecorder, writer_for
 from app.events.tracker import EventTracker
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
@@ -97,6 +97,6 @@ def build_services(
             models, neighbours, catalogs, session_state,
             weights, tuning.rules(), reads=reads),
         tracker=EventTracker(tuning.consent(), [session_state, models]),
-        rankings=RankingRecorder(sessions),
+        rankings=RankingRecorder(sessions, writer_for(settings.database_url, sessions)),
         reads=reads,
     )

@@ -58,7 +58,8 @@ def _prepare_sqlite_path(url: str) -> None:
         Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys, WAL, NORMAL sync and a busy timeout on every SQLite connection."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -72,7 +73,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     _prepare_sqlite_path(url)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "connect", configure_sqlite)
     return engine
 
 

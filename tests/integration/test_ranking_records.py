@@ -2,20 +2,49 @@
 
 import asyncio
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select
+import pytest
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.snapshot import CatalogProduct
 from app.db import create_session_factory, transaction, utcnow
 from app.events.models import Ranking
-from app.events.rankings import RankingRecorder
+from app.events.rankings import (
+    GroupWriter,
+    RankingRecorder,
+    SessionWriter,
+    ThreadWriter,
+    writer_for,
+)
 from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
 from tests.factories import make_shop, shop_id
+
+
+@pytest.fixture(params=["session", "thread"])
+def writer(request: pytest.FixtureRequest, database_url: str,
+           engine: AsyncEngine) -> Iterator[GroupWriter]:
+    """Each way of writing groups: through the async session, and the worker-thread
+    writer that a SQLite file gets."""
+    sessions = create_session_factory(engine)
+    if request.param == "session":
+        chosen: GroupWriter = SessionWriter(sessions)
+    else:
+        chosen = writer_for(database_url, sessions)
+        if not isinstance(chosen, ThreadWriter):
+            pytest.skip("the worker-thread writer is for SQLite files")
+    yield chosen
+    chosen.dispose()
+
+
+def _writer_engine(writer: GroupWriter, engine: AsyncEngine) -> Engine:
+    """The engine whose commits are the writer's."""
+    return writer._engine if isinstance(writer, ThreadWriter) else engine.sync_engine
 
 
 def _served(n: int) -> RecommendationList:
@@ -25,7 +54,7 @@ def _served(n: int) -> RecommendationList:
 
 
 async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
-        engine: AsyncEngine) -> None:
+        engine: AsyncEngine, writer: GroupWriter) -> None:
     sessions = create_session_factory(engine)
     async with transaction(sessions) as session:
         shop = shop_id(await make_shop(session))
@@ -34,14 +63,15 @@ async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
     def count(_connection: Any) -> None:
         commits.append(1)
 
-    event.listen(engine.sync_engine, "commit", count)
+    committer = _writer_engine(writer, engine)
+    event.listen(committer, "commit", count)
     try:
-        recorder = RankingRecorder(sessions)
+        recorder = RankingRecorder(sessions, writer)
         lists = [_served(3) for _ in range(30)]
         await asyncio.gather(*(recorder.record(shop, "HOME", f"v{i}", None, served)
                                for i, served in enumerate(lists)))
     finally:
-        event.remove(engine.sync_engine, "commit", count)
+        event.remove(committer, "commit", count)
     assert 1 <= len(commits) < len(lists)
     async with transaction(sessions) as session:
         rows = {r.recommendation_id: r for r in (await session.execute(
@@ -53,9 +83,10 @@ async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
                                      "test-model")
 
 
-async def test_a_failed_write_is_reported_to_every_waiting_request(engine: AsyncEngine) -> None:
+async def test_a_failed_write_is_reported_to_every_waiting_request(
+        engine: AsyncEngine, writer: GroupWriter) -> None:
     sessions = create_session_factory(engine)
-    recorder = RankingRecorder(sessions)
+    recorder = RankingRecorder(sessions, writer)
     missing_shop = ShopId(10**9)  # the foreign key refuses it
     outcomes = await asyncio.gather(
         *(recorder.record(missing_shop, "HOME", None, None, _served(1)) for _ in range(3)),
@@ -71,12 +102,13 @@ async def test_a_failed_write_is_reported_to_every_waiting_request(engine: Async
     assert stored == 1
 
 
-async def test_a_lone_request_waits_for_its_own_commit(engine: AsyncEngine) -> None:
+async def test_a_lone_request_waits_for_its_own_commit(
+        engine: AsyncEngine, writer: GroupWriter) -> None:
     sessions = create_session_factory(engine)
     async with transaction(sessions) as session:
         shop = shop_id(await make_shop(session))
     served = _served(1)
-    await RankingRecorder(sessions).record(shop, "PRODUCT", "v", None, served)
+    await RankingRecorder(sessions, writer).record(shop, "PRODUCT", "v", None, served)
     async with transaction(sessions) as session:
         assert await session.scalar(select(func.count()).select_from(Ranking).where(
             Ranking.recommendation_id == served.recommendation_id)) == 1
