@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import create_engine as sync_create_engine
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -66,6 +67,17 @@ def configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def sqlite_file_engine(database_url: str, **kwargs: Any) -> Engine | None:
+    """A synchronous (pysqlite) engine on the same file, for work that bypasses the async
+    driver; None unless ``database_url`` names a SQLite file (an in-memory database is
+    private to its connection). Connections may be used from any thread."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return sync_create_engine(url.set(drivername="sqlite+pysqlite"),
+                              connect_args={"check_same_thread": False}, **kwargs)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

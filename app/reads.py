@@ -17,11 +17,12 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVarTuple, overload
 
-from sqlalchemy import Engine, Result, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, Result, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
+
+from app.db import sqlite_file_engine
 
 Row = TypeVarTuple("Row")
 
@@ -93,12 +94,10 @@ def _configure_reader(dbapi_connection: Any, _record: Any) -> None:
 
 def reads_for(database_url: str) -> Reads:
     """Inline reads for a SQLite file, reads through the session otherwise."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return SessionReads()
     # A read holds its connection only between two awaits that never suspend, so one is
     # kept; more are opened rather than waited for (a wait here would stall the loop).
-    engine = create_engine(url.set(drivername="sqlite+pysqlite"), pool_size=1,
-                           max_overflow=-1, connect_args={"check_same_thread": False})
+    engine = sqlite_file_engine(database_url, pool_size=1, max_overflow=-1)
+    if engine is None:
+        return SessionReads()
     event.listen(engine, "connect", _configure_reader)
     return InlineReads(engine)

@@ -81,11 +81,7 @@ class Candidates(Sequence[Candidate]):
         return np.asarray([row_of[p] for p in product_ids if p in row_of], np.int64)
 
     def __getitem__(self, index: int) -> Candidate:  # type: ignore[override]
-        named = len(self._named)
-        if index < named:
-            return self._named[index]
-        sources = SOURCES_OF[int(self._extra_bits[index - named])]
-        return Candidate(self._product_ids[int(self.rows[index])], dict.fromkeys(sources))
+        return self.take([index])[0]
 
     def __iter__(self) -> Iterator[Candidate]:
         return iter(self.take(range(len(self))))
@@ -118,15 +114,14 @@ class Candidates(Sequence[Candidate]):
         named = np.fromiter((source in c.sources for c in self._named), bool, len(self._named))
         return np.concatenate([named, (self._extra_bits & BIT[source]) > 0])
 
-    def within(self, product_ids: Collection[str], row_of: Mapping[str, int]) -> npt.NDArray[np.bool_]:
+    def within(self, product_ids: Collection[str]) -> npt.NDArray[np.bool_]:
         """Which candidates are among ``product_ids`` (a shopper's purchases, say)."""
         named = np.fromiter((c.product_id in product_ids for c in self._named), bool,
                             len(self._named))
         extra = self.rows[len(self._named):]
         if not len(extra) or not product_ids:
             return np.concatenate([named, np.zeros(len(extra), bool)])
-        known = np.fromiter((row_of.get(p, -1) for p in product_ids), np.int64, len(product_ids))
-        return np.concatenate([named, np.isin(extra, known[known >= 0])])
+        return np.concatenate([named, np.isin(extra, self.rows_of(list(product_ids)))])
 
 
 class CandidatePool:

@@ -31,9 +31,8 @@ def cases_from(scored: Sequence[Scored], targets: Sequence[frozenset[str]]) -> l
     for s, target in zip(scored, targets, strict=True):
         if s.owned_x is None or s.new_x is None or s.owned is None:
             continue
-        candidates = s.candidates
-        relevant = np.asarray([candidates.product_id(i) in target
-                               for i in range(len(candidates))], bool)
+        ids = s.candidates.product_ids(range(len(s.candidates)))
+        relevant = np.asarray([p in target for p in ids], bool)
         out.append(Case(s.owned_x, s.new_x, s.owned, relevant, len(target)))
     return out
 

@@ -17,11 +17,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, create_engine, event, insert
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import configure_sqlite, transaction, utcnow
+from app.db import configure_sqlite, sqlite_file_engine, transaction, utcnow
 from app.events.models import Ranking
 from app.ids import ShopId
 from app.recommendations.types import RecommendationList
@@ -74,13 +73,11 @@ class ThreadWriter:
 
 def writer_for(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> GroupWriter:
     """A worker-thread writer for a SQLite file, the session otherwise."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return SessionWriter(sessions)
     # One group at a time (the recorder waits for each), so one connection, used from
     # whichever worker thread runs the group.
-    engine = create_engine(url.set(drivername="sqlite+pysqlite"), pool_size=1, max_overflow=0,
-                           connect_args={"check_same_thread": False})
+    engine = sqlite_file_engine(database_url, pool_size=1, max_overflow=0)
+    if engine is None:
+        return SessionWriter(sessions)
     event.listen(engine, "connect", configure_sqlite)
     return ThreadWriter(engine)
 

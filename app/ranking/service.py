@@ -147,7 +147,7 @@ class RecommendationEngine:
             return Scored(candidates, scores, None, new_arrival)
         a = model.artefact
         candidates = pool.resolve(a.row_of, a.product_ids, blocked)
-        owned = candidates.within(profile.purchases, a.row_of)
+        owned = candidates.within(profile.purchases)
         owned_x, new_x = feature_matrices(model, signals, profile, candidates, owned, now)
         weights = self.weights.vectors(request.placement.value, anonymous=not profile.purchases)
         scores = blend(owned_x, new_x, owned, weights)

@@ -54,7 +54,7 @@ class EngineAffinity:
         signals = shopper_signals(model, profile, [], now)
         candidates = Candidates.of_products([p.platform_id for p in products],
                                             model.artefact.row_of)
-        owned = np.asarray([p.platform_id in profile.purchases for p in products], bool)
+        owned = candidates.within(profile.purchases)
         owned_x, new_x = feature_matrices(model, signals, profile, candidates, owned, now)
         found = candidates.rows
         weights = self._weights.vectors(Placement.SEARCH.value, anonymous=not profile.purchases)

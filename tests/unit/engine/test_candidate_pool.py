@@ -49,7 +49,7 @@ def test_source_and_membership_masks_cover_named_and_row_candidates() -> None:
     assert candidates.has(Source.TRENDING).tolist() == [True, False, False, False, True, True]
     assert candidates.has(Source.NEW_ARRIVAL).tolist() == [False, True, False, False, False, False]
     bought = {"p9": 1, "unknown": 1, "p42": 1}
-    assert candidates.within(bought, ROW_OF).tolist() == [False, True, False, False, False, True]
+    assert candidates.within(bought).tolist() == [False, True, False, False, False, True]
     assert candidates.rows_of(["p9", "nowhere", "p0"]).tolist() == [9, 0]
 
 
