@@ -39,8 +39,9 @@ class Settings(BaseSettings):
         description=(
             "Embedding runtime: `torch` (sentence-transformers), `onnx` (ONNX Runtime, fp32) "
             "or `onnx-int8` (int8 for this CPU, used only if it agrees with fp32 at cosine "
-            ">= 0.98; about 4x `torch`). ONNX exports are made offline on first use and kept "
-            "under the data folder; vectors of all three are interchangeable."
+            ">= 0.98; 1.6-4x `torch` by the CPU's int8 instructions). ONNX exports are made "
+            "offline on first use and kept under the data folder; vectors of all three are "
+            "interchangeable."
         ),
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")

@@ -34,10 +34,10 @@ from app.settings import DEFAULT_MODEL
 from benchmarks import synthetic
 from benchmarks.common import WORK, affinity, bench_env
 
-VERSION = 6
+VERSION = 7
 DOMAIN = "bench.example"
 SECRET = "bench-webhook-secret"
-BASE_PRODUCTS = 10_000
+BASE_PRODUCTS = 5_000
 NOISE_COSINE = 0.9
 ORDERS = 20_000
 CHUNK = 5_000
