@@ -127,8 +127,7 @@ def create_app(
                 await inbox
             await ingestion.aclose()
             await engine.dispose()
-            services.reads.dispose()
-            services.rankings.dispose()
+            services.dispose()
 
     async def origins() -> set[str]:
         return await _storefront_origins(services)

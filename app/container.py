@@ -27,6 +27,7 @@ from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
 from app.settings import Settings
+from app.sqlite_writer import SqliteWriter, sqlite_writer_for
 
 
 @dataclass
@@ -48,6 +49,15 @@ class Services:
     rankings: RankingRecorder
     reads: Reads
     """Where the request path's shopper-history reads run (``app.reads``)."""
+    sqlite_writer: SqliteWriter | None
+    """On a SQLite file, the thread that writes events and served lists (``app.sqlite_writer``)."""
+
+    def dispose(self) -> None:
+        """Close what the services hold besides the engine (threads, extra connections)."""
+        self.reads.dispose()
+        self.rankings.dispose()
+        if self.sqlite_writer is not None:
+            self.sqlite_writer.dispose()
 
     @property
     def models_dir(self) -> Path:
@@ -71,6 +81,7 @@ def build_services(
     embedder = LazyEmbedder(embedder_factory or default_embedder_factory(settings))
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
     reads = reads_for(settings.database_url)
+    sqlite_writer = sqlite_writer_for(settings.database_url)
     reranker = SearchReranker(
         QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,
@@ -96,7 +107,8 @@ def build_services(
         ranker=RecommendationEngine(
             models, neighbours, catalogs, session_state,
             weights, tuning.rules(), reads=reads),
-        tracker=EventTracker(tuning.consent(), [session_state, models]),
-        rankings=RankingRecorder(sessions, writer_for(settings.database_url, sessions)),
+        tracker=EventTracker(tuning.consent(), [session_state, models], sessions, sqlite_writer),
+        rankings=RankingRecorder(sessions, writer_for(sessions, sqlite_writer)),
         reads=reads,
+        sqlite_writer=sqlite_writer,
     )

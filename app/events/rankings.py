@@ -7,7 +7,7 @@ multi-row insert in one transaction as soon as the previous one ends. One reques
 waits for one short transaction, as before; under load the writes, and SQLite's single
 writer, are shared by everyone served meanwhile.
 
-On a SQLite file a group is written by a synchronous connection in a worker thread (one
+On a SQLite file a group is written by the file's writer thread (``app.sqlite_writer``, one
 hand-over per group); through the async session each group took about 1.7 ms of the event
 loop's CPU in session, transaction and driver hand-overs, as much as ranking a carousel.
 PostgreSQL keeps the session."""
@@ -17,13 +17,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, event, insert
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import configure_sqlite, sqlite_file_engine, transaction, utcnow
+from app.db import transaction, utcnow
 from app.events.models import Ranking
 from app.ids import ShopId
 from app.recommendations.types import RecommendationList
+from app.sqlite_writer import SqliteWriter
 
 log = logging.getLogger(__name__)
 # Core, not the ORM's bulk path: the rows are plain dicts already.
@@ -54,32 +55,23 @@ class SessionWriter:
 
 
 class ThreadWriter:
-    """Writes through a synchronous engine in a worker thread: the event loop only hands
-    the rows over and is told when they are committed."""
+    """Writes through the SQLite file's writer thread: the event loop only hands the rows
+    over and is told when they are committed."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def _insert(self, rows: Rows) -> None:
-        with self._engine.begin() as connection:
-            connection.execute(RANKINGS, rows)
+    def __init__(self, writer: SqliteWriter) -> None:
+        self._writer = writer
 
     async def write(self, rows: Rows) -> None:
-        await asyncio.to_thread(self._insert, rows)
+        await self._writer.run(lambda connection: connection.execute(RANKINGS, rows))
 
     def dispose(self) -> None:
-        self._engine.dispose()
+        pass  # the writer belongs to the process's services
 
 
-def writer_for(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> GroupWriter:
-    """A worker-thread writer for a SQLite file, the session otherwise."""
-    # One group at a time (the recorder waits for each), so one connection, used from
-    # whichever worker thread runs the group.
-    engine = sqlite_file_engine(database_url, pool_size=1, max_overflow=0)
-    if engine is None:
-        return SessionWriter(sessions)
-    event.listen(engine, "connect", configure_sqlite)
-    return ThreadWriter(engine)
+def writer_for(sessions: async_sessionmaker[AsyncSession],
+               sqlite: SqliteWriter | None) -> GroupWriter:
+    """The SQLite file's writer thread where there is one, the session otherwise."""
+    return SessionWriter(sessions) if sqlite is None else ThreadWriter(sqlite)
 
 
 @dataclass

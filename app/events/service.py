@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.protocol import AcceptedEvent, EventObserver
@@ -62,21 +63,42 @@ def _accept(
     return accepted
 
 
-async def _new_ids(
-    session: AsyncSession, shop_id: ShopId, accepted: list[tuple[AcceptedEvent, EventIn]]
-) -> set[str]:
-    """Store the consenting events; the ids of the accepted events not seen before."""
-    consenting = [_row(shop_id, e, raw) for e, raw in accepted if e.consent.analytics]
-    new = await insert_new_events(session, consenting)
-    unstored = [e.event_id for e, _ in accepted if not e.consent.analytics]
-    known = await known_event_ids(session, shop_id, unstored)
-    return new | (set(unstored) - known)
-
-
 def _links(fresh: list[AcceptedEvent]) -> dict[str, str]:
     """Visitor to customer, from the stored events that name one (the latest wins)."""
     return {e.visitor_id: e.customer_id for e in fresh
             if e.customer_id and e.consent.analytics}
+
+
+def store_events(connection: Connection, shop_id: ShopId,
+                 accepted: list[tuple[AcceptedEvent, EventIn]]) -> set[str]:
+    """Store the consenting events and join identities, in the caller's transaction; the
+    ids of the accepted events not seen before."""
+    consenting = [_row(shop_id, e, raw) for e, raw in accepted if e.consent.analytics]
+    new = insert_new_events(connection, consenting)
+    unstored = [e.event_id for e, _ in accepted if not e.consent.analytics]
+    new |= set(unstored) - known_event_ids(connection, shop_id, unstored)
+    link_visitors(connection, shop_id, _links([e for e, _ in accepted if e.event_id in new]))
+    return new
+
+
+def accept_events(events: Sequence[EventIn], now: datetime,
+                  default_consent: Consent) -> tuple[TrackResult, list[tuple[AcceptedEvent, EventIn]]]:
+    """Validate and settle a batch before anything is written: the result so far (rejections,
+    copies within the batch) and the accepted events."""
+    result = TrackResult()
+    return result, _accept(events, now, default_consent, result)
+
+
+def finish(result: TrackResult, shop_id: ShopId, accepted: list[tuple[AcceptedEvent, EventIn]],
+           new_ids: set[str], observers: Sequence[EventObserver]) -> TrackResult:
+    """Count what was new, and tell the observers about it."""
+    fresh = [e for e, _ in accepted if e.event_id in new_ids]
+    result.duplicates += len(accepted) - len(fresh)
+    for event in fresh:
+        for observer in observers:
+            observer.observe(shop_id, event)
+    result.accepted = len(fresh)
+    return result
 
 
 async def track_events(
@@ -87,14 +109,8 @@ async def track_events(
     default_consent: Consent,
     observers: Sequence[EventObserver] = (),
 ) -> TrackResult:
-    result = TrackResult()
-    accepted = _accept(events, now, default_consent, result)
-    new_ids = await _new_ids(session, shop_id, accepted)
-    fresh = [e for e, _ in accepted if e.event_id in new_ids]
-    result.duplicates += len(accepted) - len(fresh)
-    await link_visitors(session, shop_id, _links(fresh))
-    for event in fresh:
-        for observer in observers:
-            observer.observe(shop_id, event)
-    result.accepted = len(fresh)
-    return result
+    """The whole of ``trackEvents`` in the caller's session and transaction."""
+    result, accepted = accept_events(events, now, default_consent)
+    new_ids = await session.run_sync(
+        lambda sync: store_events(sync.connection(), shop_id, accepted))
+    return finish(result, shop_id, accepted, new_ids, observers)

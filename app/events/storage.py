@@ -2,14 +2,17 @@
 
 Duplicates are settled by the database under the ``(shop_id, event_id)`` unique
 constraint (``ON CONFLICT DO NOTHING``), so concurrent copies of one event store one
-row and a batch needs no savepoints, no retries and no read before its write."""
+row and a batch needs no savepoints, no retries and no read before its write.
+
+The functions take a synchronous ``Connection``: the async session runs them through
+``run_sync``, a SQLite file's writer thread (``app.events.tracker``) on its own
+connection, all of one batch in one hand-over."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.models import Event, VisitorLink
 from app.ids import ShopId
@@ -18,8 +21,8 @@ EVENTS: Table = Event.__table__  # type: ignore[assignment]
 LINKS: Table = VisitorLink.__table__  # type: ignore[assignment]
 
 
-def _insert_ignoring_conflicts(session: AsyncSession, table: Table, *keys: str) -> Any:
-    dialect = session.get_bind().dialect.name
+def _insert_ignoring_conflicts(connection: Connection, table: Table, *keys: str) -> Any:
+    dialect = connection.dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
     if dialect == "sqlite":
@@ -27,39 +30,38 @@ def _insert_ignoring_conflicts(session: AsyncSession, table: Table, *keys: str) 
     raise NotImplementedError(f"no events support for {dialect}")
 
 
-async def insert_new_events(session: AsyncSession, rows: Sequence[Mapping[str, object]]) -> set[str]:
+def insert_new_events(connection: Connection, rows: Sequence[Mapping[str, object]]) -> set[str]:
     """Insert the rows of one shop; the event ids that were new (the rest were known)."""
     if not rows:
         return set()
-    stmt = _insert_ignoring_conflicts(session, EVENTS, "shop_id", "event_id").returning(
+    stmt = _insert_ignoring_conflicts(connection, EVENTS, "shop_id", "event_id").returning(
         EVENTS.c.event_id)
-    result = await session.execute(stmt, list(rows))
-    return set(result.scalars())
+    return set(connection.execute(stmt, list(rows)).scalars())
 
 
-async def known_event_ids(session: AsyncSession, shop_id: ShopId, ids: Sequence[str]) -> set[str]:
+def known_event_ids(connection: Connection, shop_id: ShopId, ids: Sequence[str]) -> set[str]:
     if not ids:
         return set()
     stmt = select(EVENTS.c.event_id).where(EVENTS.c.shop_id == shop_id,
                                            EVENTS.c.event_id.in_(ids))
-    return set((await session.execute(stmt)).scalars())
+    return set(connection.execute(stmt).scalars())
 
 
-async def link_visitors(session: AsyncSession, shop_id: ShopId, links: Mapping[str, str]) -> None:
+def link_visitors(connection: Connection, shop_id: ShopId, links: Mapping[str, str]) -> None:
     """Remember which customer each visitor is (``{visitor_id: customer_id}``, the latest
     login wins): one read, one insert for the new links, an update per changed one."""
     if not links:
         return
     stmt = select(LINKS.c.visitor_id, LINKS.c.customer_id).where(
         LINKS.c.shop_id == shop_id, LINKS.c.visitor_id.in_(list(links)))
-    current = {str(v): str(c) for v, c in (await session.execute(stmt)).all()}
+    current = {str(v): str(c) for v, c in connection.execute(stmt).all()}
     new = [{"shop_id": shop_id, "visitor_id": v, "customer_id": c}
            for v, c in links.items() if v not in current]
     if new:  # a link inserted concurrently wins, as a later login would
-        await session.execute(_insert_ignoring_conflicts(session, LINKS, "shop_id", "visitor_id"),
-                              new)
+        connection.execute(_insert_ignoring_conflicts(connection, LINKS, "shop_id", "visitor_id"),
+                           new)
     for visitor, customer in links.items():
         if visitor in current and current[visitor] != customer:
-            await session.execute(update(LINKS).where(
+            connection.execute(update(LINKS).where(
                 LINKS.c.shop_id == shop_id, LINKS.c.visitor_id == visitor,
             ).values(customer_id=customer))

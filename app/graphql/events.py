@@ -15,7 +15,7 @@ from strawberry.types.base import (
     get_object_definition,
 )
 
-from app.db import transaction, utcnow
+from app.db import utcnow
 from app.events.types import MAX_BATCH, Consent, EventIn, EventType, TrackResult
 from app.graphql.context import Info
 from app.ids import ShopId
@@ -130,8 +130,6 @@ class EventMutation:
         too_large = batch_too_large(len(events))
         if too_large is not None:
             return too_large
-        services = info.context.services
-        async with transaction(services.sessions) as session:
-            result = await services.tracker.track(
-                session, ShopId(info.context.shop.id), [to_domain(e) for e in events], utcnow())
+        result = await info.context.services.tracker.store(
+            ShopId(info.context.shop.id), [to_domain(e) for e in events], utcnow())
         return TrackEventsResult.from_domain(result)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.container import Services
-from app.db import transaction, utcnow
+from app.db import utcnow
 from app.events.types import MAX_BATCH, Consent, EventIn
 from app.http.storefront_auth import StorefrontAuth
 from app.ids import ShopId
@@ -72,8 +72,7 @@ def collect_endpoint(services: Services, auth: StorefrontAuth) -> Any:
             except (ValueError, TypeError) as exc:
                 bad.append({"index": index, "reason": str(exc)})
                 parsed.append(EventIn(type="", visitor_id=""))
-        async with transaction(services.sessions) as session:
-            result = await services.tracker.track(session, ShopId(found[0].id), parsed, utcnow())
+        result = await services.tracker.store(ShopId(found[0].id), parsed, utcnow())
         reported = {b["index"] for b in bad}
         rejected = bad + [{"index": r.index, "reason": r.reason}
                           for r in result.rejected if r.index not in reported]

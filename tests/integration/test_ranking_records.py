@@ -16,13 +16,13 @@ from app.events.models import Ranking
 from app.events.rankings import (
     GroupWriter,
     RankingRecorder,
-    SessionWriter,
     ThreadWriter,
     writer_for,
 )
 from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
+from app.sqlite_writer import sqlite_writer_for
 from tests.factories import make_shop, shop_id
 
 
@@ -32,19 +32,21 @@ def writer(request: pytest.FixtureRequest, database_url: str,
     """Each way of writing groups: through the async session, and the worker-thread
     writer that a SQLite file gets."""
     sessions = create_session_factory(engine)
-    if request.param == "session":
-        chosen: GroupWriter = SessionWriter(sessions)
-    else:
-        chosen = writer_for(database_url, sessions)
-        if not isinstance(chosen, ThreadWriter):
-            pytest.skip("the worker-thread writer is for SQLite files")
+    sqlite = sqlite_writer_for(database_url) if request.param == "thread" else None
+    if request.param == "thread" and sqlite is None:
+        pytest.skip("the worker-thread writer is for SQLite files")
+    chosen = writer_for(sessions, sqlite)
     yield chosen
     chosen.dispose()
+    if sqlite is not None:
+        sqlite.dispose()
 
 
 def _writer_engine(writer: GroupWriter, engine: AsyncEngine) -> Engine:
     """The engine whose commits are the writer's."""
-    return writer._engine if isinstance(writer, ThreadWriter) else engine.sync_engine
+    if isinstance(writer, ThreadWriter):
+        return writer._writer._engine
+    return engine.sync_engine
 
 
 def _served(n: int) -> RecommendationList:

@@ -2,8 +2,10 @@
 and across concurrent transactions are stored once, and identities join per batch."""
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -11,8 +13,10 @@ from app.db import create_session_factory, transaction
 from app.events.models import Event, VisitorLink
 from app.events.protocol import AcceptedEvent
 from app.events.service import track_events
-from app.events.types import FULL_CONSENT, Consent, EventIn
+from app.events.tracker import EventTracker
+from app.events.types import FULL_CONSENT, Consent, EventIn, TrackResult
 from app.ids import ShopId
+from app.sqlite_writer import sqlite_writer_for
 from tests.factories import make_shop, shop_id
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
@@ -104,15 +108,32 @@ async def test_the_latest_login_of_a_visitor_wins(session: AsyncSession) -> None
     assert [tuple(link) for link in links] == [("v1", "c3"), ("v2", "c4")]
 
 
-async def test_concurrent_copies_of_a_batch_store_each_event_once(engine: AsyncEngine) -> None:
+Store = Callable[[ShopId, list[EventIn]], Awaitable[TrackResult]]
+
+
+@pytest.fixture(params=["session", "sqlite_writer"])
+def store(request: pytest.FixtureRequest, database_url: str, engine: AsyncEngine) -> Iterator[Store]:
+    """Each way a server writes a batch: in a session of its own, and (on a SQLite file)
+    through the file's writer thread."""
+    sessions = create_session_factory(engine)
+    writer = sqlite_writer_for(database_url) if request.param == "sqlite_writer" else None
+    if request.param == "sqlite_writer" and writer is None:
+        pytest.skip("the writer thread is for SQLite files")
+    tracker = EventTracker(FULL_CONSENT, [], sessions, writer)
+    yield lambda shop, batch: tracker.store(shop, batch, NOW)
+    if writer is not None:
+        writer.dispose()
+
+
+async def test_concurrent_copies_of_a_batch_store_each_event_once(
+        engine: AsyncEngine, store: Store) -> None:
     sessions = create_session_factory(engine)
     async with transaction(sessions) as session:
         shop = shop_id(await make_shop(session))
     batch = [view(f"e{n}", visitor=f"v{n % 3}", customer_id=f"c{n % 3}") for n in range(20)]
 
     async def send() -> tuple[int, int]:
-        async with transaction(sessions) as session:
-            result = await track_events(session, shop, batch, NOW, FULL_CONSENT)
+        result = await store(shop, batch)
         return result.accepted, result.duplicates
 
     outcomes = await asyncio.gather(*(send() for _ in range(4)))
@@ -123,3 +144,19 @@ async def test_concurrent_copies_of_a_batch_store_each_event_once(engine: AsyncE
         assert (await session.execute(count)).scalar_one() == 20
         links = select(func.count()).select_from(VisitorLink).where(VisitorLink.shop_id == shop)
         assert (await session.execute(links)).scalar_one() == 3
+
+
+async def test_a_stored_batch_is_settled_as_in_a_session(engine: AsyncEngine, store: Store) -> None:
+    sessions = create_session_factory(engine)
+    async with transaction(sessions) as session:
+        shop = shop_id(await make_shop(session))
+    first = await store(shop, [view("a"), view("b"), view("a"), view("c", quantity=-1)])
+    assert (first.accepted, first.duplicates, [r.index for r in first.rejected]) == (2, 1, [3])
+    second = await store(shop, [view("b"), view("z", consent=NO_ANALYTICS),
+                                view("d", customer_id="c9")])
+    assert (second.accepted, second.duplicates) == (2, 1)
+    async with transaction(sessions) as session:
+        assert await _stored(session, shop) == ["a", "b", "d"]
+        links = (await session.execute(select(VisitorLink.visitor_id, VisitorLink.customer_id)
+                                       .where(VisitorLink.shop_id == shop))).all()
+        assert [tuple(link) for link in links] == [("v1", "c9")]
