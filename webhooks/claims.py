@@ -1,7 +1,8 @@
 """Group commit of claims: deliveries arriving while a claim transaction commits are
 claimed together in the next one. Each delivery is still stored in the transaction
 that claims it and acknowledged only after that commit; the batch only shares the
-round-trips, which is what bounds acknowledgement time under load."""
+round-trips, which is what bounds acknowledgement time under load. On a SQLite file the
+claim is written by the file's writer thread (``app.sqlite_writer``) in one hand-over."""
 
 import asyncio
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import transaction
-from app.ingestion.service import NewDelivery, claim_deliveries
+from app.ingestion.service import NewDelivery, claim_deliveries, claim_rows
+from app.sqlite_writer import SqliteWriter
 from webhooks.turns import WriteTurns
 
 MAX_BATCH = 128
@@ -24,8 +26,10 @@ class _Waiting:
 
 class ClaimBatcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH,
-                 turns: WriteTurns | None = None) -> None:
+                 turns: WriteTurns | None = None,
+                 sqlite_writer: SqliteWriter | None = None) -> None:
         self._sessions = sessions
+        self._sqlite_writer = sqlite_writer
         self._max_batch = max_batch
         self._turns = turns or WriteTurns()
         self._waiting: list[_Waiting] = []
@@ -54,8 +58,14 @@ class ClaimBatcher:
                         one.claimed.set_exception(exc)
 
     async def _claim(self, batch: list[_Waiting]) -> None:
-        async with self._turns.urgent(), transaction(self._sessions) as session:
-            results = await claim_deliveries(session, [w.delivery for w in batch])
+        deliveries = [w.delivery for w in batch]
+        async with self._turns.urgent():
+            if self._sqlite_writer is not None:
+                results = await self._sqlite_writer.run(
+                    lambda connection: claim_rows(connection, deliveries))
+            else:
+                async with transaction(self._sessions) as session:
+                    results = await claim_deliveries(session, deliveries)
         for waiting, claimed in zip(batch, results, strict=True):
             if not waiting.claimed.done():
                 waiting.claimed.set_result(claimed)

@@ -54,7 +54,8 @@ class Ingestion:
 
     def routes(self) -> list[BaseRoute]:
         limit = self._services.settings.webhook_max_body_bytes
-        claims = ClaimBatcher(self._services.sessions, turns=self._turns)
+        claims = ClaimBatcher(self._services.sessions, turns=self._turns,
+                              sqlite_writer=self._services.sqlite_writer)
         return [
             Route(f"/webhooks/{platform}",
                   WebhookEndpoint(adapter, self._services.sessions, claims, self.processor.wake,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,10 +51,10 @@ def _claim_keys(delivery: NewDelivery) -> list[tuple[object, ...]]:
     return keys
 
 
-async def claim_deliveries(session: AsyncSession, deliveries: Sequence[NewDelivery]) -> list[bool]:
+def claim_rows(connection: Connection, deliveries: Sequence[NewDelivery]) -> list[bool]:
     """Store each delivery unless one with its delivery id or event id is known, in one
     statement; ``result[i]`` tells whether ``deliveries[i]`` was stored by this call
-    (``False``: a duplicate, to acknowledge only)."""
+    (``False``: a duplicate, to acknowledge only). In the caller's transaction."""
     seen: set[tuple[object, ...]] = set()
     fresh: list[int] = []
     for index, delivery in enumerate(deliveries):
@@ -72,14 +72,19 @@ async def claim_deliveries(session: AsyncSession, deliveries: Sequence[NewDelive
          "next_attempt_at": now}
         for d in (deliveries[i] for i in fresh)
     ]
-    stmt = _insert_ignoring_duplicates(session.get_bind().dialect.name).values(rows).returning(
+    stmt = _insert_ignoring_duplicates(connection.dialect.name).values(rows).returning(
         InboxDelivery.shop_id, InboxDelivery.platform, InboxDelivery.delivery_id)
-    stored = {(int(r[0]), str(r[1]), str(r[2])) for r in (await session.execute(stmt)).all()}
+    stored = {(int(r[0]), str(r[1]), str(r[2])) for r in connection.execute(stmt).all()}
     fresh_set = set(fresh)
     return [
         index in fresh_set and (int(d.shop_id), d.platform, d.delivery_id) in stored
         for index, d in enumerate(deliveries)
     ]
+
+
+async def claim_deliveries(session: AsyncSession, deliveries: Sequence[NewDelivery]) -> list[bool]:
+    """``claim_rows`` in the session's transaction."""
+    return await session.run_sync(lambda sync: claim_rows(sync.connection(), deliveries))
 
 
 async def claim_delivery(session: AsyncSession, delivery: NewDelivery) -> bool:
