@@ -50,7 +50,8 @@ class Services:
     reads: Reads
     """Where the request path's shopper-history reads run (``app.reads``)."""
     sqlite_writer: SqliteWriter | None
-    """On a SQLite file, the thread that writes events and served lists (``app.sqlite_writer``)."""
+    """On a SQLite file, the thread that writes storefront events, webhook claims and served
+    lists (``app.sqlite_writer``); None on other databases."""
 
     def dispose(self) -> None:
         """Close what the services hold besides the engine (threads, extra connections)."""
