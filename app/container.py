@@ -10,7 +10,7 @@ from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
 from app.embeddings.factory import embedder_factory as default_embedder_factory
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
-from app.events.rankings import RankingRecorder, writer_for
+from app.events.rankings import RankingRecorder
 from app.events.tracker import EventTracker
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
@@ -27,7 +27,7 @@ from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
 from app.settings import Settings
-from app.sqlite_writer import SqliteWriter, sqlite_writer_for
+from app.writes import Writes, writes_for
 
 
 @dataclass
@@ -49,16 +49,14 @@ class Services:
     rankings: RankingRecorder
     reads: Reads
     """Where the request path's shopper-history reads run (``app.reads``)."""
-    sqlite_writer: SqliteWriter | None
-    """On a SQLite file, the thread that writes storefront events, webhook claims and served
-    lists (``app.sqlite_writer``); None on other databases."""
+    writes: Writes
+    """Where the request path's writes run: storefront events, webhook claims, served lists
+    (``app.writes``)."""
 
     def dispose(self) -> None:
         """Close what the services hold besides the engine (threads, extra connections)."""
         self.reads.dispose()
-        self.rankings.dispose()
-        if self.sqlite_writer is not None:
-            self.sqlite_writer.dispose()
+        self.writes.dispose()
 
     @property
     def models_dir(self) -> Path:
@@ -82,7 +80,7 @@ def build_services(
     embedder = LazyEmbedder(embedder_factory or default_embedder_factory(settings))
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
     reads = reads_for(settings.database_url)
-    sqlite_writer = sqlite_writer_for(settings.database_url)
+    writes = writes_for(settings.database_url, sessions)
     reranker = SearchReranker(
         QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,
@@ -108,8 +106,8 @@ def build_services(
         ranker=RecommendationEngine(
             models, neighbours, catalogs, session_state,
             weights, tuning.rules(), reads=reads),
-        tracker=EventTracker(tuning.consent(), [session_state, models], sessions, sqlite_writer),
-        rankings=RankingRecorder(sessions, writer_for(sessions, sqlite_writer)),
+        tracker=EventTracker(tuning.consent(), [session_state, models], writes),
+        rankings=RankingRecorder(writes),
         reads=reads,
-        sqlite_writer=sqlite_writer,
+        writes=writes,
     )

@@ -13,9 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import migrate
-from app.db import create_engine
+from app.db import create_engine, create_session_factory
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.settings import DEFAULT_MODEL
+from app.writes import SessionWrites, SqliteWriter, Writes, writes_for
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO.parent / "shared" / "datasets" / "online-retail"
@@ -81,6 +82,22 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(params=["session", "sqlite_writer"])
+def writes(request: pytest.FixtureRequest, database_url: str,
+           engine: AsyncEngine) -> Iterator[Writes]:
+    """Each way a server writes on the request path (``app.writes``): through a session,
+    and through the writer thread that a SQLite file gets."""
+    sessions = create_session_factory(engine)
+    if request.param == "session":
+        chosen: Writes = SessionWrites(sessions)
+    else:
+        chosen = writes_for(database_url, sessions)
+        if not isinstance(chosen, SqliteWriter):
+            pytest.skip("the writer thread is for SQLite files")
+    yield chosen
+    chosen.dispose()
 
 
 @pytest.fixture

@@ -1,18 +1,16 @@
 """Group commit of claims: deliveries arriving while a claim transaction commits are
 claimed together in the next one. Each delivery is still stored in the transaction
 that claims it and acknowledged only after that commit; the batch only shares the
-round-trips, which is what bounds acknowledgement time under load. On a SQLite file the
-claim is written by the file's writer thread (``app.sqlite_writer``) in one hand-over."""
+round-trips, which is what bounds acknowledgement time under load. Claims go through the
+process's ``Writes`` (``app.writes``): on a SQLite file its writer thread."""
 
 import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import transaction
-from app.ingestion.service import NewDelivery, claim_deliveries, claim_rows
-from app.sqlite_writer import SqliteWriter
+from app.ingestion.service import NewDelivery, claim_deliveries
+from app.writes import Writes
 from webhooks.turns import WriteTurns
 
 MAX_BATCH = 128
@@ -25,11 +23,9 @@ class _Waiting:
 
 
 class ClaimBatcher:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH,
-                 turns: WriteTurns | None = None,
-                 sqlite_writer: SqliteWriter | None = None) -> None:
-        self._sessions = sessions
-        self._sqlite_writer = sqlite_writer
+    def __init__(self, writes: Writes, max_batch: int = MAX_BATCH,
+                 turns: WriteTurns | None = None) -> None:
+        self._writes = writes
         self._max_batch = max_batch
         self._turns = turns or WriteTurns()
         self._waiting: list[_Waiting] = []
@@ -60,12 +56,7 @@ class ClaimBatcher:
     async def _claim(self, batch: list[_Waiting]) -> None:
         deliveries = [w.delivery for w in batch]
         async with self._turns.urgent():
-            if self._sqlite_writer is not None:
-                results = await self._sqlite_writer.run(
-                    lambda connection: claim_rows(connection, deliveries))
-            else:
-                async with transaction(self._sessions) as session:
-                    results = await claim_deliveries(session, deliveries)
+            results = await self._writes.run(lambda connection: claim_deliveries(connection, deliveries))
         for waiting, claimed in zip(batch, results, strict=True):
             if not waiting.claimed.done():
                 waiting.claimed.set_result(claimed)

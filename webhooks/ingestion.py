@@ -54,8 +54,7 @@ class Ingestion:
 
     def routes(self) -> list[BaseRoute]:
         limit = self._services.settings.webhook_max_body_bytes
-        claims = ClaimBatcher(self._services.sessions, turns=self._turns,
-                              sqlite_writer=self._services.sqlite_writer)
+        claims = ClaimBatcher(self._services.writes, turns=self._turns)
         return [
             Route(f"/webhooks/{platform}",
                   WebhookEndpoint(adapter, self._services.sessions, claims, self.processor.wake,

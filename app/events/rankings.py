@@ -7,71 +7,27 @@ multi-row insert in one transaction as soon as the previous one ends. One reques
 waits for one short transaction, as before; under load the writes, and SQLite's single
 writer, are shared by everyone served meanwhile.
 
-On a SQLite file a group is written by the file's writer thread (``app.sqlite_writer``, one
-hand-over per group); through the async session each group took about 1.7 ms of the event
-loop's CPU in session, transaction and driver hand-overs, as much as ranking a carousel.
-PostgreSQL keeps the session."""
+Groups go through the process's ``Writes`` (``app.writes``): on a SQLite file its writer
+thread, one hand-over per group; through the async session each group took about 1.7 ms
+of the event loop's CPU in session, transaction and driver hand-overs, as much as ranking
+a carousel."""
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import transaction, utcnow
+from app.db import utcnow
 from app.events.models import Ranking
 from app.ids import ShopId
 from app.recommendations.types import RecommendationList
-from app.sqlite_writer import SqliteWriter
+from app.writes import Writes
 
 log = logging.getLogger(__name__)
 # Core, not the ORM's bulk path: the rows are plain dicts already.
 RANKINGS = insert(Ranking.metadata.tables[Ranking.__tablename__])
-
-
-Rows = list[dict[str, Any]]
-
-
-class GroupWriter(Protocol):
-    """Writes one group of served lists in one transaction."""
-
-    async def write(self, rows: Rows) -> None: ...
-
-    def dispose(self) -> None: ...
-
-
-class SessionWriter:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    async def write(self, rows: Rows) -> None:
-        async with transaction(self._sessions) as session:
-            await session.execute(RANKINGS, rows)
-
-    def dispose(self) -> None:
-        pass
-
-
-class ThreadWriter:
-    """Writes through the SQLite file's writer thread: the event loop only hands the rows
-    over and is told when they are committed."""
-
-    def __init__(self, writer: SqliteWriter) -> None:
-        self._writer = writer
-
-    async def write(self, rows: Rows) -> None:
-        await self._writer.run(lambda connection: connection.execute(RANKINGS, rows))
-
-    def dispose(self) -> None:
-        pass  # the writer belongs to the process's services
-
-
-def writer_for(sessions: async_sessionmaker[AsyncSession],
-               sqlite: SqliteWriter | None) -> GroupWriter:
-    """The SQLite file's writer thread where there is one, the session otherwise."""
-    return SessionWriter(sessions) if sqlite is None else ThreadWriter(sqlite)
 
 
 @dataclass
@@ -82,9 +38,8 @@ class Group:
 
 
 class RankingRecorder:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession],
-                 writer: GroupWriter | None = None) -> None:
-        self._writer = writer or SessionWriter(sessions)
+    def __init__(self, writes: Writes) -> None:
+        self._writes = writes
         self._next: Group | None = None
         self._writing: asyncio.Task[None] | None = None
 
@@ -110,16 +65,16 @@ class RankingRecorder:
         # Shielded: a caller that goes away does not cancel the others' write.
         await asyncio.shield(group.committed)
 
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        await self._writes.run(lambda connection: connection.execute(RANKINGS, rows))
+
     async def _write_groups(self) -> None:
         while self._next is not None:
             group, self._next = self._next, None
             try:
-                await self._writer.write(group.rows)
+                await self._write(group.rows)
             except Exception as exc:  # noqa: BLE001  each waiting request reports it
                 log.warning("recording %d served lists failed: %s", len(group.rows), exc)
                 group.committed.set_exception(exc)
             else:
                 group.committed.set_result(None)
-
-    def dispose(self) -> None:
-        self._writer.dispose()

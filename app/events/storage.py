@@ -4,9 +4,8 @@ Duplicates are settled by the database under the ``(shop_id, event_id)`` unique
 constraint (``ON CONFLICT DO NOTHING``), so concurrent copies of one event store one
 row and a batch needs no savepoints, no retries and no read before its write.
 
-The functions take a synchronous ``Connection``: the async session runs them through
-``run_sync``, a SQLite file's writer thread (``app.events.tracker``) on its own
-connection, all of one batch in one hand-over."""
+The functions take a synchronous ``Connection``, so that all of one batch runs in one
+hand-over to wherever the process writes (``app.writes``)."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any

@@ -51,7 +51,7 @@ def _claim_keys(delivery: NewDelivery) -> list[tuple[object, ...]]:
     return keys
 
 
-def claim_rows(connection: Connection, deliveries: Sequence[NewDelivery]) -> list[bool]:
+def claim_deliveries(connection: Connection, deliveries: Sequence[NewDelivery]) -> list[bool]:
     """Store each delivery unless one with its delivery id or event id is known, in one
     statement; ``result[i]`` tells whether ``deliveries[i]`` was stored by this call
     (``False``: a duplicate, to acknowledge only). In the caller's transaction."""
@@ -80,16 +80,6 @@ def claim_rows(connection: Connection, deliveries: Sequence[NewDelivery]) -> lis
         index in fresh_set and (int(d.shop_id), d.platform, d.delivery_id) in stored
         for index, d in enumerate(deliveries)
     ]
-
-
-async def claim_deliveries(session: AsyncSession, deliveries: Sequence[NewDelivery]) -> list[bool]:
-    """``claim_rows`` in the session's transaction."""
-    return await session.run_sync(lambda sync: claim_rows(sync.connection(), deliveries))
-
-
-async def claim_delivery(session: AsyncSession, delivery: NewDelivery) -> bool:
-    """Store one delivery unless known; returns whether this call stored it."""
-    return (await claim_deliveries(session, [delivery]))[0]
 
 
 async def record_rejection(

@@ -2,51 +2,26 @@
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.snapshot import CatalogProduct
 from app.db import create_session_factory, transaction, utcnow
 from app.events.models import Ranking
-from app.events.rankings import (
-    GroupWriter,
-    RankingRecorder,
-    ThreadWriter,
-    writer_for,
-)
+from app.events.rankings import RankingRecorder
 from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
-from app.sqlite_writer import sqlite_writer_for
+from app.writes import SqliteWriter, Writes
 from tests.factories import make_shop, shop_id
 
 
-@pytest.fixture(params=["session", "thread"])
-def writer(request: pytest.FixtureRequest, database_url: str,
-           engine: AsyncEngine) -> Iterator[GroupWriter]:
-    """Each way of writing groups: through the async session, and the worker-thread
-    writer that a SQLite file gets."""
-    sessions = create_session_factory(engine)
-    sqlite = sqlite_writer_for(database_url) if request.param == "thread" else None
-    if request.param == "thread" and sqlite is None:
-        pytest.skip("the worker-thread writer is for SQLite files")
-    chosen = writer_for(sessions, sqlite)
-    yield chosen
-    chosen.dispose()
-    if sqlite is not None:
-        sqlite.dispose()
-
-
-def _writer_engine(writer: GroupWriter, engine: AsyncEngine) -> Engine:
-    """The engine whose commits are the writer's."""
-    if isinstance(writer, ThreadWriter):
-        return writer._writer._engine
-    return engine.sync_engine
+def _writer_engine(writes: Writes, engine: AsyncEngine) -> Engine:
+    """The engine whose commits are the writes'."""
+    return writes.engine if isinstance(writes, SqliteWriter) else engine.sync_engine
 
 
 def _served(n: int) -> RecommendationList:
@@ -56,7 +31,7 @@ def _served(n: int) -> RecommendationList:
 
 
 async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
-        engine: AsyncEngine, writer: GroupWriter) -> None:
+        engine: AsyncEngine, writes: Writes) -> None:
     sessions = create_session_factory(engine)
     async with transaction(sessions) as session:
         shop = shop_id(await make_shop(session))
@@ -65,10 +40,10 @@ async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
     def count(_connection: Any) -> None:
         commits.append(1)
 
-    committer = _writer_engine(writer, engine)
+    committer = _writer_engine(writes, engine)
     event.listen(committer, "commit", count)
     try:
-        recorder = RankingRecorder(sessions, writer)
+        recorder = RankingRecorder(writes)
         lists = [_served(3) for _ in range(30)]
         await asyncio.gather(*(recorder.record(shop, "HOME", f"v{i}", None, served)
                                for i, served in enumerate(lists)))
@@ -86,9 +61,9 @@ async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
 
 
 async def test_a_failed_write_is_reported_to_every_waiting_request(
-        engine: AsyncEngine, writer: GroupWriter) -> None:
+        engine: AsyncEngine, writes: Writes) -> None:
     sessions = create_session_factory(engine)
-    recorder = RankingRecorder(sessions, writer)
+    recorder = RankingRecorder(writes)
     missing_shop = ShopId(10**9)  # the foreign key refuses it
     outcomes = await asyncio.gather(
         *(recorder.record(missing_shop, "HOME", None, None, _served(1)) for _ in range(3)),
@@ -105,12 +80,12 @@ async def test_a_failed_write_is_reported_to_every_waiting_request(
 
 
 async def test_a_lone_request_waits_for_its_own_commit(
-        engine: AsyncEngine, writer: GroupWriter) -> None:
+        engine: AsyncEngine, writes: Writes) -> None:
     sessions = create_session_factory(engine)
     async with transaction(sessions) as session:
         shop = shop_id(await make_shop(session))
     served = _served(1)
-    await RankingRecorder(sessions, writer).record(shop, "PRODUCT", "v", None, served)
+    await RankingRecorder(writes).record(shop, "PRODUCT", "v", None, served)
     async with transaction(sessions) as session:
         assert await session.scalar(select(func.count()).select_from(Ranking).where(
             Ranking.recommendation_id == served.recommendation_id)) == 1

@@ -2,7 +2,7 @@
 and across concurrent transactions are stored once, and identities join per batch."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -16,7 +16,7 @@ from app.events.service import track_events
 from app.events.tracker import EventTracker
 from app.events.types import FULL_CONSENT, Consent, EventIn, TrackResult
 from app.ids import ShopId
-from app.sqlite_writer import sqlite_writer_for
+from app.writes import Writes
 from tests.factories import make_shop, shop_id
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
@@ -111,18 +111,11 @@ async def test_the_latest_login_of_a_visitor_wins(session: AsyncSession) -> None
 Store = Callable[[ShopId, list[EventIn]], Awaitable[TrackResult]]
 
 
-@pytest.fixture(params=["session", "sqlite_writer"])
-def store(request: pytest.FixtureRequest, database_url: str, engine: AsyncEngine) -> Iterator[Store]:
-    """Each way a server writes a batch: in a session of its own, and (on a SQLite file)
-    through the file's writer thread."""
-    sessions = create_session_factory(engine)
-    writer = sqlite_writer_for(database_url) if request.param == "sqlite_writer" else None
-    if request.param == "sqlite_writer" and writer is None:
-        pytest.skip("the writer thread is for SQLite files")
-    tracker = EventTracker(FULL_CONSENT, [], sessions, writer)
-    yield lambda shop, batch: tracker.store(shop, batch, NOW)
-    if writer is not None:
-        writer.dispose()
+@pytest.fixture
+def store(writes: Writes) -> Store:
+    """``trackEvents``' way of writing a batch, through each of the server's ``Writes``."""
+    tracker = EventTracker(FULL_CONSENT, [], writes)
+    return lambda shop, batch: tracker.store(shop, batch, NOW)
 
 
 async def test_concurrent_copies_of_a_batch_store_each_event_once(

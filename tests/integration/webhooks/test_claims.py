@@ -3,7 +3,6 @@ shop deleted meanwhile refused alone, through the session and through a SQLite f
 writer thread alike."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
@@ -14,20 +13,14 @@ from app.db import create_session_factory, transaction
 from app.ids import ShopId
 from app.ingestion.models import InboxDelivery
 from app.ingestion.service import NewDelivery
-from app.sqlite_writer import sqlite_writer_for
+from app.writes import Writes
 from tests.factories import make_shop, shop_id
 from webhooks.claims import ClaimBatcher
 
 
-@pytest.fixture(params=["session", "sqlite_writer"])
-async def claims(request: pytest.FixtureRequest, database_url: str,
-                 engine: AsyncEngine) -> AsyncIterator[ClaimBatcher]:
-    writer = sqlite_writer_for(database_url) if request.param == "sqlite_writer" else None
-    if request.param == "sqlite_writer" and writer is None:
-        pytest.skip("the writer thread is for SQLite files")
-    yield ClaimBatcher(create_session_factory(engine), sqlite_writer=writer)
-    if writer is not None:
-        writer.dispose()
+@pytest.fixture
+def claims(writes: Writes) -> ClaimBatcher:
+    return ClaimBatcher(writes)
 
 
 def delivery(shop: ShopId, delivery_id: str, event_id: str | None = None) -> NewDelivery:
