@@ -17,7 +17,7 @@ from benchmarks.common import PYTHON, REPO, RESULTS, machine
 
 # In order of run; each with its time limit and the targets it reports.
 BENCHMARKS: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
-    "embedding": (360, [("embedding speed-up, onnx-int8 vs torch", "x", ">= 3"),
+    "embedding": (360, [("embedding speed-up, optimized backend vs torch", "x", ">= 3"),
                         ("embedding agreement with torch (mean cosine)", "cosine", ">= 0.98")]),
     "index": (300, [("server start-up with a 100k index", "s", "<= 5")]),
     "serving": (540, [("recommendations p99 at 200 req/s", "ms", "<= 25"),

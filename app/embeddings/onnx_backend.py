@@ -6,9 +6,10 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from app.embeddings import onnx_export as export
 from app.embeddings.protocol import Vectors
@@ -61,11 +62,42 @@ def _pooling_mode(model_dir: Path) -> str:
     raise Unavailable(f"{model_dir}: only mean or CLS pooled models run on the ONNX backend")
 
 
+class GraphRunner(Protocol):
+    """Runs the exported transformer graph: token arrays in, token states out."""
+
+    @property
+    def input_names(self) -> set[str]: ...
+
+    def __call__(self, feed: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]: ...
+
+
+class OrtRunner:
+    """The graph on ONNX Runtime's CPU provider (``run`` may be called from any thread)."""
+
+    def __init__(self, model_file: Path) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle worker threads must not spin: the same process also answers requests.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(
+            str(model_file), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    @property
+    def input_names(self) -> set[str]:
+        return self._inputs
+
+    def __call__(self, feed: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
+        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+
+
 class TextEncoder:
     """Tokenize, run the transformer graph, pool, normalize."""
 
-    def __init__(self, model_dir: Path, model_file: Path, batch_size: int) -> None:
-        import onnxruntime as ort
+    def __init__(self, model_dir: Path, runner: GraphRunner, batch_size: int) -> None:
         from tokenizers import Tokenizer
 
         config = _json(model_dir / "sentence_bert_config.json")
@@ -76,23 +108,16 @@ class TextEncoder:
         pad = str(_json(model_dir / "tokenizer_config.json").get("pad_token") or "[PAD]")
         self._tokenizer.enable_truncation(int(config.get("max_seq_length") or DEFAULT_MAX_LENGTH))
         self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad) or 0, pad_token=pad)
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle worker threads must not spin: the same process also answers requests.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._run = runner
 
     def _batch(self, texts: list[str]) -> Vectors:
         encoded = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
+        if "token_type_ids" in self._run.input_names:
             feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+        hidden = self._run(feed)
         if self._pooling == "cls":
             pooled = hidden[:, 0]
         else:
@@ -147,8 +172,8 @@ def _quantize_and_check(
 ) -> export.ExportInfo:
     int8 = folder / f"model_qint8_{kernel}.onnx"
     export.quantize_int8(fp32, int8, kernel)
-    reference = TextEncoder(model_dir, fp32, 16).encode(export.PROBE_TEXTS)
-    candidate = TextEncoder(model_dir, int8, 16).encode(export.PROBE_TEXTS)
+    reference = TextEncoder(model_dir, OrtRunner(fp32), 16).encode(export.PROBE_TEXTS)
+    candidate = TextEncoder(model_dir, OrtRunner(int8), 16).encode(export.PROBE_TEXTS)
     mean, minimum = export.agreement(reference, candidate)
     accepted = mean >= export.MIN_INT8_AGREEMENT
     if not accepted:
@@ -162,25 +187,14 @@ def _quantize_and_check(
     return updated
 
 
-class OnnxEmbedder:
-    """Embeds with ONNX Runtime; vectors agree with the default backend's (cosine ≥ 0.98)."""
+class EncoderEmbedder:
+    """An ``Embedder`` over a ``TextEncoder``: what the ONNX Runtime and OpenVINO backends share."""
 
-    def __init__(
-        self, model_name: str, batch_size: int, export_root: Path, quantized: bool
-    ) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        model_dir = local_model_dir(model_name)
-        try:
-            model_file = prepare_model_file(
-                model_dir, export_folder(export_root, model_name), quantized
-            )
-            self._encoder = TextEncoder(model_dir, model_file, batch_size)
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise Unavailable(f"cannot prepare the ONNX model for {model_name!r}: {exc}") from exc
+    def __init__(self, model_name: str, model_file: Path, encoder: TextEncoder) -> None:
         self._name = model_name
         self._file = model_file
-        self._dimension = int(self._encoder.encode(["probe"]).shape[1])
+        self._encoder = encoder
+        self._dimension = int(encoder.encode(["probe"]).shape[1])
         log.info("loaded %s from %s (%d dimensions)", model_name, model_file, self._dimension)
 
     @property
@@ -199,3 +213,27 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
         return self._encoder.encode(texts)
+
+
+def offline_model_dir(model_name: str) -> Path:
+    """The model's folder, with the hub libraries told not to reach the network."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return local_model_dir(model_name)
+
+
+class OnnxEmbedder(EncoderEmbedder):
+    """Embeds with ONNX Runtime; vectors agree with the default backend's (cosine ≥ 0.98)."""
+
+    def __init__(
+        self, model_name: str, batch_size: int, export_root: Path, quantized: bool
+    ) -> None:
+        model_dir = offline_model_dir(model_name)
+        try:
+            model_file = prepare_model_file(
+                model_dir, export_folder(export_root, model_name), quantized
+            )
+            encoder = TextEncoder(model_dir, OrtRunner(model_file), batch_size)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise Unavailable(f"cannot prepare the ONNX model for {model_name!r}: {exc}") from exc
+        super().__init__(model_name, model_file, encoder)

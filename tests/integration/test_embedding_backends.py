@@ -15,6 +15,7 @@ from app.embeddings.onnx_backend import (
     local_model_dir,
     prepare_model_file,
 )
+from app.embeddings.openvino_backend import OpenVinoEmbedder
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.settings import DEFAULT_MODEL, Settings
 
@@ -59,13 +60,17 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1)
 
 
-def test_int8_backend_agrees_with_the_default_model(
-    embedder: SentenceTransformerEmbedder, int8: OnnxEmbedder
-) -> None:
-    reference, vectors = embedder.embed(SAMPLE), int8.embed(SAMPLE)
+def _assert_agrees(reference: np.ndarray, vectors: np.ndarray) -> None:
+    """Normalized float32 vectors of the same shape, at a mean cosine of 0.98 or more."""
     assert vectors.shape == reference.shape and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert _cosines(reference, vectors).mean() >= 0.98
+
+
+def test_int8_backend_agrees_with_the_default_model(
+    embedder: SentenceTransformerEmbedder, int8: OnnxEmbedder
+) -> None:
+    _assert_agrees(embedder.embed(SAMPLE), int8.embed(SAMPLE))
 
 
 def test_fp32_backend_matches_the_default_model(
@@ -102,3 +107,32 @@ def test_settings_select_the_backend(data_dir: Path, int8: OnnxEmbedder) -> None
     assert isinstance(built, OnnxEmbedder) and built.model_name == DEFAULT_MODEL
     assert built.model_file == int8.model_file
     assert built.embed([]).shape == (0, built.dimension)
+
+
+@pytest.fixture(scope="module")
+def openvino(export_root: Path, int8: OnnxEmbedder) -> OpenVinoEmbedder:
+    pytest.importorskip("openvino")
+    return OpenVinoEmbedder(DEFAULT_MODEL, 16, export_root)
+
+
+def test_openvino_backend_agrees_with_the_default_model(
+    embedder: SentenceTransformerEmbedder, openvino: OpenVinoEmbedder
+) -> None:
+    _assert_agrees(embedder.embed(SAMPLE), openvino.embed(SAMPLE))
+    assert openvino.runner.precision in {"bf16", "f32"}
+    assert openvino.model_file.name == onnx_export.FP32_FILE
+
+
+def test_openvino_computes_in_fp32_when_the_faster_precision_disagrees(
+    export_root: Path, openvino: OpenVinoEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(onnx_export, "MIN_INT8_AGREEMENT", 1.01)  # nothing short of fp32 passes
+    strict = OpenVinoEmbedder(DEFAULT_MODEL, 16, export_root)
+    assert strict.runner.precision == "f32"
+    assert _cosines(openvino.embed(SAMPLE), strict.embed(SAMPLE)).mean() >= 0.98
+
+
+def test_settings_select_openvino(data_dir: Path, openvino: OpenVinoEmbedder) -> None:
+    settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend="openvino")  # type: ignore[call-arg]
+    built = build_embedder(settings)
+    assert isinstance(built, OpenVinoEmbedder) and built.model_file == openvino.model_file
