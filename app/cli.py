@@ -110,7 +110,8 @@ async def embed_and_build(db: Database, settings: Settings, shop_id: ShopId, for
         return {"embedded": 0, "index_version": read_pointer(folder).version, "rebuilt": False}  # type: ignore[union-attr]
     async with transaction(db.sessions) as session:
         built = await build_index(session, shop_id, settings.embedding_model,
-                                  settings.index_dir, settings.annoy_trees)
+                                  settings.index_dir, settings.annoy_trees,
+                                  settings.annoy_search_k)
     return {"embedded": embedded, "index_version": built.version, "items": built.item_count,
             "rebuilt": True}
 

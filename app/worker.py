@@ -72,7 +72,8 @@ class CatalogWorker:
             if delta == 0 or (read_pointer(folder) and delta < settings.index_rebuild_threshold):
                 return
             result = await build_index(
-                session, shop_id, settings.embedding_model, settings.index_dir, settings.annoy_trees
+                session, shop_id, settings.embedding_model, settings.index_dir, settings.annoy_trees,
+                settings.annoy_search_k,
             )
         log.info("shop %s: index v%d built with %d items", shop_id, result.version, result.item_count)
 

@@ -49,7 +49,8 @@ class Harness:
     async def build(self, shop: ShopId) -> int:
         async with transaction(self.services.sessions) as session:
             built = await build_index(session, shop, self.embedder.model_name,
-                                      self.settings.index_dir, self.settings.annoy_trees)
+                                      self.settings.index_dir, self.settings.annoy_trees,
+                                      self.settings.annoy_search_k)
         return built.version
 
     async def graphql(self, key: str | None, query: str, **variables: Any) -> httpx.Response:

@@ -25,6 +25,12 @@ class IndexPointer:
     vectors_file: str | None = None
     """The indexed vectors as an ``.npy`` matrix, memory-mapped for lookups by key
     (absent in versions written before it existed)."""
+    neighbours_file: str | None = None
+    """Each item's nearest items, precomputed at build time (``annoy_index.NEIGHBOURS``
+    rows, memory-mapped); absent in versions written before it existed."""
+    neighbours_search_k: int | None = None
+    """The ``search_k`` the precomputed lists were found with: a server with another
+    setting queries Annoy itself, so that its answers follow its own setting."""
 
 
 def index_folder(index_dir: Path, shop_id: int, model_name: str) -> Path:
@@ -45,6 +51,8 @@ def read_pointer(folder: Path) -> IndexPointer | None:
         item_count=int(raw["item_count"]),
         snapshot_at=datetime.fromisoformat(raw["snapshot_at"]),
         vectors_file=raw.get("vectors_file"),
+        neighbours_file=raw.get("neighbours_file"),
+        neighbours_search_k=raw.get("neighbours_search_k"),
     )
 
 
@@ -57,6 +65,8 @@ def write_pointer(folder: Path, pointer: IndexPointer) -> None:
         "item_count": pointer.item_count,
         "snapshot_at": pointer.snapshot_at.isoformat(),
         "vectors_file": pointer.vectors_file,
+        "neighbours_file": pointer.neighbours_file,
+        "neighbours_search_k": pointer.neighbours_search_k,
     }
     temporary = folder / f".{POINTER}.{os.getpid()}.tmp"
     with open(temporary, "w") as handle:

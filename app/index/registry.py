@@ -54,9 +54,12 @@ class IndexRegistry:
         keys = np.load(folder / pointer.keys_file)
         vectors = (np.load(folder / pointer.vectors_file, mmap_mode="r")
                    if pointer.vectors_file and len(keys) else None)
+        neighbours = (np.load(folder / pointer.neighbours_file, mmap_mode="r")
+                      if pointer.neighbours_file and pointer.neighbours_search_k == self._search_k
+                      and len(keys) else None)
         index = AnnoyVectorIndex(
             folder / pointer.file_name, keys, pointer.dimension, pointer.version, self._search_k,
-            vectors)
+            vectors, neighbours)
         return ServedIndex(index, pointer.snapshot_at, frozenset(int(k) for k in keys))
 
     def forget(self, shop_id: int) -> None:

@@ -13,7 +13,7 @@ from app.db import utcnow
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.service import from_bytes
 from app.ids import ShopId
-from app.index.annoy_index import build_annoy_file
+from app.index.annoy_index import build_annoy_file, neighbour_lists
 from app.index.files import (
     IndexPointer,
     index_folder,
@@ -63,9 +63,11 @@ async def _snapshot(
 
 
 async def build_index(
-    session: AsyncSession, shop_id: ShopId, model_name: str, index_dir: Path, trees: int
+    session: AsyncSession, shop_id: ShopId, model_name: str, index_dir: Path, trees: int,
+    search_k: int = -1,
 ) -> BuildResult:
-    """Write a new immutable index version and make it current atomically."""
+    """Write a new immutable index version and make it current atomically, with each
+    item's nearest items precomputed at ``search_k`` (the served setting)."""
     folder = index_folder(index_dir, shop_id, model_name)
     folder.mkdir(parents=True, exist_ok=True)
     # Taken before reading: anything embedded after this instant is served from the delta.
@@ -74,12 +76,16 @@ async def build_index(
     version = await _next_version(session, shop_id, model_name, folder)
     file_name, keys_file = f"v{version:06d}.ann", f"v{version:06d}.keys.npy"
     vectors_file = f"v{version:06d}.vectors.npy"
+    neighbours_file = f"v{version:06d}.neighbours.npy"
     if len(keys):
         await asyncio.to_thread(build_annoy_file, folder / file_name, vectors, trees)
+        neighbours = await asyncio.to_thread(
+            neighbour_lists, folder / file_name, dimension, search_k)
+        save_array(folder / neighbours_file, neighbours)
     save_array(folder / keys_file, keys)
     save_array(folder / vectors_file, vectors)
     pointer = IndexPointer(version, file_name, keys_file, dimension, len(keys), snapshot_at,
-                           vectors_file)
+                           vectors_file, neighbours_file if len(keys) else None, search_k)
     write_pointer(folder, pointer)
     session.add(
         IndexBuild(

@@ -5,12 +5,15 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.catalog.service import apply_product_change, delete_product
 from app.db import transaction
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.embeddings.service import stale_products
+from app.index.files import index_folder, read_pointer
+from app.index.registry import IndexRegistry
 from tests.factories import MUGS_AND_MORE, at, product
 from tests.support import RECOMMEND, SIMILAR, Harness, harness, ids_of
 
@@ -48,6 +51,21 @@ async def test_an_update_is_served_before_the_next_rebuild(api: Harness) -> None
     assert await api.embed(shop) == 1  # only the changed product is embedded again
     top = ids_of(await api.graphql(key, SIMILAR, id="1", first=4), "similarProducts")
     assert "4" in top  # the index file still holds the hose; the delta holds the mug
+
+
+async def test_the_index_carries_each_products_neighbours(api: Harness) -> None:
+    shop, _ = await api.add_shop(CATALOG)
+    model, index_dir = api.embedder.model_name, api.settings.index_dir
+    pointer = read_pointer(index_folder(index_dir, shop, model))
+    assert pointer is not None and pointer.neighbours_file is not None
+    assert pointer.neighbours_search_k == api.settings.annoy_search_k
+    lists = np.load(index_folder(index_dir, shop, model) / pointer.neighbours_file)
+    assert len(lists) == pointer.item_count == len(CATALOG)
+    served = IndexRegistry(index_dir, api.settings.annoy_search_k).current(shop, model)
+    # Lists found with another search_k would not be this server's answers: it asks Annoy.
+    other = IndexRegistry(index_dir, api.settings.annoy_search_k + 1).current(shop, model)
+    assert served is not None and served.index.has_neighbour_lists
+    assert other is not None and not other.index.has_neighbour_lists
 
 
 async def test_a_deleted_product_is_never_served_again(api: Harness) -> None:

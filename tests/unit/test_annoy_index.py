@@ -5,7 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.index.annoy_index import AnnoyVectorIndex, build_annoy_file
+from app.index.annoy_index import (
+    AROUND_COUNT,
+    NEIGHBOURS,
+    AnnoyVectorIndex,
+    build_annoy_file,
+    neighbour_lists,
+)
 
 
 @pytest.mark.parametrize("with_matrix", [True, False], ids=["memory-mapped matrix", "annoy file"])
@@ -42,5 +48,48 @@ def test_neighbours_of_an_item_are_kept_and_agree_with_a_fresh_search(tmp_path: 
             kept = index.nearest_to_item(1042, vectors[42], count)
             assert kept == index.nearest(vectors[42], count)
         assert index.nearest_to_item(1042, vectors[42], 400) == index.nearest(vectors[42], 400)
+    finally:
+        index.close()
+
+
+def test_precomputed_neighbour_lists_answer_as_the_index_does(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(200, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keys = np.arange(500, 700, dtype=np.int64)
+    build_annoy_file(tmp_path / "items.ann", vectors, trees=5)
+    lists = neighbour_lists(tmp_path / "items.ann", 16, search_k=1500, threads=2)
+    assert lists.shape == (200, AROUND_COUNT) and lists.dtype == NEIGHBOURS
+    np.save(tmp_path / "neighbours.npy", lists)
+    mapped = np.load(tmp_path / "neighbours.npy", mmap_mode="r")
+    live = AnnoyVectorIndex(tmp_path / "items.ann", keys, 16, version=1, search_k=1500)
+    precomputed = AnnoyVectorIndex(tmp_path / "items.ann", keys, 16, version=1, search_k=1500,
+                                   neighbours=mapped)
+    try:
+        for item in (0, 17, 199):
+            key = int(keys[item])
+            for count in (1, 12, AROUND_COUNT):
+                expected = live.nearest(vectors[item], count)
+                assert precomputed.nearest_to_item(key, vectors[item], count) == expected
+                assert expected[0][0] == key  # an item is its own nearest
+            # More than was precomputed: asked of Annoy, as without the lists.
+            longer = precomputed.nearest_to_item(key, vectors[item], AROUND_COUNT + 10)
+            assert longer == live.nearest(vectors[item], AROUND_COUNT + 10)
+        # A key outside the index has no list: a search by its vector answers.
+        assert precomputed.nearest_to_item(9999, vectors[3], 5) == live.nearest(vectors[3], 5)
+    finally:
+        live.close()
+        precomputed.close()
+
+
+def test_a_small_index_pads_its_lists(tmp_path: Path) -> None:
+    vectors = np.eye(5, 8, dtype=np.float32)
+    build_annoy_file(tmp_path / "items.ann", vectors, trees=2)
+    lists = neighbour_lists(tmp_path / "items.ann", 8, search_k=-1, threads=1)
+    assert (lists["item"][:, :5] >= 0).all() and (lists["item"][:, 5:] == -1).all()
+    index = AnnoyVectorIndex(tmp_path / "items.ann", np.arange(5, dtype=np.int64), 8, version=1,
+                             search_k=-1, neighbours=lists)
+    try:
+        assert len(index.nearest_to_item(2, vectors[2], 12)) == 5
     finally:
         index.close()
