@@ -43,23 +43,26 @@ class ShopperSignals:
     trend_live: npt.NDArray[np.float32]
 
 
-def _max_normalized(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    top = float(np.abs(values).max()) if values.size else 0.0
-    return values / top if top > 0 else values
-
-
 def _spread(model: ModelRuntime, weights: dict[str, float]) -> npt.NDArray[np.float32] | None:
     """Sum of the co-purchase rows of weighted products, max-normalized."""
     a = model.artefact
     cols = [(a.row_of[p], w) for p, w in weights.items() if p in a.row_of and w > 0]
     if not cols:
         return None
-    # The weighted sum of a few sparse rows, added in place (a row's columns are distinct).
+    # The weighted sum of a few sparse rows, added in place (a row's columns are distinct);
+    # only the columns they touch are non-zero, so only those are searched and scaled.
     matrix, vector = a.neighbours, np.zeros(a.size, np.float32)
+    touched = []
     for row, weight in cols:
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        vector[matrix.indices[start:end]] += np.float32(weight) * matrix.data[start:end]
-    return _max_normalized(vector)
+        columns = matrix.indices[start:end]
+        vector[columns] += np.float32(weight) * matrix.data[start:end]
+        touched.append(columns)
+    columns = np.concatenate(touched)
+    top = float(np.abs(vector[columns]).max()) if len(columns) else 0.0
+    if top > 0:
+        vector[columns] = vector[columns] / np.float32(top)
+    return vector
 
 
 def own_weights(profile: Profile, now: datetime) -> dict[str, float]:
