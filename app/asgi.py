@@ -100,7 +100,7 @@ def create_app(
     )
     auth = StorefrontAuth(services.sessions)
     graphql = StorefrontGraphQL(build_schema(settings), services, auth, settings.graphiql)
-    worker = CatalogWorker(services, services.embedder.get)
+    worker = CatalogWorker(services, services.embedder.get, index_threads=1)
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)
     ingestion = Ingestion(services, customer_stores=[*core_customer_stores(), EventsStore()])

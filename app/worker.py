@@ -25,8 +25,12 @@ PASS_LIMIT = 256
 
 
 class CatalogWorker:
-    def __init__(self, services: Services, embedder_factory: Callable[[], Embedder]) -> None:
+    def __init__(self, services: Services, embedder_factory: Callable[[], Embedder],
+                 index_threads: int | None = None) -> None:
+        """``index_threads``: threads that precompute an index's neighbour lists (default:
+        one per core; inside a serving process, one, so that requests keep a core)."""
         self._services = services
+        self._index_threads = index_threads
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
         self._retention = ServedListRetention(services.sessions,
@@ -73,7 +77,7 @@ class CatalogWorker:
                 return
             result = await build_index(
                 session, shop_id, settings.embedding_model, settings.index_dir, settings.annoy_trees,
-                settings.annoy_search_k,
+                settings.annoy_search_k, self._index_threads,
             )
         log.info("shop %s: index v%d built with %d items", shop_id, result.version, result.item_count)
 

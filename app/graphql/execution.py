@@ -23,14 +23,17 @@ from types import CodeType
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    GraphQLSchema,
     Undefined,
 )
+from graphql.execution.values import VariableValues, VariableValueSource
 from graphql.pyutils import Path, is_iterable
 from graphql.type.scalars import (
     serialize_boolean,
@@ -42,6 +45,7 @@ from graphql.type.scalars import (
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from app.graphql.variables import coerce_list_variables
 from app.lru import Lru
 
 TYPENAME = "__typename"
@@ -193,7 +197,31 @@ _DIRECTIVE_FREE: Lru[int, tuple[Any, bool]] = Lru(1024)
 
 
 class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context; plain fields are built directly (see the module)."""
+    """Strawberry's execution context; plain fields are built directly (see the module),
+    list variables coerced by the short path of ``app.graphql.variables``."""
+
+    @classmethod
+    def build(cls, schema: GraphQLSchema, document: DocumentNode, root_value: Any = None,
+              context_value: Any = None, raw_variable_values: dict[str, Any] | None = None,
+              *args: Any, **kwargs: Any) -> Any:
+        operation_name = args[0] if args else kwargs.get("operation_name")
+        short = coerce_list_variables(schema, document, operation_name, raw_variable_values)
+        if not short or raw_variable_values is None:
+            return super().build(schema, document, root_value, context_value,
+                                 raw_variable_values, *args, **kwargs)
+        # graphql-core coerces an empty list in their place (valid for every list type, so
+        # no error can come of it), then the values coerced here replace those.
+        stand_ins = {**raw_variable_values, **{name: [] for name in short}}
+        built = super().build(schema, document, root_value, context_value, stand_ins,
+                              *args, **kwargs)
+        if isinstance(built, list):  # errors of other variables or of the operation
+            return built
+        variables = built.variable_values
+        sources = {**variables.sources, **{
+            name: VariableValueSource(variables.sources[name].signature, raw_variable_values[name])
+            for name in short}}
+        built.variable_values = VariableValues(sources, {**variables.coerced, **short})
+        return built
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

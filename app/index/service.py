@@ -64,10 +64,11 @@ async def _snapshot(
 
 async def build_index(
     session: AsyncSession, shop_id: ShopId, model_name: str, index_dir: Path, trees: int,
-    search_k: int = -1,
+    search_k: int = -1, threads: int | None = None,
 ) -> BuildResult:
     """Write a new immutable index version and make it current atomically, with each
-    item's nearest items precomputed at ``search_k`` (the served setting)."""
+    item's nearest items precomputed at ``search_k`` (the served setting) by ``threads``
+    threads (default: one per core; a serving process leaves cores to its requests)."""
     folder = index_folder(index_dir, shop_id, model_name)
     folder.mkdir(parents=True, exist_ok=True)
     # Taken before reading: anything embedded after this instant is served from the delta.
@@ -80,7 +81,7 @@ async def build_index(
     if len(keys):
         await asyncio.to_thread(build_annoy_file, folder / file_name, vectors, trees)
         neighbours = await asyncio.to_thread(
-            neighbour_lists, folder / file_name, dimension, search_k)
+            neighbour_lists, folder / file_name, dimension, search_k, threads)
         save_array(folder / neighbours_file, neighbours)
     save_array(folder / keys_file, keys)
     save_array(folder / vectors_file, vectors)
