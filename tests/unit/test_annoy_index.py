@@ -36,12 +36,17 @@ def test_vectors_of_several_keys_match_one_at_a_time(tmp_path: Path, with_matrix
         index.close()
 
 
-def test_neighbours_of_an_item_are_kept_and_agree_with_a_fresh_search(tmp_path: Path) -> None:
-    rng = np.random.default_rng(11)
-    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+def _unit_vectors_in_a_file(path: Path, seed: int, count: int) -> np.ndarray:
+    """``count`` random unit vectors of 16 dimensions, written to an Annoy file at ``path``."""
+    vectors = np.random.default_rng(seed).normal(size=(count, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    build_annoy_file(path, vectors, trees=5)
+    return vectors
+
+
+def test_neighbours_of_an_item_are_kept_and_agree_with_a_fresh_search(tmp_path: Path) -> None:
+    vectors = _unit_vectors_in_a_file(tmp_path / "items.ann", 11, 300)
     keys = np.arange(1000, 1300, dtype=np.int64)
-    build_annoy_file(tmp_path / "items.ann", vectors, trees=5)
     index = AnnoyVectorIndex(tmp_path / "items.ann", keys, 16, version=1, search_k=2000)
     try:
         for count in (5, 20, 100, 7):
@@ -53,11 +58,8 @@ def test_neighbours_of_an_item_are_kept_and_agree_with_a_fresh_search(tmp_path: 
 
 
 def test_precomputed_neighbour_lists_answer_as_the_index_does(tmp_path: Path) -> None:
-    rng = np.random.default_rng(5)
-    vectors = rng.normal(size=(200, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = _unit_vectors_in_a_file(tmp_path / "items.ann", 5, 200)
     keys = np.arange(500, 700, dtype=np.int64)
-    build_annoy_file(tmp_path / "items.ann", vectors, trees=5)
     lists = neighbour_lists(tmp_path / "items.ann", 16, search_k=1500, threads=2)
     assert lists.shape == (200, AROUND_COUNT) and lists.dtype == NEIGHBOURS
     np.save(tmp_path / "neighbours.npy", lists)
