@@ -175,10 +175,10 @@ def _quantize_and_check(
     reference = TextEncoder(model_dir, OrtRunner(fp32), 16).encode(export.PROBE_TEXTS)
     candidate = TextEncoder(model_dir, OrtRunner(int8), 16).encode(export.PROBE_TEXTS)
     mean, minimum = export.agreement(reference, candidate)
-    accepted = mean >= export.MIN_INT8_AGREEMENT
+    accepted = mean >= export.MIN_AGREEMENT
     if not accepted:
         log.warning("int8 export agrees %.4f with fp32 (< %.2f): serving fp32",
-                    mean, export.MIN_INT8_AGREEMENT)
+                    mean, export.MIN_AGREEMENT)
         int8.unlink(missing_ok=True)
     updated = export.ExportInfo(
         info.source, info.fingerprint, int8.name if accepted else None, mean, minimum, kernel

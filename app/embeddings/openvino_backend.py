@@ -67,11 +67,11 @@ def _agreeing_runner(model_dir: Path, model_file: Path) -> OpenVinoRunner:
     reference = TextEncoder(model_dir, OrtRunner(model_file), 16).encode(export.PROBE_TEXTS)
     candidate = TextEncoder(model_dir, runner, 16).encode(export.PROBE_TEXTS)
     mean, _ = export.agreement(reference, candidate)
-    if mean >= export.MIN_INT8_AGREEMENT:
+    if mean >= export.MIN_AGREEMENT:
         log.info("OpenVINO computes in %s (agreement with fp32 %.5f)", runner.precision, mean)
         return runner
     log.warning("OpenVINO in %s agrees %.4f with fp32 (< %.2f): computing in fp32",
-                runner.precision, mean, export.MIN_INT8_AGREEMENT)
+                runner.precision, mean, export.MIN_AGREEMENT)
     return OpenVinoRunner(model_file, FP32)
 
 

@@ -88,7 +88,7 @@ def test_export_is_made_once_and_reused(export_root: Path, int8: OnnxEmbedder) -
     assert again.model_file == int8.model_file
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
     info = onnx_export.read_export_info(folder)
-    assert info is not None and (info.int8_agreement_mean or 0) >= onnx_export.MIN_INT8_AGREEMENT
+    assert info is not None and (info.int8_agreement_mean or 0) >= onnx_export.MIN_AGREEMENT
 
 
 def test_int8_kernel_is_chosen_by_cpu_flags(export_root: Path, int8: OnnxEmbedder) -> None:
@@ -126,7 +126,7 @@ def test_openvino_backend_agrees_with_the_default_model(
 def test_openvino_computes_in_fp32_when_the_faster_precision_disagrees(
     export_root: Path, openvino: OpenVinoEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(onnx_export, "MIN_INT8_AGREEMENT", 1.01)  # nothing short of fp32 passes
+    monkeypatch.setattr(onnx_export, "MIN_AGREEMENT", 1.01)  # nothing short of fp32 passes
     strict = OpenVinoEmbedder(DEFAULT_MODEL, 16, export_root)
     assert strict.runner.precision == "f32"
     assert _cosines(openvino.embed(SAMPLE), strict.embed(SAMPLE)).mean() >= 0.98
