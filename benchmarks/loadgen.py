@@ -18,6 +18,9 @@ from benchmarks.common import percentiles
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_CONNECTIONS = 256
+# uvicorn closes a keep-alive connection idle for 5 s; one idle this long is not reused, so
+# that no request is written into a connection the server is closing.
+IDLE_REUSE_SECONDS = 4.0
 MAX_SECONDS = 120.0
 DRAIN_SECONDS = 15.0
 # An open loop stops sending once this many seconds' worth of its requests are unanswered:
@@ -87,22 +90,35 @@ class Pool:
         if host not in LOOPBACK:
             raise ValueError(f"benchmarks only target loopback, not {host}")
         self.host, self.port = host, port
-        self._idle: list[Connection] = []
+        self._idle: list[tuple[float, Connection]] = []
         self.opened = 0
 
-    async def acquire(self) -> Connection:
-        if self._idle:
-            return self._idle.pop()
+    async def acquire(self, fresh: bool = False) -> Connection:
+        """An idle connection recent enough to reuse (the most recent first), else a new
+        one; ``fresh`` asks for a new one."""
+        stale_before = time.monotonic() - IDLE_REUSE_SECONDS
+        while self._idle and not fresh:
+            released, connection = self._idle.pop()
+            if released >= stale_before:
+                return connection
+            self.discard(connection)
+        return await self.open()
+
+    async def open(self) -> Connection:
         if self.opened >= MAX_CONNECTIONS:
             raise RuntimeError("too many connections: the server is far behind")
         self.opened += 1
         return Connection(*await asyncio.open_connection(self.host, self.port))
 
     def release(self, connection: Connection) -> None:
-        self._idle.append(connection)
+        self._idle.append((time.monotonic(), connection))
+
+    def discard(self, connection: Connection) -> None:
+        connection.close()
+        self.opened -= 1
 
     def close(self) -> None:
-        for connection in self._idle:
+        for _, connection in self._idle:
             connection.close()
         self._idle.clear()
 
@@ -116,19 +132,17 @@ def ok_graphql(status: int, body: bytes) -> bool:
 
 async def _exchange(pool: Pool, payload: bytes) -> tuple[Connection, int, bytes]:
     """Send on a pooled connection; once more on a new one if the server had closed it
-    (uvicorn drops keep-alive connections idle for 5 s, as real clients also find)."""
+    (a keep-alive connection can close as a request is written, as real clients also find)."""
     for attempt in (1, 2):
-        connection = await pool.acquire()
+        connection = await pool.acquire(fresh=attempt == 2)
         try:
             return connection, *await connection.exchange(payload)
         except (OSError, asyncio.IncompleteReadError, ValueError):
-            connection.close()
-            pool.opened -= 1
+            pool.discard(connection)
             if attempt == 2:
                 raise
         except asyncio.CancelledError:  # given up on (a server far behind): not reusable
-            connection.close()
-            pool.opened -= 1
+            pool.discard(connection)
             raise
     raise AssertionError("unreachable")
 

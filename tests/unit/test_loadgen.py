@@ -5,14 +5,17 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from benchmarks.loadgen import OVERLOAD_SECONDS, Pool, open_loop, request_bytes
+from benchmarks.loadgen import OVERLOAD_SECONDS, Pool, open_loop, request_bytes, send_all
 
 BODY = b'{"data":{"ok":true}}'
 
 
 @asynccontextmanager
-async def http_server(answer_after: float) -> AsyncIterator[int]:
-    """A loopback HTTP/1.1 server answering each request after ``answer_after`` seconds."""
+async def http_server(answer_after: float, requests_per_connection: int = 0
+                      ) -> AsyncIterator[int]:
+    """A loopback HTTP/1.1 server answering each request after ``answer_after`` seconds;
+    it closes a connection after ``requests_per_connection`` answers (0: never), without
+    saying so, as a server does with a keep-alive connection idle too long."""
 
     handlers: set[asyncio.Task[object]] = set()
 
@@ -20,8 +23,9 @@ async def http_server(answer_after: float) -> AsyncIterator[int]:
         task = asyncio.current_task()
         if task is not None:
             handlers.add(task)
+        answered = 0
         try:
-            while True:
+            while not requests_per_connection or answered < requests_per_connection:
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
                                if line.lower().startswith(b"content-length:")), 0)
@@ -30,6 +34,8 @@ async def http_server(answer_after: float) -> AsyncIterator[int]:
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
                              % (len(BODY), BODY))
                 await writer.drain()
+                answered += 1
+            writer.close()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             writer.close()
 
@@ -68,3 +74,14 @@ async def test_a_server_far_behind_stops_the_loop_early() -> None:
     assert outcome.unfinished == limit and outcome.failed == 400 - limit
     summary = outcome.summary()
     assert summary["not_sent"] == 400 - limit and summary["stopped_after_s"] is not None
+
+
+async def test_a_request_on_connections_the_server_closed_is_sent_on_a_new_one() -> None:
+    async with http_server(answer_after=0.0, requests_per_connection=1) as port:
+        pool = Pool("127.0.0.1", port)
+        await send_all(pool, [_payload()] * 4, concurrency=4)  # four connections, now closed
+        await asyncio.sleep(0.05)
+        outcome = await send_all(pool, [_payload()] * 4, concurrency=1)
+        pool.close()
+    # Each request meets a closed connection first, then succeeds on a new one.
+    assert outcome.sent == 4 and outcome.failed == 0 and len(outcome.latencies) == 4
