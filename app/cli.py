@@ -184,9 +184,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     overrides = {"host": host, "port": port}
     app_settings = settings.model_copy(update=overrides)
     from app.asgi import create_app
+    from app.cpu import limit_for_serving
     from app.heap import tune_for_serving
 
     tune_for_serving()
+    limit_for_serving()
     log.info("serving on http://%s:%s (GraphiQL at /graphql)", host, port)
     uvicorn.run(create_app(app_settings), host=host, port=port, log_level="warning")
     return 0

@@ -1,0 +1,28 @@
+"""Numeric libraries' own threads, kept out of a serving process.
+
+numpy's OpenBLAS starts a worker thread per core and splits even small products (100
+vectors by one query) between them; between calls its workers spin, waiting for more. In a
+server, whose request path runs on one thread under the GIL, that bought nothing and cost a
+core: one worker burned 3.4 s of CPU in 4 s of ``rerankSearch`` requests, taken from the
+SQLite writer, the event loop's helper threads and, on a 2-core machine, every other
+process. ``affinity serve`` calls ``limit_for_serving``; jobs and the CLI keep the
+libraries' defaults (training has its own limits, see ``app.ranking.training``)."""
+
+from typing import Any
+
+SERVING_BLAS_THREADS = 1
+_limits: list[Any] = []  # held for the life of the process
+
+
+def limit_for_serving() -> None:
+    from threadpoolctl import threadpool_limits
+
+    _limits.append(threadpool_limits(SERVING_BLAS_THREADS, user_api="blas"))
+
+
+def blas_threads() -> int:
+    """The most threads any loaded BLAS library will use."""
+    from threadpoolctl import threadpool_info
+
+    return max((int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"),
+               default=1)
