@@ -34,7 +34,7 @@ from app.settings import DEFAULT_MODEL
 from benchmarks import synthetic
 from benchmarks.common import WORK, affinity, bench_env
 
-VERSION = 8
+VERSION = 9
 DOMAIN = "bench.example"
 SECRET = "bench-webhook-secret"
 BASE_PRODUCTS = 5_000

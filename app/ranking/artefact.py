@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,11 @@ class ModelArtefact:
     trained_at: datetime = field(default_factory=utcnow)
     sales_keys: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     """Sorted (product row, day) keys, one per order holding the product (``ranking.sales``)."""
+    customer_best: npt.NDArray[np.int32] | None = None
+    """Each customer's best rows by ALS score, best first (``collaborative.customer_best_rows``);
+    ``None`` in an artefact saved before they were kept: computed per request then."""
+    customer_scale: Floats | None = None
+    """Each customer's largest absolute ALS score over all rows (with ``customer_best``)."""
 
     def __post_init__(self) -> None:
         self.row_of = {p: i for i, p in enumerate(self.product_ids)}
@@ -56,11 +62,15 @@ def save_artefact(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path:
     folder = shop_folder(models_dir, shop_id) / model.version
     folder.mkdir(parents=True, exist_ok=True)
     n = model.neighbours.tocsr()
-    np.savez(folder / "model.npz", item_factors=model.item_factors,
-             user_factors=model.user_factors, idf=model.idf, popularity=model.popularity,
-             trend=model.trend, trend_raw=model.trend_raw, repeat_rate=model.repeat_rate,
-             sales_keys=model.sales_keys,
-             nb_data=n.data, nb_indices=n.indices, nb_indptr=n.indptr)
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "item_factors": model.item_factors, "user_factors": model.user_factors,
+        "idf": model.idf, "popularity": model.popularity, "trend": model.trend,
+        "trend_raw": model.trend_raw, "repeat_rate": model.repeat_rate,
+        "sales_keys": model.sales_keys,
+        "nb_data": n.data, "nb_indices": n.indices, "nb_indptr": n.indptr}
+    if model.customer_best is not None and model.customer_scale is not None:
+        arrays.update(customer_best=model.customer_best, customer_scale=model.customer_scale)
+    np.savez(folder / "model.npz", **arrays)  # type: ignore[arg-type]  # names are arrays
     header = {"version": model.version, "as_of": model.as_of.isoformat(),
               "trained_at": model.trained_at.isoformat(),
               "product_ids": model.product_ids, "customer_ids": model.customer_ids,
@@ -94,5 +104,7 @@ def load_artefact(models_dir: Path, shop_id: int, version: str) -> ModelArtefact
             popularity=z["popularity"], trend=z["trend"], trend_raw=z["trend_raw"],
             repeat_rate=z["repeat_rate"],
             sales_keys=z["sales_keys"] if "sales_keys" in z.files else np.zeros(0, np.int64),
+            customer_best=z["customer_best"] if "customer_best" in z.files else None,
+            customer_scale=z["customer_scale"] if "customer_scale" in z.files else None,
             trained_at=datetime.fromisoformat(header.get("trained_at", header["as_of"])),
         )

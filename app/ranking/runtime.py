@@ -8,7 +8,7 @@ from scipy import sparse
 
 from app.lru import Lru
 from app.ranking.artefact import Floats, ModelArtefact
-from app.ranking.collaborative import SHOPPERS, AlsScores
+from app.ranking.collaborative import SHOPPERS, AlsScores, Rows
 from app.ranking.sales import SalesCalendar
 from app.ranking.top import top_rows
 from app.ranking.training import bm25_rows
@@ -104,9 +104,18 @@ class ModelRuntime:
             user = self.user_vector(customer_id, counts)
             if user is None:
                 return None
-            scores = AlsScores(self.artefact.item_factors, user)
+            scores = AlsScores(self.artefact.item_factors, user,
+                               self._known_best(customer_id) if known else None)
             self._shoppers.put(key, scores)
         return scores
+
+    def _known_best(self, customer_id: str | None) -> tuple[Rows, float] | None:
+        """A trained customer's best rows and scale, where the artefact keeps them."""
+        a = self.artefact
+        if customer_id is None or a.customer_best is None or a.customer_scale is None:
+            return None
+        row = a.user_row[customer_id]
+        return a.customer_best[row], float(a.customer_scale[row])
 
     def user_vector(self, customer_id: str | None, counts: dict[int, float]) -> Floats | None:
         """The trained factors of a known customer, else folded in from their products."""

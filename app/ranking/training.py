@@ -11,6 +11,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from app.ranking.artefact import Floats, ModelArtefact
+from app.ranking.collaborative import customer_best_rows
 from app.ranking.history import OrderRecord
 from app.ranking.sales import sale_keys
 
@@ -190,11 +191,13 @@ def train(
     counts = _orders_matrix(history, rows, buyers)
     item_factors, user_factors, idf, average = _als(counts, params)
     customers = [b for b in buyers if not b.startswith("guest:")]
+    customer_factors = user_factors[[buyers[c] for c in customers]]
+    best, scales = customer_best_rows(item_factors, customer_factors)
     trend_raw = _trend(history, rows, as_of, params.trend_days)
     return ModelArtefact(
         version=version, as_of=as_of, product_ids=list(product_ids),
         item_factors=item_factors, customer_ids=customers,
-        user_factors=user_factors[[buyers[c] for c in customers]],
+        user_factors=customer_factors, customer_best=best, customer_scale=scales,
         regularization=params.regularization, idf=idf, average_length=average,
         neighbours=_related(counts, _sessions_matrix(sessions, rows), params),
         popularity=_normalized_log(np.asarray((counts > 0).sum(axis=0)).ravel()),

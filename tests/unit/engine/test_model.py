@@ -48,6 +48,27 @@ def test_artefact_round_trip(tmp_path: Path) -> None:
     assert loaded.product_ids == PRODUCTS
     assert np.allclose(loaded.item_factors, model.item_factors)
     assert (loaded.neighbours != model.neighbours).nnz == 0
+    assert loaded.customer_best is not None and model.customer_best is not None
+    assert loaded.customer_scale is not None and model.customer_scale is not None
+    assert np.array_equal(loaded.customer_best, model.customer_best)
+    assert np.array_equal(loaded.customer_scale, model.customer_scale)
+
+
+def test_known_customers_scores_from_the_artefact_equal_the_full_product(
+        tmp_path: Path) -> None:
+    runtime = _model()
+    trained = runtime.als_scores("a", {})
+    assert trained is not None
+    # An artefact saved before best rows were kept: computed from the full product.
+    bare = runtime.artefact
+    bare.customer_best, bare.customer_scale = None, None
+    computed = ModelRuntime(bare).als_scores("a", {})
+    assert computed is not None
+    rows = np.arange(len(PRODUCTS))
+    assert np.allclose(trained[rows], computed[rows], atol=1e-6)
+    assert trained.top(3) == computed.top(3)
+    save_artefact(tmp_path, 7, bare)
+    assert load_artefact(tmp_path, 7, "v1").customer_best is None
 
 
 def test_live_trend_moves_with_orders_and_new_customers_fold_in() -> None:
