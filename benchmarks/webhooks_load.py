@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from app import migrate
 from app.db import create_engine, create_session_factory, transaction
 from app.ingestion.service import inbox_counts
-from benchmarks.loadgen import Pool, request_bytes
+from benchmarks.loadgen import Pool, paused_collector, request_bytes
 from tests.factories import make_shop
 from webhooks.signatures import hmac_sha256_base64
 
@@ -158,7 +158,9 @@ async def _send_all(port: int, requests: list[bytes],
 
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), TIME_LIMIT)
+        with paused_collector():
+            await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))),
+                                   TIME_LIMIT)
     finally:
         pool.close()
     return latencies, outcomes, time.perf_counter() - started

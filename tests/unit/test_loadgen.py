@@ -85,3 +85,21 @@ async def test_a_request_on_connections_the_server_closed_is_sent_on_a_new_one()
         pool.close()
     # Each request meets a closed connection first, then succeeds on a new one.
     assert outcome.sent == 4 and outcome.failed == 0 and len(outcome.latencies) == 4
+
+
+async def test_the_collector_is_paused_while_measuring_and_restored_after() -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    async with http_server(answer_after=0.0) as port:
+        pool = Pool("127.0.0.1", port)
+
+        def check(status: int, body: bytes) -> bool:
+            seen.append(gc.isenabled())
+            return status == 200
+
+        await open_loop(pool, [_payload()], rate=100, seconds=0.1, check=check)
+        pool.close()
+    assert seen and not any(seen)
+    assert gc.isenabled()
