@@ -20,11 +20,3 @@ def limit_for_serving() -> None:
     from threadpoolctl import threadpool_limits
 
     _limits.append(threadpool_limits(SERVING_BLAS_THREADS, user_api="blas"))
-
-
-def blas_threads() -> int:
-    """The most threads any loaded BLAS library will use."""
-    from threadpoolctl import threadpool_info
-
-    return max((int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"),
-               default=1)

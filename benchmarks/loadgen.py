@@ -17,8 +17,8 @@ about a dozen consecutive requests over 20 ms at 200 requests/s)."""
 import asyncio
 import gc
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from benchmarks.common import percentiles
@@ -133,9 +133,10 @@ class Pool:
 Check = Callable[[int, bytes], bool]
 
 
-@contextmanager
-def paused_collector() -> Iterator[None]:
-    """No collection of this process's garbage while the block runs; one afterwards."""
+@asynccontextmanager
+async def paused_collector() -> AsyncIterator[None]:
+    """No collection of this process's garbage while the block (or the decorated
+    coroutine) runs; one afterwards."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -181,6 +182,7 @@ async def _one(pool: Pool, payload: bytes, due: float, outcome: Outcome, check: 
     pool.release(connection)
 
 
+@paused_collector()
 async def open_loop(
     pool: Pool, payloads: list[bytes], rate: float, seconds: float, check: Check = ok_graphql,
     drain_seconds: float = DRAIN_SECONDS,
@@ -188,12 +190,6 @@ async def open_loop(
     """Send at ``rate`` per second for ``seconds``, cycling through ``payloads``; stop
     early, counting the rest as not sent, once ``OVERLOAD_SECONDS`` of requests are
     unanswered."""
-    with paused_collector():
-        return await _open_loop(pool, payloads, rate, seconds, check, drain_seconds)
-
-
-async def _open_loop(pool: Pool, payloads: list[bytes], rate: float, seconds: float,
-                     check: Check, drain_seconds: float) -> Outcome:
     outcome = Outcome()
     total = int(rate * min(seconds, MAX_SECONDS))
     start = time.perf_counter() + 0.05
@@ -263,16 +259,11 @@ async def until_idle(pool: Pool, payload: bytes, quiet_ms: float = 20.0,
     return time.perf_counter() - started
 
 
+@paused_collector()
 async def closed_loop(
     pool: Pool, payloads: list[bytes], concurrency: int, seconds: float, check: Check = ok_graphql
 ) -> Outcome:
     """``concurrency`` back-to-back senders for ``seconds``: the maximum throughput."""
-    with paused_collector():
-        return await _closed_loop(pool, payloads, concurrency, seconds, check)
-
-
-async def _closed_loop(pool: Pool, payloads: list[bytes], concurrency: int, seconds: float,
-                       check: Check) -> Outcome:
     outcome = Outcome()
     stop_at = time.perf_counter() + min(seconds, MAX_SECONDS)
     counter = iter(range(10**9))

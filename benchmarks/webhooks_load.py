@@ -158,7 +158,7 @@ async def _send_all(port: int, requests: list[bytes],
 
     started = time.perf_counter()
     try:
-        with paused_collector():
+        async with paused_collector():
             await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))),
                                    TIME_LIMIT)
     finally:
