@@ -14,6 +14,7 @@ from app.container import Services
 from app.db import transaction
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products, stale_products
+from app.embeddings.stale_watch import StaleWatch
 from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.index.files import index_folder, read_pointer
@@ -26,10 +27,12 @@ PASS_LIMIT = 256
 
 class CatalogWorker:
     def __init__(self, services: Services, embedder_factory: Callable[[], Embedder],
-                 index_threads: int | None = None) -> None:
+                 index_threads: int | None = None, stale_watch: StaleWatch | None = None) -> None:
         """``index_threads``: threads that precompute an index's neighbour lists (default:
-        one per core; inside a serving process, one, so that requests keep a core)."""
+        one per core; inside a serving process, one, so that requests keep a core).
+        ``stale_watch``: which products a pass checks for stale vectors (see its module)."""
         self._services = services
+        self._stale_watch = stale_watch or StaleWatch()
         self._index_threads = index_threads
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
@@ -58,12 +61,17 @@ class CatalogWorker:
 
     async def _embed(self, shop_id: ShopId) -> int:
         model_name = self._services.settings.embedding_model
+        window = self._stale_watch.window(shop_id)
+        started = self._stale_watch.started()
         async with transaction(self._services.sessions) as session:
-            if not await stale_products(session, shop_id, model_name, limit=1):
+            if not await stale_products(session, shop_id, model_name, limit=1,
+                                        changed_since=window):
+                self._stale_watch.clean(shop_id, started, window)
                 return 0
         embedder = await asyncio.to_thread(self._model)
         async with transaction(self._services.sessions) as session:
-            result = await embed_stale_products(session, shop_id, embedder, limit=PASS_LIMIT)
+            result = await embed_stale_products(session, shop_id, embedder, limit=PASS_LIMIT,
+                                                changed_since=window)
         if result.embedded:
             log.info("shop %s: embedded %d products", shop_id, result.embedded)
         return result.embedded
