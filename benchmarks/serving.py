@@ -10,7 +10,9 @@ check and GraphQL stack, measured in the same run. On SQLite (what ships) by def
 import argparse
 import asyncio
 import json
+import os
 import random
+import sys
 import time
 from collections import defaultdict
 from typing import Any
@@ -132,9 +134,45 @@ def histories(world: World, visitors: int = 1000, views: int = 5) -> list[bytes]
             for i in range(0, len(events), 50)]
 
 
+def thread_cpu_seconds(pid: int, tid: int | None = None) -> float:
+    """CPU time (user + system) of a process, or of one of its threads, from /proc."""
+    path = f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat"
+    with open(path) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCpu:
+    """How busy the server was during a loop: its main thread, which runs the event loop
+    and every request's Python (the interpreter lock caps it at one core), and all its
+    threads together (SQLite's writer and readers besides)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self._pid = pid
+        self._start: tuple[float, float, float] | None = None
+
+    def _now(self) -> tuple[float, float, float]:
+        assert self._pid is not None
+        return (time.perf_counter(), thread_cpu_seconds(self._pid, self._pid),
+                thread_cpu_seconds(self._pid))
+
+    def start(self) -> None:
+        self._start = self._now() if self._pid is not None and sys.platform == "linux" else None
+
+    def figures(self, requests: int) -> dict[str, float]:
+        if self._start is None or not requests:
+            return {}
+        (t0, main0, all0), (t1, main1, all1) = self._start, self._now()
+        return {"event_loop_busy": round((main1 - main0) / (t1 - t0), 3),
+                "event_loop_cpu_ms_per_request": round(1000 * (main1 - main0) / requests, 2),
+                "server_cpu_ms_per_request": round(1000 * (all1 - all0) / requests, 2)}
+
+
 async def measure(port: int, loads: dict[str, list[bytes]], rate: float, seconds: float,
-                  saturation: float, setup: list[bytes]) -> dict[str, dict[str, Any]]:
+                  saturation: float, setup: list[bytes],
+                  pid: int | None = None) -> dict[str, dict[str, Any]]:
     pool = Pool(HOST, port)
+    cpu = ServerCpu(pid)
     figures: dict[str, dict[str, Any]] = {}
     try:
         for payload in setup:
@@ -150,18 +188,27 @@ async def measure(port: int, loads: dict[str, list[bytes]], rate: float, seconds
             await until_idle(pool, idle)
             light: Outcome = await open_loop(pool, payloads, LIGHT_RATE, LIGHT_SECONDS)
             await until_idle(pool, idle)
+            cpu.start()
             fixed: Outcome = await open_loop(pool, payloads, rate, seconds)
+            busy = cpu.figures(len(fixed.latencies))
             await until_idle(pool, idle)
             peak: Outcome = await closed_loop(pool, payloads, CONCURRENCY, saturation)
             figures[name] = {"light_load": {"rate": LIGHT_RATE, **light.summary()},
-                             "open_loop": {"rate": rate, **fixed.summary()},
+                             "open_loop": {"rate": rate, **fixed.summary(), **busy},
                              "max_throughput": {"concurrency": CONCURRENCY, **peak.summary()}}
             print(f"  {name}: p99 {figures[name]['light_load']['p99_ms']} ms at {LIGHT_RATE:g}/s, "
-                  f"{figures[name]['open_loop']['p99_ms']} ms at {rate:g}/s, "
-                  f"max {figures[name]['max_throughput']['achieved_rps']}/s", flush=True)
+                  f"{figures[name]['open_loop']['p99_ms']} ms at {rate:g}/s"
+                  f"{_busy(figures[name]['open_loop'])}, max {figures[name]['max_throughput']['achieved_rps']}/s", flush=True)
     finally:
         pool.close()
     return figures
+
+
+def _busy(loop: dict[str, Any]) -> str:
+    if "event_loop_busy" not in loop:
+        return ""
+    return (f"; the event loop was busy {100 * loop['event_loop_busy']:.0f}% of the time "
+            f"({loop['event_loop_cpu_ms_per_request']} ms of its CPU a request)")
 
 
 def targets(figures: dict[str, dict[str, Any]]) -> list[Target]:
@@ -201,7 +248,8 @@ def targets(figures: dict[str, dict[str, Any]]) -> list[Target]:
                f"{LIGHT_RATE:g} req/s: {figures['rerank_search']['light_load']['p99_ms']} ms; "
                f"max {figures['rerank_search']['max_throughput']['achieved_rps']} req/s, where "
                "100 products from one plain query reach "
-               f"{figures['catalog_listing_100']['max_throughput']['achieved_rps']} req/s"),
+               f"{figures['catalog_listing_100']['max_throughput']['achieved_rps']} req/s"
+               + _busy(figures["rerank_search"]["open_loop"])),
         Target("max throughput / trivial-query floor", round(ratios[slowest], 3), "ratio",
                ">= 0.5", ratios[slowest] >= 0.5,
                f"slowest: {slowest}; floor {floor:.0f} req/s; 12 products from one plain "
@@ -217,7 +265,8 @@ def measure_backend(backend: str, rate: float, seconds: float,
     loads = workloads(world)
     setup = histories(world) if has_track_events() else []
     with serve(world.env(), log_name=f"serving-{backend}") as server:
-        figures = asyncio.run(measure(server.port, loads, rate, seconds, saturation, setup))
+        figures = asyncio.run(measure(server.port, loads, rate, seconds, saturation, setup,
+                                      server.process.pid))
         rss = server.rss_bytes()
     return {"products": world.products, "workloads": figures,
             "server_rss_mib": round(rss / 2**20, 1)}
