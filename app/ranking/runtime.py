@@ -1,6 +1,8 @@
 """A loaded artefact plus the live state that moves between two trainings (trend)."""
 
+import asyncio
 import math
+import threading
 from datetime import datetime
 
 import numpy as np
@@ -76,6 +78,8 @@ class ModelRuntime:
         self._solver: object | None = None
         self._popular: dict[int, list[int]] = {}
         self._shoppers: Lru[tuple[str, object], AlsScores] = Lru(SHOPPERS)
+        self._computing = threading.Lock()
+        self._pending: dict[tuple[str, object], asyncio.Future[AlsScores | None]] = {}
 
     def popular(self, count: int) -> list[int]:
         """The ``count`` most popular rows of the artefact, best first."""
@@ -95,19 +99,53 @@ class ModelRuntime:
 
     def als_scores(self, customer_id: str | None, counts: dict[int, float]) -> AlsScores | None:
         """The shopper's ALS scores over every row (see ``ranking.collaborative``)."""
-        known = customer_id is not None and customer_id in self.artefact.user_row
-        if not known and not counts:
+        key = self._shopper_key(customer_id, counts)
+        if key is None:
             return None
-        key = ("customer", customer_id) if known else ("products", frozenset(counts.items()))
         scores = self._shoppers.get(key)
         if scores is None:
+            scores = self._compute_als(customer_id, counts)
+            if scores is None:
+                return None
+            self._shoppers.put(key, scores)
+        return scores
+
+    async def prepare_als(self, customer_id: str | None, counts: dict[int, float]) -> None:
+        """Compute a shopper's ALS scores on a worker thread where that is costly, so that
+        ``als_scores`` then finds them cached. A shopper folded in from their products (a
+        visitor, or a customer since training) takes one product of all item factors and a
+        selection over every row: about 3 ms at 100k products, with the interpreter lock
+        released, so the event loop serves other requests meanwhile instead of stalling
+        (a burst of new visitors delayed everyone's carousels by up to 100 ms)."""
+        key = self._shopper_key(customer_id, counts)
+        if key is None or self._shoppers.get(key) is not None:
+            return
+        if key[0] == "customer" and self.artefact.customer_best is not None:
+            return  # the artefact keeps their best rows: nothing costly to compute
+        pending = self._pending.get(key)
+        if pending is None or pending.get_loop() is not asyncio.get_running_loop():
+            # One computation for requests of the same shopper meanwhile.
+            pending = self._pending[key] = asyncio.ensure_future(
+                asyncio.to_thread(self._compute_als, customer_id, counts))
+            pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        scores = await asyncio.shield(pending)
+        if scores is not None:
+            self._shoppers.put(key, scores)
+
+    def _shopper_key(self, customer_id: str | None,
+                     counts: dict[int, float]) -> tuple[str, object] | None:
+        if customer_id is not None and customer_id in self.artefact.user_row:
+            return ("customer", customer_id)
+        return ("products", frozenset(counts.items())) if counts else None
+
+    def _compute_als(self, customer_id: str | None, counts: dict[int, float]) -> AlsScores | None:
+        with self._computing:  # the fold-in solver is shared; one shopper at a time
             user = self.user_vector(customer_id, counts)
             if user is None:
                 return None
-            scores = AlsScores(self.artefact.item_factors, user,
-                               self._known_best(customer_id) if known else None)
-            self._shoppers.put(key, scores)
-        return scores
+            known = customer_id is not None and customer_id in self.artefact.user_row
+            return AlsScores(self.artefact.item_factors, user,
+                             self._known_best(customer_id) if known else None)
 
     def _known_best(self, customer_id: str | None) -> tuple[Rows, float] | None:
         """A trained customer's best rows and scale, where the artefact keeps them."""

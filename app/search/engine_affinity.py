@@ -16,7 +16,7 @@ from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
-from app.ranking.features import feature_matrices, shopper_signals
+from app.ranking.features import feature_matrices, prepare_signals, shopper_signals
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.reads import Reads, SessionReads
@@ -47,6 +47,7 @@ class EngineAffinity:
         model = self._models.get(shop_id)
         if model is None or not products or not profile.personalized:
             return PersonalEvidence(history)
+        await prepare_signals(model, profile)
         return PersonalEvidence(history, self._engine_evidence(model, profile, products, now))
 
     def _engine_evidence(self, model: ModelRuntime, profile: Profile, products: list[CatalogProduct],
