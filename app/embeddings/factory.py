@@ -32,7 +32,8 @@ def build_embedder(settings: Settings) -> Embedder:
 
 # On a 2-core Xeon with AMX, OpenVINO in bfloat16 gave 2.35–2.68x torch (int8 ONNX Runtime
 # 1.87–2.33x); on a 2-core AMD EPYC with AVX-512 BF16 and no AMX, 3.80–4.11x in six runs
-# (int8 3.58–3.93x in the same runs).
+# (int8 3.58–3.93x in the same runs); on the same flags in a later, slower session,
+# 2.07–2.39x against int8 2.49–2.87x.
 BFLOAT16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 
 
