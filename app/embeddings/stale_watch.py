@@ -54,12 +54,7 @@ class StaleWatch:
               window: datetime | None) -> None:
         """A pass that started at ``started`` over ``window`` found nothing stale."""
         at, wall = started
-        previous = self._shops.get(shop_id)
         if window is None:
             self._shops[shop_id] = _ShopWatch(full_check_at=at, clean_since=wall)
-        elif previous is not None:
-            previous.clean_since = wall
-
-    def forget(self, shop_id: ShopId) -> None:
-        """Check the shop's whole catalog on the next pass."""
-        self._shops.pop(shop_id, None)
+        else:
+            self._shops[shop_id].clean_since = wall

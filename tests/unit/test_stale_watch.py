@@ -16,6 +16,14 @@ class Clock:
         return self.now
 
 
+def _fully_checked() -> tuple[Clock, StaleWatch]:
+    """A watch whose shop has had one clean pass over its whole catalog."""
+    clock = Clock()
+    watch = StaleWatch(full_check_seconds=600, late_commit_seconds=300, monotonic=clock)
+    watch.clean(SHOP, watch.started(), None)
+    return clock, watch
+
+
 def test_first_pass_checks_the_whole_catalog_then_recent_writes_with_a_margin() -> None:
     clock = Clock()
     watch = StaleWatch(full_check_seconds=600, late_commit_seconds=300, monotonic=clock)
@@ -27,9 +35,7 @@ def test_first_pass_checks_the_whole_catalog_then_recent_writes_with_a_margin() 
 
 
 def test_window_moves_only_with_clean_passes() -> None:
-    clock = Clock()
-    watch = StaleWatch(full_check_seconds=600, late_commit_seconds=300, monotonic=clock)
-    watch.clean(SHOP, watch.started(), None)
+    clock, watch = _fully_checked()
     clock.now += 10
     window = watch.window(SHOP)
     second = watch.started()
@@ -41,10 +47,8 @@ def test_window_moves_only_with_clean_passes() -> None:
     assert moved == second[1] - timedelta(seconds=300)
 
 
-def test_whole_catalog_again_after_the_full_check_period_or_when_forgotten() -> None:
-    clock = Clock()
-    watch = StaleWatch(full_check_seconds=600, late_commit_seconds=300, monotonic=clock)
-    watch.clean(SHOP, watch.started(), None)
+def test_whole_catalog_again_after_the_full_check_period() -> None:
+    clock, watch = _fully_checked()
     clock.now += 599
     window = watch.window(SHOP)
     assert window is not None
@@ -53,15 +57,3 @@ def test_whole_catalog_again_after_the_full_check_period_or_when_forgotten() -> 
     assert watch.window(SHOP) is None
     watch.clean(SHOP, watch.started(), None)
     assert watch.window(SHOP) is not None
-    watch.forget(SHOP)
-    assert watch.window(SHOP) is None
-
-
-def test_a_shop_forgotten_during_a_recent_writes_pass_is_not_taken_as_fully_checked() -> None:
-    watch = StaleWatch(monotonic=Clock())
-    watch.clean(SHOP, watch.started(), None)
-    window = watch.window(SHOP)
-    started = watch.started()
-    watch.forget(SHOP)
-    watch.clean(SHOP, started, window)
-    assert watch.window(SHOP) is None
