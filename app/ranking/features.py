@@ -75,28 +75,15 @@ def own_weights(profile: Profile, now: datetime) -> dict[str, float]:
     return weights
 
 
-def _als_counts(model: ModelRuntime, profile: Profile) -> dict[int, float]:
-    """What the shopper's ALS factors are folded in from: orders per row, 1 for a row only
-    interacted with."""
-    row_of = model.artefact.row_of
-    counts = {row_of[p]: float(s.orders) for p, s in profile.purchases.items() if p in row_of}
+async def shopper_signals(model: ModelRuntime, profile: Profile, context: list[str],
+                          now: datetime) -> ShopperSignals:
+    a = model.artefact
+    counts = {a.row_of[p]: float(s.orders) for p, s in profile.purchases.items() if p in a.row_of}
     for product in profile.interactions:
-        if product in row_of:
-            counts.setdefault(row_of[product], 1.0)
-    return counts
-
-
-async def prepare_signals(model: ModelRuntime, profile: Profile) -> None:
-    """Before ``shopper_signals``: what is costly to compute for a new shopper, computed
-    off the event loop (``ModelRuntime.prepare_als``)."""
-    if profile.personalized:
-        await model.prepare_als(profile.customer_id, _als_counts(model, profile))
-
-
-def shopper_signals(model: ModelRuntime, profile: Profile, context: list[str],
-                    now: datetime) -> ShopperSignals:
-    counts = _als_counts(model, profile)
-    als = model.als_scores(profile.customer_id, counts) if profile.personalized else None
+        if product in a.row_of:
+            counts.setdefault(a.row_of[product], 1.0)
+    als = (await model.shopper_als_scores(profile.customer_id, counts)
+           if profile.personalized else None)
     anchors = {p: 1.0 for p in [*context, *profile.session_products]}
     return ShopperSignals(
         als=als,

@@ -78,7 +78,7 @@ class ModelRuntime:
         self._solver: object | None = None
         self._popular: dict[int, list[int]] = {}
         self._shoppers: Lru[tuple[str, object], AlsScores] = Lru(SHOPPERS)
-        self._computing = threading.Lock()
+        self._folding = threading.Lock()
         self._pending: dict[tuple[str, object], asyncio.Future[AlsScores | None]] = {}
 
     def popular(self, count: int) -> list[int]:
@@ -110,22 +110,25 @@ class ModelRuntime:
             self._shoppers.put(key, scores)
         return scores
 
-    async def prepare_als(self, customer_id: str | None, counts: dict[int, float]) -> None:
-        """Compute a shopper's ALS scores on a worker thread where that is costly, so that
-        ``als_scores`` then finds them cached. A shopper folded in from their products (a
-        visitor, or a customer since training) takes one product of all item factors and a
-        selection over every row: about 3 ms at 100k products, with the interpreter lock
-        released, so the event loop serves other requests meanwhile. On the loop's thread,
+    async def shopper_als_scores(self, customer_id: str | None,
+                                 counts: dict[int, float]) -> AlsScores | None:
+        """As ``als_scores``, for the request path: a shopper folded in from their products
+        (a visitor, or a customer since training) takes one product of all item factors and
+        a selection over every row, about 3 ms at 100k products. That runs on a worker
+        thread, with the interpreter lock released, so the event loop serves other requests
+        meanwhile; requests of the same shopper meanwhile share it. On the loop's thread,
         new visitors' computations took a fifth of it around the slowest requests of an
         open loop of HOME carousels at 200 a second."""
         key = self._shopper_key(customer_id, counts)
-        if key is None or self._shoppers.get(key) is not None:
-            return
+        if key is None:
+            return None
+        scores = self._shoppers.get(key)
+        if scores is not None:
+            return scores
         if key[0] == "customer" and self.artefact.customer_best is not None:
-            return  # the artefact keeps their best rows: nothing costly to compute
+            return self.als_scores(customer_id, counts)  # their best rows are kept: cheap
         pending = self._pending.get(key)
         if pending is None or pending.get_loop() is not asyncio.get_running_loop():
-            # One computation for requests of the same shopper meanwhile.
             pending = self._pending[key] = asyncio.ensure_future(
                 asyncio.to_thread(self._compute_als, customer_id, counts))
             pending.add_done_callback(
@@ -133,6 +136,7 @@ class ModelRuntime:
         scores = await asyncio.shield(pending)
         if scores is not None:
             self._shoppers.put(key, scores)
+        return scores
 
     def _shopper_key(self, customer_id: str | None,
                      counts: dict[int, float]) -> tuple[str, object] | None:
@@ -141,18 +145,16 @@ class ModelRuntime:
         return ("products", frozenset(counts.items())) if counts else None
 
     def _compute_als(self, customer_id: str | None, counts: dict[int, float]) -> AlsScores | None:
-        with self._computing:  # the fold-in solver is shared; one shopper at a time
-            user = self.user_vector(customer_id, counts)
-            if user is None:
-                return None
-            known = customer_id is not None and customer_id in self.artefact.user_row
-            return AlsScores(self.artefact.item_factors, user,
-                             self._known_best(customer_id) if known else None)
+        user = self.user_vector(customer_id, counts)
+        if user is None:
+            return None
+        return AlsScores(self.artefact.item_factors, user, self._known_best(customer_id))
 
     def _known_best(self, customer_id: str | None) -> tuple[Rows, float] | None:
         """A trained customer's best rows and scale, where the artefact keeps them."""
         a = self.artefact
-        if customer_id is None or a.customer_best is None or a.customer_scale is None:
+        if (customer_id is None or customer_id not in a.user_row or a.customer_best is None
+                or a.customer_scale is None):
             return None
         row = a.user_row[customer_id]
         return a.customer_best[row], float(a.customer_scale[row])
@@ -175,12 +177,13 @@ class ModelRuntime:
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
-        if self._solver is None:
-            with threadpool_limits(1, "blas"):
-                model = AlternatingLeastSquares(
-                    factors=self.artefact.item_factors.shape[1],
-                    regularization=self.artefact.regularization, num_threads=1)
-            model.item_factors = self.artefact.item_factors
-            self._solver = model
-        solver: AlternatingLeastSquares = self._solver
-        return np.asarray(solver.recalculate_user(0, row.astype(np.float32)), np.float32)
+        with self._folding:  # one solver, shared by the worker threads that fold in
+            if self._solver is None:
+                with threadpool_limits(1, "blas"):
+                    model = AlternatingLeastSquares(
+                        factors=self.artefact.item_factors.shape[1],
+                        regularization=self.artefact.regularization, num_threads=1)
+                model.item_factors = self.artefact.item_factors
+                self._solver = model
+            solver: AlternatingLeastSquares = self._solver
+            return np.asarray(solver.recalculate_user(0, row.astype(np.float32)), np.float32)

@@ -26,12 +26,7 @@ from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
-from app.ranking.features import (
-    ShopperSignals,
-    feature_matrices,
-    prepare_signals,
-    shopper_signals,
-)
+from app.ranking.features import ShopperSignals, feature_matrices, shopper_signals
 from app.ranking.reasons import NEW_ARRIVAL, reasons_for
 from app.ranking.rules import (
     DEFAULT_RULES,
@@ -140,9 +135,7 @@ class RecommendationEngine:
                     profile: Profile, context: list[str], model: ModelRuntime | None,
                     now: datetime, catalog: ShopCatalog) -> Scored:
         pool = CandidatePool()
-        if model is not None:
-            await prepare_signals(model, profile)
-        signals = shopper_signals(model, profile, context, now) if model else None
+        signals = await shopper_signals(model, profile, context, now) if model else None
         await self._gather(session, request, profile, context, model, signals, pool, now,
                            catalog)
         blocked = set(self._blocked(profile, context, model, now,

@@ -16,7 +16,7 @@ from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
-from app.ranking.features import feature_matrices, prepare_signals, shopper_signals
+from app.ranking.features import feature_matrices, shopper_signals
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.reads import Reads, SessionReads
@@ -47,12 +47,11 @@ class EngineAffinity:
         model = self._models.get(shop_id)
         if model is None or not products or not profile.personalized:
             return PersonalEvidence(history)
-        await prepare_signals(model, profile)
-        return PersonalEvidence(history, self._engine_evidence(model, profile, products, now))
+        return PersonalEvidence(history, await self._engine_evidence(model, profile, products, now))
 
-    def _engine_evidence(self, model: ModelRuntime, profile: Profile, products: list[CatalogProduct],
-                         now: datetime) -> EngineEvidence:
-        signals = shopper_signals(model, profile, [], now)
+    async def _engine_evidence(self, model: ModelRuntime, profile: Profile,
+                               products: list[CatalogProduct], now: datetime) -> EngineEvidence:
+        signals = await shopper_signals(model, profile, [], now)
         candidates = Candidates.of_products([p.platform_id for p in products],
                                             model.artefact.row_of)
         owned = candidates.within(profile.purchases)

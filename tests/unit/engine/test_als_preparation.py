@@ -1,5 +1,5 @@
-"""A new shopper's ALS scores are computed once, on a worker thread, before the synchronous
-scoring asks for them; known customers whose best rows the artefact keeps need nothing."""
+"""On the request path a new shopper's ALS scores are computed once, on a worker thread;
+known customers whose best rows the artefact keeps are scored where asked (it is cheap)."""
 
 import asyncio
 import threading
@@ -44,11 +44,13 @@ async def test_a_visitor_is_folded_in_off_the_event_loop_once() -> None:
     runtime = _runtime()
     recording = Recording(runtime)
     counts = {runtime.artefact.row_of["hose"]: 1.0, runtime.artefact.row_of["seeds"]: 2.0}
-    await asyncio.gather(*(runtime.prepare_als(None, counts) for _ in range(3)))
+    found = await asyncio.gather(*(runtime.shopper_als_scores(None, counts) for _ in range(3)))
     assert len(recording.threads) == 1
+    assert found[0] is not None and found[0] is found[1] is found[2]
     assert recording.threads[0] is not threading.main_thread()
     prepared = runtime.als_scores(None, counts)
     assert len(recording.threads) == 1  # found, not computed again on the loop's thread
+    assert prepared is found[0]
     direct = _runtime().als_scores(None, counts)
     assert prepared is not None and direct is not None
     rows = np.arange(len(PRODUCTS))
@@ -56,18 +58,19 @@ async def test_a_visitor_is_folded_in_off_the_event_loop_once() -> None:
     assert prepared.top(3) == direct.top(3)
 
 
-async def test_known_customers_with_kept_best_rows_need_no_preparation() -> None:
+async def test_known_customers_with_kept_best_rows_are_scored_on_the_loop() -> None:
     runtime = _runtime()
     recording = Recording(runtime)
-    await runtime.prepare_als("a", {})
     assert recording.threads == []
-    assert runtime.als_scores("a", {}) is not None
+    assert await runtime.shopper_als_scores("a", {}) is not None
     assert recording.threads == [threading.main_thread()]  # cheap: computed where asked
+    assert runtime.als_scores("a", {}) is not None
+    assert recording.threads == [threading.main_thread()]
 
 
 @pytest.mark.parametrize("customer_id", [None, "someone-new"])
 async def test_nothing_to_prepare_without_factors_or_history(customer_id: str | None) -> None:
     runtime = _runtime()
     recording = Recording(runtime)
-    await runtime.prepare_als(customer_id, {})
+    assert await runtime.shopper_als_scores(customer_id, {}) is None
     assert recording.threads == [] and runtime.als_scores(customer_id, {}) is None
