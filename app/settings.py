@@ -34,15 +34,16 @@ class Settings(BaseSettings):
         ),
     )
     embedding_batch_size: int = Field(default=64, ge=1, description="Texts per model call.")
-    embedding_backend: Literal["torch", "onnx", "onnx-int8", "openvino"] = Field(
+    embedding_backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-int8"] = Field(
         default="torch",
         description=(
             "Embedding runtime: `torch` (sentence-transformers), `onnx` (ONNX Runtime, fp32), "
             "`onnx-int8` (int8 for this CPU, used only if it agrees with fp32 at cosine "
-            ">= 0.98; 1.6-4x `torch` by the CPU's int8 instructions) or `openvino` (bfloat16 "
-            "on CPUs with AMX, under the same agreement check; fp32 elsewhere). ONNX exports "
-            "are made offline on first use and kept under the data folder; vectors of all four "
-            "are interchangeable."
+            ">= 0.98; 1.6-4x `torch` by the CPU's int8 instructions), `openvino` (bfloat16 "
+            "on CPUs that compute it, under the same agreement check; fp32 elsewhere) or "
+            "`openvino-int8` (int8 calibrated by NNCF, under the same check; 3.3-3.7x `torch` "
+            "on AVX-512 VNNI). ONNX exports and quantized models are made offline on first "
+            "use and kept under the data folder; vectors of all five are interchangeable."
         ),
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from app.embeddings.protocol import Embedder
 from app.settings import Settings
 
-BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
+BACKENDS = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -15,11 +15,12 @@ def build_embedder(settings: Settings) -> Embedder:
         from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
-    if settings.embedding_backend == "openvino":
+    if settings.embedding_backend in ("openvino", "openvino-int8"):
         from app.embeddings.openvino_backend import OpenVinoEmbedder
 
         return OpenVinoEmbedder(settings.embedding_model, settings.embedding_batch_size,
-                                settings.data_dir / "models")
+                                settings.data_dir / "models",
+                                quantized=settings.embedding_backend == "openvino-int8")
     from app.embeddings.onnx_backend import OnnxEmbedder
 
     return OnnxEmbedder(
@@ -30,17 +31,22 @@ def build_embedder(settings: Settings) -> Embedder:
     )
 
 
-# On a 2-core Xeon with AMX, OpenVINO in bfloat16 gave 2.35–2.68x torch (int8 ONNX Runtime
-# 1.87–2.33x); on a 2-core AMD EPYC with AVX-512 BF16 and no AMX, 3.80–4.11x in six runs
-# (int8 3.58–3.93x in the same runs); on the same flags in a later, slower session,
-# 2.07–2.39x against int8 2.49–2.87x.
+# On a 2-core AMD EPYC with AVX-512 VNNI and BF16 (no AMX), NNCF's int8 model on OpenVINO
+# gave 3.31-3.66x torch, where OpenVINO in bfloat16 gave 2.05x and int8 ONNX Runtime 2.3x in
+# the same runs (earlier on the same flags: bfloat16 2.07-4.11x, int8 ONNX Runtime
+# 2.49-3.93x). On a 2-core Xeon with AMX, OpenVINO in bfloat16 gave 2.35-2.68x torch and int8
+# ONNX Runtime 1.87-2.33x; int8 OpenVINO was not measured there.
+INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 BFLOAT16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 
 
 def fastest_backend(flags: set[str]) -> str:
     """The quickest backend on a CPU with these instruction-set flags, as measured by
-    ``benchmarks/embedding.py``: OpenVINO where the CPU computes bfloat16 natively (AMX, or
-    AVX-512 BF16), int8 ONNX Runtime where it has AVX2, else fp32 ONNX Runtime."""
+    ``benchmarks/embedding.py``: int8 OpenVINO where the CPU has int8 dot-product
+    instructions (VNNI, AMX), OpenVINO in bfloat16 where it computes bfloat16 natively,
+    int8 ONNX Runtime where it has AVX2, else fp32 ONNX Runtime."""
+    if INT8_DOT_FLAGS & flags:
+        return "openvino-int8"
     if BFLOAT16_FLAGS & flags:
         return "openvino"
     return "onnx-int8" if "avx2" in flags else "onnx"

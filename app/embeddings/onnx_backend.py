@@ -5,6 +5,8 @@ import json
 import logging
 import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +20,7 @@ from app.errors import Unavailable
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_LENGTH = 256
+PAD_MULTIPLE = 8
 
 
 def local_model_dir(model_name: str) -> Path:
@@ -68,7 +71,18 @@ class GraphRunner(Protocol):
     @property
     def input_names(self) -> set[str]: ...
 
-    def __call__(self, feed: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]: ...
+    @property
+    def parallelism(self) -> int:
+        """How many ``concurrent`` calls may usefully run at once, from different threads."""
+        ...
+
+    def __call__(self, feed: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
+        """One call on its own, using every core."""
+        ...
+
+    def concurrent(self, feed: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
+        """One of ``parallelism`` calls running at once, each on its share of the cores."""
+        ...
 
 
 class OrtRunner:
@@ -90,8 +104,14 @@ class OrtRunner:
     def input_names(self) -> set[str]:
         return self._inputs
 
+    @property
+    def parallelism(self) -> int:
+        return 1  # one call already uses every core
+
     def __call__(self, feed: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
         return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+
+    concurrent = __call__
 
 
 class TextEncoder:
@@ -107,17 +127,38 @@ class TextEncoder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         pad = str(_json(model_dir / "tokenizer_config.json").get("pad_token") or "[PAD]")
         self._tokenizer.enable_truncation(int(config.get("max_seq_length") or DEFAULT_MAX_LENGTH))
-        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad) or 0, pad_token=pad)
+        # Lengths in steps of 8 tokens: fewer distinct shapes for the runtimes to prepare
+        # kernels for (a new shape cost OpenVINO 10-20 ms once), at little padding.
+        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad) or 0, pad_token=pad,
+                                       pad_to_multiple_of=PAD_MULTIPLE)
         self._run = runner
+        self._threads: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
-    def _batch(self, texts: list[str]) -> Vectors:
+    def _pool(self) -> ThreadPoolExecutor:
+        """Threads that run batches at once where the runner can (the graph runs without
+        the interpreter lock)."""
+        with self._pool_lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self._run.parallelism, "embedding-batch")
+            return self._threads
+
+    def feed(self, texts: list[str]) -> dict[str, npt.NDArray[np.int64]]:
+        """The graph's inputs for one batch of texts, padded to its longest."""
+        if self._lower:
+            texts = [t.lower() for t in texts]
         encoded = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._run.input_names:
             feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._run(feed)
+        return feed
+
+    def _batch(self, texts: list[str], concurrent: bool = False) -> Vectors:
+        feed = self.feed(texts)
+        mask = feed["attention_mask"]
+        hidden = self._run.concurrent(feed) if concurrent else self._run(feed)
         if self._pooling == "cls":
             pooled = hidden[:, 0]
         else:
@@ -128,14 +169,16 @@ class TextEncoder:
         return normalized
 
     def encode(self, texts: list[str]) -> Vectors:
-        if self._lower:
-            texts = [t.lower() for t in texts]
         # Longest first, as sentence-transformers does: batches of similar length pad less.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        parts = [
-            self._batch([texts[i] for i in order[start : start + self._batch_size]])
+        batches = [
+            [texts[i] for i in order[start : start + self._batch_size]]
             for start in range(0, len(texts), self._batch_size)
         ]
+        if len(batches) > 1 and self._run.parallelism > 1:
+            parts = list(self._pool().map(lambda batch: self._batch(batch, True), batches))
+        else:
+            parts = [self._batch(batch) for batch in batches]
         result: Vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
         result[order] = np.concatenate(parts)
         return result

@@ -1,5 +1,7 @@
 """The ONNX backends: exported offline, reused, and in agreement with the default model."""
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +10,7 @@ import pytest
 pytest.importorskip("onnxruntime")
 
 from app.embeddings import onnx_export
+from app.embeddings import openvino_int8 as openvino_int8_module
 from app.embeddings.factory import build_embedder
 from app.embeddings.onnx_backend import (
     OnnxEmbedder,
@@ -136,3 +139,55 @@ def test_settings_select_openvino(data_dir: Path, openvino: OpenVinoEmbedder) ->
     settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend="openvino")  # type: ignore[call-arg]
     built = build_embedder(settings)
     assert isinstance(built, OpenVinoEmbedder) and built.model_file == openvino.model_file
+
+
+@pytest.fixture(scope="module")
+def openvino_int8(export_root: Path, int8: OnnxEmbedder) -> OpenVinoEmbedder:
+    pytest.importorskip("openvino")
+    pytest.importorskip("nncf")
+    return OpenVinoEmbedder(DEFAULT_MODEL, 16, export_root, quantized=True)
+
+
+def test_int8_openvino_backend_agrees_with_the_default_model(
+    embedder: SentenceTransformerEmbedder, openvino_int8: OpenVinoEmbedder, export_root: Path
+) -> None:
+    _assert_agrees(embedder.embed(SAMPLE), openvino_int8.embed(SAMPLE))
+    assert openvino_int8.model_file.name == openvino_int8_module.MODEL_FILE
+    record = json.loads((export_folder(export_root, DEFAULT_MODEL)
+                         / openvino_int8_module.RECORD_FILE).read_text())
+    assert record["model_file"] == openvino_int8_module.MODEL_FILE
+    assert record["agreement_mean"] >= onnx_export.MIN_AGREEMENT
+
+
+def test_int8_openvino_model_is_made_once_and_reused(
+    export_root: Path, openvino_int8: OpenVinoEmbedder
+) -> None:
+    folder = export_folder(export_root, DEFAULT_MODEL)
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    again = OpenVinoEmbedder(DEFAULT_MODEL, 16, export_root, quantized=True)
+    assert again.model_file == openvino_int8.model_file
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    assert np.allclose(again.embed(SAMPLE[:4]), openvino_int8.embed(SAMPLE[:4]), atol=1e-5)
+
+
+def test_int8_openvino_that_disagrees_is_not_served(
+    tmp_path: Path, export_root: Path, openvino_int8: OpenVinoEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = export_folder(export_root, DEFAULT_MODEL)
+    target = export_folder(tmp_path, DEFAULT_MODEL)
+    target.mkdir(parents=True)
+    for name in (onnx_export.FP32_FILE, onnx_export.METADATA_FILE):
+        shutil.copy(source / name, target / name)
+    monkeypatch.setattr(onnx_export, "MIN_AGREEMENT", 1.01)  # nothing short of fp32 passes
+    strict = OpenVinoEmbedder(DEFAULT_MODEL, 16, tmp_path, quantized=True)
+    assert strict.model_file.name == onnx_export.FP32_FILE and strict.runner.precision == "f32"
+    assert not (target / openvino_int8_module.MODEL_FILE).exists()
+    record = json.loads((target / openvino_int8_module.RECORD_FILE).read_text())
+    assert record["model_file"] is None and record["agreement_mean"] < 1.01
+
+
+def test_settings_select_int8_openvino(data_dir: Path, openvino_int8: OpenVinoEmbedder) -> None:
+    settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend="openvino-int8")  # type: ignore[call-arg]
+    built = build_embedder(settings)
+    assert isinstance(built, OpenVinoEmbedder) and built.model_file == openvino_int8.model_file
