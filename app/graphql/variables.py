@@ -4,8 +4,8 @@ graphql-core coerces a variable's value by asking of its type, at every item and
 what kind of type it is, after a separate walk that checks the value's nesting depth: for
 a ``trackEvents`` batch of 50 events of 12 fields, or ``rerankSearch``'s 100 ids, that is
 a sixth of the request's CPU. For a list variable, ``list_coercer`` plans the walk once per
-type: the same steps as graphql-core's ``coerce_input_value``, in the same order, with the
-type tests made once. It only answers for a value that graphql-core would accept, and then
+variable of a parsed operation: the same steps as graphql-core's ``coerce_input_value``,
+in the same order, with the type tests made once. It only answers for a value that graphql-core would accept, and then
 with the same result; for anything else it answers ``Undefined``, and graphql-core's own
 path coerces the value and reports the error. A type that refers to itself, or nests
 deeper than graphql-core's nesting limit, and ``@oneOf`` inputs are left to graphql-core;
@@ -25,6 +25,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     Undefined,
+    VariableDefinitionNode,
     is_required_input_field,
 )
 from graphql.execution.get_variable_signature import get_variable_signature
@@ -138,24 +139,34 @@ def _coercer(type_: GraphQLInputType, depth: int, within: frozenset[int]) -> Coe
     raise NoShortPath
 
 
-# Per input type (held with its plan, so that its id is not reused): the plan, or None.
-_PLANS: Lru[int, tuple[GraphQLInputType, Coerce | None]] = Lru(1024)
-
-
 def list_coercer(type_: GraphQLInputType) -> Coerce | None:
     """The short path for values of a list type, or ``None`` (graphql-core's path)."""
-    known = _PLANS.get(id(type_))
-    if known is None or known[0] is not type_:
-        inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-        plan = None
-        if isinstance(inner, GraphQLList):
-            try:
-                plan = _coercer(type_, 0, frozenset())
-            except NoShortPath:
-                plan = None
-        known = (type_, plan)
-        _PLANS.put(id(type_), known)
-    return known[1]
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if not isinstance(inner, GraphQLList):
+        return None
+    try:
+        return _coercer(type_, 0, frozenset())
+    except NoShortPath:
+        return None
+
+
+# Per variable definition of a parsed operation (documents come from the parser's cache, so
+# a query sent again brings the same nodes) and schema: its plan, or None. Held with the
+# node and the schema, so that their ids are not reused. graphql-core makes new wrapper
+# types (``[ID!]!``) for every request, so a plan kept by its type would be made again
+# for every request, and kept alive in the cache long enough for the garbage collector to
+# walk it again and again.
+_PLANS: Lru[tuple[int, int], tuple[GraphQLSchema, VariableDefinitionNode, Coerce | None]] = Lru(1024)
+
+
+def _plan(schema: GraphQLSchema, definition: VariableDefinitionNode) -> Coerce | None:
+    known = _PLANS.get((id(schema), id(definition)))
+    if known is None or known[0] is not schema or known[1] is not definition:
+        signature = get_variable_signature(schema, definition)
+        type_ = getattr(signature, "type", None)  # an error for an unknown type
+        known = (schema, definition, None if type_ is None else list_coercer(type_))
+        _PLANS.put((id(schema), id(definition)), known)
+    return known[2]
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -179,9 +190,7 @@ def coerce_list_variables(schema: GraphQLSchema, document: DocumentNode,
         value = raw.get(name, Undefined)
         if value is Undefined or value is None:
             continue
-        signature = get_variable_signature(schema, definition)
-        type_ = getattr(signature, "type", None)  # an error for an unknown type
-        coerce = None if type_ is None else list_coercer(type_)
+        coerce = _plan(schema, definition)
         if coerce is not None:
             one = coerce(value)
             if one is not Undefined:

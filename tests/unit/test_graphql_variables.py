@@ -131,3 +131,32 @@ async def test_valid_lists_take_the_short_path(monkeypatch: pytest.MonkeyPatch) 
     assert result.errors is None and result.data is not None
     assert result.data["total"].startswith("0:None:0:None;1:None:1:None")
     assert walked == [[]]  # graphql-core only saw the empty stand-in
+
+
+def test_a_plan_is_made_once_per_variable_of_a_parsed_operation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from graphql import parse
+
+    from app.graphql import variables
+
+    made: list[object] = []
+    real = variables.list_coercer
+
+    def counting(type_: Any) -> Any:
+        made.append(type_)
+        return real(type_)
+
+    monkeypatch.setattr(variables, "list_coercer", counting)
+    document = parse("query($ids: [ID!], $items: [Item!]!) { f(ids: $ids, items: $items) }")
+    raw = {"ids": [1, "2"], "items": [{"id": 3}]}
+    first = variables.coerce_list_variables(CORE, document, None, raw)
+    again = variables.coerce_list_variables(CORE, document, None, {"ids": ["4"], "items": []})
+    assert first["ids"] == ["1", "2"] and first["items"][0]["id"] == "3"
+    assert again == {"ids": ["4"], "items": []}
+    # graphql-core makes new wrapper types for every request: the plans are kept by the
+    # parsed variable definitions instead, so the second request makes none.
+    assert len(made) == 2
+    other = parse("query($ids: [ID!], $items: [Item!]!) { f(ids: $ids, items: $items) }")
+    variables.coerce_list_variables(CORE, other, None, raw)
+    assert len(made) == 4  # another document (not from the parser's cache): its own plans
