@@ -140,7 +140,7 @@ def run(sample: int, rounds: int) -> Result:
     result.targets = [
         Target("embedding speed-up, optimized backend vs torch", round(speedup, 2), "x", ">= 3",
                speedup >= 3, f"{fastest} (the fastest for this CPU's flags): {rates[fastest]} vs "
-               f"{rates['torch']} products/s; {others}; OpenVINO computes in {precision}; int8 "
+               f"{rates['torch']} products/s; {others}; openvino computes in {precision}; int8 "
                f"kernels for {quantization_target(flags) or 'none (no AVX2)'}"
                + ("" if "avx512_vnni" in flags else
                   " (no VNNI: 7-bit weights, no int8 dot-product instruction)")),
