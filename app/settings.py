@@ -34,7 +34,9 @@ class Settings(BaseSettings):
         ),
     )
     embedding_batch_size: int = Field(default=64, ge=1, description="Texts per model call.")
-    embedding_backend: Literal["torch", "onnx", "onnx-int8", "openvino", "openvino-int8"] = Field(
+    embedding_backend: Literal[
+        "torch", "onnx", "onnx-int8", "openvino", "openvino-int8", "auto"
+    ] = Field(
         default="torch",
         description=(
             "Embedding runtime: `torch` (sentence-transformers), `onnx` (ONNX Runtime, fp32), "
@@ -42,8 +44,10 @@ class Settings(BaseSettings):
             ">= 0.98; 1.6-4x `torch` by the CPU's int8 instructions), `openvino` (bfloat16 "
             "on CPUs that compute it, under the same agreement check; fp32 elsewhere) or "
             "`openvino-int8` (int8 calibrated by NNCF, under the same check; 3.3-3.7x `torch` "
-            "on AVX-512 VNNI). ONNX exports and quantized models are made offline on first "
-            "use and kept under the data folder; vectors of all five are interchangeable."
+            "on AVX-512 VNNI), or `auto`: the fastest of these for this CPU's instruction "
+            "set (torch where it cannot be prepared). ONNX exports and quantized models are "
+            "made offline on first use and kept under the data folder; vectors of every "
+            "backend are interchangeable."
         ),
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")

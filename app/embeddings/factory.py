@@ -1,33 +1,54 @@
 """Choose the embedding backend named by the settings."""
 
+import logging
 from collections.abc import Callable
 
+from app.embeddings.onnx_export import cpu_flags
 from app.embeddings.protocol import Embedder
+from app.errors import Unavailable
 from app.settings import Settings
 
+log = logging.getLogger(__name__)
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
+AUTO = "auto"
 
 
 def build_embedder(settings: Settings) -> Embedder:
     """The configured backend; the others than torch export to ONNX under the data folder on
-    first use."""
-    if settings.embedding_backend == "torch":
+    first use. ``auto`` takes the fastest for this CPU (``fastest_backend``), or torch where
+    that one cannot be prepared here."""
+    if settings.embedding_backend != AUTO:
+        return build_backend(settings.embedding_backend, settings)
+    chosen = fastest_backend(cpu_flags())
+    try:
+        embedder = build_backend(chosen, settings)
+    except Unavailable as exc:
+        log.warning("embedding backend %s is not available here (%s): using torch", chosen, exc)
+        return build_backend("torch", settings)
+    log.info("embedding backend %s, the fastest for this CPU", chosen)
+    return embedder
+
+
+def build_backend(backend: str, settings: Settings) -> Embedder:
+    """One named backend (one of ``BACKENDS``) with the settings' model and batch size."""
+    if backend == "torch":
         from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
-    if settings.embedding_backend in ("openvino", "openvino-int8"):
+    if backend in ("openvino", "openvino-int8"):
         from app.embeddings.openvino_backend import OpenVinoEmbedder
 
         return OpenVinoEmbedder(settings.embedding_model, settings.embedding_batch_size,
-                                settings.data_dir / "models",
-                                quantized=settings.embedding_backend == "openvino-int8")
+                                settings.data_dir / "models", quantized=backend == "openvino-int8")
+    if backend not in ("onnx", "onnx-int8"):
+        raise ValueError(f"unknown embedding backend {backend!r}; one of {', '.join(BACKENDS)}")
     from app.embeddings.onnx_backend import OnnxEmbedder
 
     return OnnxEmbedder(
         settings.embedding_model,
         settings.embedding_batch_size,
         settings.data_dir / "models",
-        quantized=settings.embedding_backend == "onnx-int8",
+        quantized=backend == "onnx-int8",
     )
 
 

@@ -11,7 +11,7 @@ pytest.importorskip("onnxruntime")
 
 from app.embeddings import onnx_export
 from app.embeddings import openvino_int8 as openvino_int8_module
-from app.embeddings.factory import build_embedder
+from app.embeddings.factory import build_backend, build_embedder, fastest_backend
 from app.embeddings.onnx_backend import (
     OnnxEmbedder,
     export_folder,
@@ -191,3 +191,14 @@ def test_settings_select_int8_openvino(data_dir: Path, openvino_int8: OpenVinoEm
     settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend="openvino-int8")  # type: ignore[call-arg]
     built = build_embedder(settings)
     assert isinstance(built, OpenVinoEmbedder) and built.model_file == openvino_int8.model_file
+
+
+def test_settings_auto_take_the_fastest_backend_for_this_cpu(
+    data_dir: Path, openvino_int8: OpenVinoEmbedder, embedder: SentenceTransformerEmbedder
+) -> None:
+    settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend="auto")  # type: ignore[call-arg]
+    built = build_embedder(settings)
+    named = build_backend(fastest_backend(onnx_export.cpu_flags()), settings)
+    assert type(built) is type(named)
+    assert getattr(built, "model_file", None) == getattr(named, "model_file", None)
+    _assert_agrees(embedder.embed(SAMPLE), built.embed(SAMPLE))
