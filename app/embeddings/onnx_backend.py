@@ -184,6 +184,14 @@ class TextEncoder:
         return result
 
 
+def probe_agreement(
+    model_dir: Path, reference: GraphRunner, candidate: GraphRunner
+) -> tuple[float, float]:
+    """Mean and minimum cosine between two runners' vectors of the probe texts."""
+    return export.agreement(TextEncoder(model_dir, reference, 16).encode(export.PROBE_TEXTS),
+                            TextEncoder(model_dir, candidate, 16).encode(export.PROBE_TEXTS))
+
+
 def prepare_model_file(
     model_dir: Path, folder: Path, quantized: bool, flags: set[str] | None = None
 ) -> Path:
@@ -215,9 +223,7 @@ def _quantize_and_check(
 ) -> export.ExportInfo:
     int8 = folder / f"model_qint8_{kernel}.onnx"
     export.quantize_int8(fp32, int8, kernel)
-    reference = TextEncoder(model_dir, OrtRunner(fp32), 16).encode(export.PROBE_TEXTS)
-    candidate = TextEncoder(model_dir, OrtRunner(int8), 16).encode(export.PROBE_TEXTS)
-    mean, minimum = export.agreement(reference, candidate)
+    mean, minimum = probe_agreement(model_dir, OrtRunner(fp32), OrtRunner(int8))
     accepted = mean >= export.MIN_AGREEMENT
     if not accepted:
         log.warning("int8 export agrees %.4f with fp32 (< %.2f): serving fp32",

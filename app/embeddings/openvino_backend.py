@@ -23,6 +23,7 @@ from app.embeddings.onnx_backend import (
     export_folder,
     offline_model_dir,
     prepare_model_file,
+    probe_agreement,
 )
 from app.embeddings.openvino_int8 import PRECISION as INT8_PRECISION
 from app.embeddings.openvino_int8 import prepare_int8_model
@@ -94,9 +95,7 @@ def _agreeing_runner(model_dir: Path, model_file: Path) -> OpenVinoRunner:
     runner = OpenVinoRunner(model_file)
     if runner.precision == FP32:
         return runner
-    reference = TextEncoder(model_dir, OrtRunner(model_file), 16).encode(export.PROBE_TEXTS)
-    candidate = TextEncoder(model_dir, runner, 16).encode(export.PROBE_TEXTS)
-    mean, _ = export.agreement(reference, candidate)
+    mean, _ = probe_agreement(model_dir, OrtRunner(model_file), runner)
     if mean >= export.MIN_AGREEMENT:
         log.info("OpenVINO computes in %s (agreement with fp32 %.5f)", runner.precision, mean)
         return runner

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.embeddings import onnx_export as export
-from app.embeddings.onnx_backend import GraphRunner, OrtRunner, TextEncoder
+from app.embeddings.onnx_backend import GraphRunner, OrtRunner, TextEncoder, probe_agreement
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +122,10 @@ def prepare_int8_model(
         if (folder / record.model_file).exists():
             return folder / record.model_file
     target = folder / MODEL_FILE
-    reference_runner = OrtRunner(fp32)
+    reference = OrtRunner(fp32)
     log.info("quantizing %s to int8 for OpenVINO (first use only)", fp32)
-    _quantize(TextEncoder(model_dir, reference_runner, 16), fp32, target)
-    reference = TextEncoder(model_dir, reference_runner, 16).encode(export.PROBE_TEXTS)
-    candidate = TextEncoder(model_dir, runner_for(target), 16).encode(export.PROBE_TEXTS)
-    mean, minimum = export.agreement(reference, candidate)
+    _quantize(TextEncoder(model_dir, reference, 16), fp32, target)
+    mean, minimum = probe_agreement(model_dir, reference, runner_for(target))
     accepted = mean >= export.MIN_AGREEMENT
     if not accepted:
         log.warning("OpenVINO int8 agrees %.4f with fp32 (< %.2f): not used",

@@ -1,6 +1,5 @@
 """The short path for plain data gives the same data and errors as graphql-core."""
 
-import enum
 from typing import Any
 
 import pytest
@@ -8,12 +7,7 @@ import strawberry
 from strawberry.extensions import ParserCache
 
 from app.graphql.execution import PlainDataExecutionContext
-
-
-@strawberry.enum
-class Colour(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
+from tests.graphql_enums import Colour
 
 
 @strawberry.type

@@ -1,7 +1,6 @@
 """The short path for list variables coerces as graphql-core does, and leaves it every
 value it would refuse (graphql-core then reports the error)."""
 
-import enum
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from graphql.utilities import coerce_input_value
 
 from app.graphql.execution import PlainDataExecutionContext
 from app.graphql.variables import list_coercer
+from tests.graphql_enums import Colour
 
 CORE = build_schema("""
   enum Color { RED GREEN }
@@ -62,12 +62,6 @@ def test_self_referring_one_of_and_non_list_types_are_left_to_graphql_core() -> 
     assert list_coercer(ARGS["trees"].type) is None  # values may nest without bound
     assert list_coercer(ARGS["ones"].type) is None
     assert list_coercer(ARGS["one"].type) is None  # not a list: graphql-core's path
-
-
-@strawberry.enum
-class Colour(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
 
 
 @strawberry.input
