@@ -121,6 +121,7 @@ def run(sample: int, rounds: int) -> Result:
         catalog_rates[fastest] = round(len(catalog) / (time.perf_counter() - started), 1)
         agreements["online_retail_catalog"] = agreement(reference, vectors)
     speedup = rates[fastest] / rates["torch"]
+    measured_fastest = max(rates, key=lambda name: rates[name])
     others = ", ".join(f"{k} {v / rates['torch']:.2f}x" for k, v in rates.items()
                        if k not in {"torch", fastest})
     scope = "online_retail_catalog" if catalog else "synthetic_sample"
@@ -131,7 +132,8 @@ def run(sample: int, rounds: int) -> Result:
         "texts_per_second": rates, "speedup_vs_torch": {k: round(v / rates["torch"], 2)
                                                        for k, v in rates.items()},
         "single_text_ms": single, "catalog_titles_per_second": catalog_rates,
-        "optimized_backend": fastest, "openvino_precision": precision,
+        "optimized_backend": fastest, "fastest_in_this_run": measured_fastest,
+        "openvino_precision": precision,
         "agreement_with_torch": agreements, "int8_model_file": str(int8.model_file.name),
         "int8_prepare_seconds": round(prepared_in, 2),
         "openvino_int8_prepare_seconds": round(prepared_openvino_int8, 2),
@@ -139,7 +141,8 @@ def run(sample: int, rounds: int) -> Result:
     })
     result.targets = [
         Target("embedding speed-up, optimized backend vs torch", round(speedup, 2), "x", ">= 3",
-               speedup >= 3, f"{fastest} (the fastest for this CPU's flags): {rates[fastest]} vs "
+               speedup >= 3, f"{fastest} (the fastest for this CPU's flags; fastest in this run: "
+               f"{measured_fastest}): {rates[fastest]} vs "
                f"{rates['torch']} products/s; {others}; openvino computes in {precision}; int8 "
                f"kernels for {quantization_target(flags) or 'none (no AVX2)'}"
                + ("" if "avx512_vnni" in flags else
