@@ -53,9 +53,9 @@ def build_backend(backend: str, settings: Settings) -> Embedder:
 
 
 # On a 2-core AMD EPYC with AVX-512 VNNI and BF16 (no AMX), NNCF's int8 model on OpenVINO
-# gave 3.31-3.66x torch, where OpenVINO in bfloat16 gave 2.05x and int8 ONNX Runtime 2.3x in
-# the same runs (earlier on the same flags: bfloat16 2.07-4.11x, int8 ONNX Runtime
-# 2.49-3.93x). On a 2-core Xeon with AMX, OpenVINO in bfloat16 gave 2.35-2.68x torch and int8
+# gave 3.49-3.76x torch in six runs of benchmarks/embedding.py, where OpenVINO in bfloat16
+# gave 2.35-2.59x and int8 ONNX Runtime 2.36-2.82x (earlier on the same flags: bfloat16
+# 2.07-4.11x, int8 ONNX Runtime 2.49-3.93x, their order changing from day to day). On a 2-core Xeon with AMX, OpenVINO in bfloat16 gave 2.35-2.68x torch and int8
 # ONNX Runtime 1.87-2.33x; int8 OpenVINO was not measured there.
 INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 BFLOAT16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
