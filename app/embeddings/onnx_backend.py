@@ -5,7 +5,6 @@ import json
 import logging
 import os
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
@@ -132,16 +131,10 @@ class TextEncoder:
         self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id(pad) or 0, pad_token=pad,
                                        pad_to_multiple_of=PAD_MULTIPLE)
         self._run = runner
-        self._threads: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
-
-    def _pool(self) -> ThreadPoolExecutor:
-        """Threads that run batches at once where the runner can (the graph runs without
-        the interpreter lock)."""
-        with self._pool_lock:
-            if self._threads is None:
-                self._threads = ThreadPoolExecutor(self._run.parallelism, "embedding-batch")
-            return self._threads
+        # Threads that run batches at once where the runner can (the graph runs without the
+        # interpreter lock); the executor starts them on first use.
+        self._threads = (ThreadPoolExecutor(runner.parallelism, "embedding-batch")
+                         if runner.parallelism > 1 else None)
 
     def feed(self, texts: list[str]) -> dict[str, npt.NDArray[np.int64]]:
         """The graph's inputs for one batch of texts, padded to its longest."""
@@ -175,8 +168,8 @@ class TextEncoder:
             [texts[i] for i in order[start : start + self._batch_size]]
             for start in range(0, len(texts), self._batch_size)
         ]
-        if len(batches) > 1 and self._run.parallelism > 1:
-            parts = list(self._pool().map(lambda batch: self._batch(batch, True), batches))
+        if len(batches) > 1 and self._threads is not None:
+            parts = list(self._threads.map(lambda batch: self._batch(batch, True), batches))
         else:
             parts = [self._batch(batch) for batch in batches]
         result: Vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)

@@ -99,7 +99,7 @@ def read_export_info(folder: Path) -> ExportInfo | None:
         return None
 
 
-def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same folder, then rename into place."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=target.suffix)
     os.close(handle)
@@ -142,7 +142,7 @@ def export_fp32(model_dir: Path, target: Path) -> None:
                 dynamic_axes=axes, opset_version=OPSET, dynamo=False,
             )
 
-    _write_atomically(target, write)
+    write_atomically(target, write)
 
 
 def quantize_int8(fp32: Path, target: Path, kernel: str) -> None:
@@ -155,7 +155,7 @@ def quantize_int8(fp32: Path, target: Path, kernel: str) -> None:
             reduce_range=kernel != "avx512_vnni",
         )
 
-    _write_atomically(target, write)
+    write_atomically(target, write)
 
 
 def agreement(reference: Vectors, candidate: Vectors) -> tuple[float, float]:
@@ -168,4 +168,4 @@ def write_export_info(folder: Path, info: ExportInfo) -> None:
     def write(path: Path) -> None:
         path.write_text(json.dumps(asdict(info), indent=2))
 
-    _write_atomically(folder / METADATA_FILE, write)
+    write_atomically(folder / METADATA_FILE, write)

@@ -84,10 +84,10 @@ def _read_record(folder: Path) -> Int8Record | None:
 
 
 def _write_record(folder: Path, record: Int8Record) -> None:
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".json")
-    with os.fdopen(handle, "w") as out:
-        json.dump(asdict(record), out, indent=2)
-    os.replace(temporary, folder / RECORD_FILE)
+    def write(path: Path) -> None:
+        path.write_text(json.dumps(asdict(record), indent=2))
+
+    export.write_atomically(folder / RECORD_FILE, write)
 
 
 def _quantize(tokens: TextEncoder, fp32: Path, target: Path) -> None:
