@@ -7,10 +7,10 @@ multi-row insert in one transaction as soon as the previous one ends. One reques
 waits for one short transaction, as before; under load the writes, and SQLite's single
 writer, are shared by everyone served meanwhile.
 
-Groups go through the process's ``Writes`` (``app.writes``): on a SQLite file its writer
-thread, one hand-over per group; through the async session each group took about 1.7 ms
-of the event loop's CPU in session, transaction and driver hand-overs, as much as ranking
-a carousel."""
+Groups go through the process's ``Writes`` (``app.writes``) as small writes: on a SQLite
+file inline, or on its writer thread while another write holds the lock; through the
+async session each group took about 1.7 ms of the event loop's CPU in session,
+transaction and driver hand-overs, as much as ranking a carousel."""
 
 import asyncio
 import logging
@@ -66,7 +66,7 @@ class RankingRecorder:
         await asyncio.shield(group.committed)
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
-        await self._writes.run(lambda connection: connection.execute(RANKINGS, rows))
+        await self._writes.run_small(lambda connection: connection.execute(RANKINGS, rows))
 
     async def _write_groups(self) -> None:
         while self._next is not None:

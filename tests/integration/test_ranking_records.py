@@ -19,9 +19,11 @@ from app.writes import SqliteWriter, Writes
 from tests.factories import make_shop, shop_id
 
 
-def _writer_engine(writes: Writes, engine: AsyncEngine) -> Engine:
-    """The engine whose commits are the writes'."""
-    return writes.engine if isinstance(writes, SqliteWriter) else engine.sync_engine
+def _writer_engines(writes: Writes, engine: AsyncEngine) -> list[Engine]:
+    """The engines whose commits are the writes' (inline and the writer thread's)."""
+    if isinstance(writes, SqliteWriter):
+        return [writes.engine, *([writes.inline] if writes.inline is not None else [])]
+    return [engine.sync_engine]
 
 
 def _served(n: int) -> RecommendationList:
@@ -40,15 +42,17 @@ async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
     def count(_connection: Any) -> None:
         commits.append(1)
 
-    committer = _writer_engine(writes, engine)
-    event.listen(committer, "commit", count)
+    committers = _writer_engines(writes, engine)
+    for committer in committers:
+        event.listen(committer, "commit", count)
     try:
         recorder = RankingRecorder(writes)
         lists = [_served(3) for _ in range(30)]
         await asyncio.gather(*(recorder.record(shop, "HOME", f"v{i}", None, served)
                                for i, served in enumerate(lists)))
     finally:
-        event.remove(committer, "commit", count)
+        for committer in committers:
+            event.remove(committer, "commit", count)
     assert 1 <= len(commits) < len(lists)
     async with transaction(sessions) as session:
         rows = {r.recommendation_id: r for r in (await session.execute(
