@@ -74,12 +74,12 @@ def build_services(
     session_state = SessionStore(ttl_seconds=tuning.session_ttl_seconds)
     models = ModelStore(tuning.models_dir or settings.data_dir / "models")
     registry = IndexRegistry(settings.index_dir, search_k=settings.annoy_search_k)
-    catalogs = CatalogSnapshots(settings.catalog_refresh_seconds)
+    reads = reads_for(settings.database_url)
+    catalogs = CatalogSnapshots(settings.catalog_refresh_seconds, reads)
     watch_catalog_writes(sessions, catalogs.written)
-    neighbours = ContentNeighbours(registry, settings.embedding_model, catalogs)
+    neighbours = ContentNeighbours(registry, settings.embedding_model, catalogs, reads)
     embedder = LazyEmbedder(embedder_factory or default_embedder_factory(settings))
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
-    reads = reads_for(settings.database_url)
     writes = writes_for(settings.database_url, sessions)
     reranker = SearchReranker(
         QueryVectors(embedder),

@@ -5,7 +5,9 @@ servability of hundreds of candidates: read from the database on every request, 
 most of a request's work. Serving reads them from here instead. A shop's catalog is
 loaded once (at start-up, or on first use), then kept current by a delta read of the
 products written since: at most every ``refresh_seconds`` on the request path, and at once
-after a commit of this process that wrote products (``watch_catalog_writes``). A change
+after a commit of this process that wrote products (``watch_catalog_writes``). A delta read
+is a few index lookups and goes through ``app.reads``: inline on a SQLite file, where it
+neither waits for the async driver's thread nor holds one of its pooled connections. A change
 made by another process (a worker, an import, another server) reaches shoppers within
 ``refresh_seconds``, the same bound as new product vectors (``index.neighbours``).
 
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 from app.catalog.models import Product
 from app.db import utcnow
 from app.ids import ShopId
+from app.reads import Reads, SessionReads
 
 OVERLAP = timedelta(seconds=10)
 LONG_TRANSACTION = timedelta(seconds=2)
@@ -115,8 +118,9 @@ class ShopCatalog:
 class CatalogSnapshots:
     """Every served shop's ``ShopCatalog``, loaded on first use and refreshed by deltas."""
 
-    def __init__(self, refresh_seconds: float = 1.0) -> None:
+    def __init__(self, refresh_seconds: float = 1.0, reads: Reads | None = None) -> None:
         self._refresh = refresh_seconds
+        self._reads = reads or SessionReads()
         self._shops: dict[int, ShopCatalog] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -151,16 +155,19 @@ class CatalogSnapshots:
         """The shops whose catalog is in memory."""
         return set(self._shops)
 
-    @staticmethod
-    async def _read(session: AsyncSession, shop_id: ShopId, shop: ShopCatalog) -> None:
-        """The whole shop the first time, then what was written since the last read."""
+    async def _read(self, session: AsyncSession, shop_id: ShopId, shop: ShopCatalog) -> None:
+        """The whole shop the first time (through the session: a large read must not hold
+        up the event loop), then what was written since the last read."""
         shop.stale = False
         shop.checked = time.monotonic()
         started = utcnow()
         stmt = select(*COLUMNS).where(Product.shop_id == shop_id)
-        if shop.read_at is not None:
+        if shop.read_at is None:
+            shop.put((await session.execute(stmt)).all())
+        else:
             stmt = stmt.where(Product.updated_at > shop.read_at - OVERLAP)
-        shop.put((await session.execute(stmt)).all())
+            async with self._reads.reader(session) as reader:
+                shop.put((await reader.execute(stmt)).all())
         shop.read_at = started
 
 

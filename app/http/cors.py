@@ -1,15 +1,21 @@
-"""CORS limited to the storefront origins of the shops served (plus our own origin)."""
+"""CORS limited to the storefront origins of the shops served (plus our own origin).
 
-import time
+The origins are read again in the background once they are ``CACHE_SECONDS`` old
+(``app.refresh``): a request with an ``Origin`` header waits for them only the first time,
+or once they are ``STALE_SECONDS`` old."""
+
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.refresh import Refreshed
+
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "content-type, x-affinity-storefront-key"
 CACHE_SECONDS = 10.0
+STALE_SECONDS = 60.0
 
 OriginLoader = Callable[[], Awaitable[set[str]]]
 
@@ -22,17 +28,13 @@ def own_origin(scope: Scope) -> str:
 class StorefrontCors:
     def __init__(self, app: ASGIApp, load_origins: OriginLoader) -> None:
         self._app = app
-        self._load_origins = load_origins
-        self._origins: set[str] = set()
-        self._loaded_at = -1e9
+        self.origins: Refreshed[None, set[str]] = Refreshed(
+            lambda _: load_origins(), CACHE_SECONDS, STALE_SECONDS, "the storefront origins")
 
     async def _allowed(self, origin: str, scope: Scope) -> bool:
         if origin == own_origin(scope):
             return True
-        if time.monotonic() - self._loaded_at > CACHE_SECONDS:
-            self._origins = await self._load_origins()
-            self._loaded_at = time.monotonic()
-        return origin in self._origins
+        return origin in await self.origins.get(None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

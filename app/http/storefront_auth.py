@@ -1,38 +1,43 @@
-"""Resolve the calling shop from its storefront key, with a short in-memory cache."""
+"""Resolve the calling shop from its storefront key, kept in memory (``app.refresh``).
 
-import time
+An answer (a shop, or no shop for a bad key) is checked again in the background once it
+is ``CACHE_SECONDS`` old, so an uninstalled shop's key stops working that much later; a
+request waits for a lookup only for a key never seen, or an answer ``STALE_SECONDS`` old."""
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import transaction
 from app.graphql.context import ShopView
+from app.refresh import Refreshed
 from app.shops.service import find_active_by_storefront_key
 
 KEY_HEADER = "x-affinity-storefront-key"
 CACHE_SECONDS = 5.0
+STALE_SECONDS = 60.0
 MAX_KEY_LENGTH = 128
+
+Found = tuple[ShopView, frozenset[str]] | None
 
 
 class StorefrontAuth:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._cache: dict[str, tuple[float, ShopView | None, frozenset[str]]] = {}
+        self.answers: Refreshed[str, Found] = Refreshed(
+            self._lookup, CACHE_SECONDS, STALE_SECONDS, "a storefront key")
 
-    async def shop_for(self, key: str | None) -> tuple[ShopView, frozenset[str]] | None:
+    async def shop_for(self, key: str | None) -> Found:
         """The active shop and its storefront origins, or ``None`` for any bad key."""
         if not key or len(key) > MAX_KEY_LENGTH:
             return None
-        hit = self._cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return None if hit[1] is None else (hit[1], hit[2])
-        async with transaction(self._sessions) as session:
-            shop = await find_active_by_storefront_key(session, key)
-            view = None if shop is None else ShopView(shop.id, shop.domain, shop.currency, shop.platform)
-            origins = frozenset(shop.storefront_origins) if shop else frozenset()
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[key] = (time.monotonic(), view, origins)
-        return None if view is None else (view, origins)
+        return await self.answers.get(key)
 
     def forget(self) -> None:
-        self._cache.clear()
+        self.answers.forget()
+
+    async def _lookup(self, key: str) -> Found:
+        async with transaction(self._sessions) as session:
+            shop = await find_active_by_storefront_key(session, key)
+            if shop is None:
+                return None
+            return (ShopView(shop.id, shop.domain, shop.currency, shop.platform),
+                    frozenset(shop.storefront_origins or ()))

@@ -2,6 +2,7 @@
 vectors written since that index was snapshotted, filtered to servable products (from the
 catalog snapshot, ``catalog.snapshot``)."""
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from app.embeddings.service import from_bytes, vectors_of
 from app.ids import ShopId
 from app.index.protocol import Vector
 from app.index.registry import IndexRegistry
+from app.reads import Reads, SessionReads
 
 T = TypeVar("T")
 MAX_ROUNDS = 4
@@ -54,10 +56,12 @@ class ContentNeighbours:
     """Finds the servable products whose vectors are closest to a query vector."""
 
     def __init__(self, registry: IndexRegistry, model_name: str,
-                 catalogs: CatalogSnapshots) -> None:
+                 catalogs: CatalogSnapshots, reads: Reads | None = None) -> None:
         self._registry = registry
         self._model_name = model_name
         self._catalogs = catalogs
+        self._reads = reads or SessionReads()
+        self._loading: dict[int, asyncio.Lock] = {}
         self._deltas: dict[tuple[int, datetime | None], tuple[float, Delta]] = {}
 
     @property
@@ -70,13 +74,17 @@ class ContentNeighbours:
         stmt = select(
             ProductEmbedding.product_key, ProductEmbedding.vector, ProductEmbedding.shop_id
         ).where(ProductEmbedding.model_name == self._model_name)
-        if since is None:
+        if since is None:  # no index yet: every vector of the shop, through the session
             stmt = stmt.where(ProductEmbedding.shop_id == shop_id)
+            found = (await session.execute(stmt)).all()
         else:
             # By time alone, so that the planner walks the updated_at index over the few
-            # recent rows (with the shop in the clause SQLite scans the whole shop).
+            # recent rows (with the shop in the clause SQLite scans the whole shop). A few
+            # lookups: through ``app.reads``, as the catalog's delta.
             stmt = stmt.where(ProductEmbedding.updated_at > since)
-        rows = [r for r in (await session.execute(stmt)).all() if r[2] == shop_id]
+            async with self._reads.reader(session) as reader:
+                found = (await reader.execute(stmt)).all()
+        rows = [r for r in found if r[2] == shop_id]
         if not rows:
             return Delta([], np.zeros((0, 0), dtype=np.float32))
         return Delta([int(r[0]) for r in rows], np.stack([from_bytes(r[1]) for r in rows]))
@@ -84,15 +92,22 @@ class ContentNeighbours:
     async def _delta(
         self, session: AsyncSession, shop_id: ShopId, since: datetime | None
     ) -> Delta:
-        """The shop's delta, reused for ``DELTA_SECONDS`` across requests."""
+        """The shop's delta, reused for ``DELTA_SECONDS`` across requests. One request
+        reads it; those arriving meanwhile wait for that read rather than start their own
+        (each would hold a database connection until its request ends: at 200 requests/s
+        they took the whole pool)."""
         key = (shop_id, since)
         hit = self._deltas.get(key)
-        now = time.monotonic()
-        if hit is not None and now - hit[0] < DELTA_SECONDS:
+        if hit is not None and time.monotonic() - hit[0] < DELTA_SECONDS:
             return hit[1]
-        delta = await self._load_delta(session, shop_id, since)
-        self._deltas = {k: v for k, v in self._deltas.items() if k[0] != shop_id}
-        self._deltas[key] = (now, delta)
+        async with self._loading.setdefault(shop_id, asyncio.Lock()):
+            hit = self._deltas.get(key)
+            now = time.monotonic()
+            if hit is not None and now - hit[0] < DELTA_SECONDS:
+                return hit[1]
+            delta = await self._load_delta(session, shop_id, since)
+            self._deltas = {k: v for k, v in self._deltas.items() if k[0] != shop_id}
+            self._deltas[key] = (now, delta)
         return delta
 
     async def vector_of(

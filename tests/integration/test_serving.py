@@ -12,6 +12,7 @@ from app.catalog.service import apply_product_change, delete_product
 from app.db import transaction
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.embeddings.service import stale_products
+from app.index import neighbours as neighbours_module
 from app.index.files import index_folder, read_pointer
 from app.index.registry import IndexRegistry
 from tests.factories import MUGS_AND_MORE, at, product
@@ -51,6 +52,31 @@ async def test_an_update_is_served_before_the_next_rebuild(api: Harness) -> None
     assert await api.embed(shop) == 1  # only the changed product is embedded again
     top = ids_of(await api.graphql(key, SIMILAR, id="1", first=4), "similarProducts")
     assert "4" in top  # the index file still holds the hose; the delta holds the mug
+
+
+async def test_concurrent_requests_read_an_expired_delta_once(
+        api: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    shop, key = await api.add_shop(CATALOG)
+    async with transaction(api.services.sessions) as session:
+        hose = replace(CATALOG[3], title="Stoneware coffee mug", updated_at=at("2024-02-01T00:00:00+00:00"))
+        await apply_product_change(session, shop, hose)
+    assert await api.embed(shop) == 1
+    neighbours = api.services.neighbours
+    reads: list[int] = []
+    original = neighbours._load_delta
+
+    async def slow_read(*args: object) -> neighbours_module.Delta:
+        reads.append(1)
+        await asyncio.sleep(0.05)  # as a read does under load: others arrive meanwhile
+        return await original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(neighbours, "_load_delta", slow_read)
+    monkeypatch.setattr(neighbours_module, "DELTA_SECONDS", 0.3)
+    await asyncio.sleep(0.35)  # whatever was read before has expired
+    answers = await asyncio.gather(*(api.graphql(key, SIMILAR, id="1", first=4)
+                                     for _ in range(10)))
+    assert all("4" in ids_of(a, "similarProducts") for a in answers)  # the delta's mug
+    assert len(reads) == 1
 
 
 async def test_the_index_carries_each_products_neighbours(api: Harness) -> None:
