@@ -70,8 +70,10 @@ def index_loaded(payload: dict[str, Any]) -> bool:
 
 @contextmanager
 def serve(env: dict[str, str], timeout: float = 120.0, worker: bool = False,
-          ready: Ready | None = index_loaded, log_name: str = "server") -> Iterator[Server]:
-    """A running server; ``started_in`` is process start to the first healthy answer."""
+          ready: Ready | None = index_loaded, log_name: str = "server",
+          repo: Path = REPO) -> Iterator[Server]:
+    """A running server; ``started_in`` is process start to the first healthy answer.
+    ``repo``: the checkout whose ``app`` it runs (``python -m`` imports from there first)."""
     port = free_port()
     env = {**env, "AFFINITY_WORKER_ENABLED": "true" if worker else "false"}
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -79,7 +81,7 @@ def serve(env: dict[str, str], timeout: float = 120.0, worker: bool = False,
     started = time.monotonic()
     process = subprocess.Popen(
         [PYTHON, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     try:
         wait_healthy(f"http://{HOST}:{port}", process, timeout, ready)
