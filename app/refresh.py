@@ -46,9 +46,6 @@ class Refreshed(Generic[K, V]):
             self._read_once(key)
         return kept.value
 
-    def forget(self) -> None:
-        self._kept.clear()
-
     def _read_once(self, key: K) -> "asyncio.Task[V]":
         """The read of ``key`` in progress, or a new one."""
         reading = self._reading.get(key)

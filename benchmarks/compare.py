@@ -13,7 +13,8 @@ it is, uncommitted changes included); a revision runs from a worktree under
 database schema is the same.
 
 Prints each side's median p50, p99 and server CPU per request over its slices, how many
-pairs of slices each side won on p99, and writes every slice to
+pairs of slices each side won on p99 (a slice with no answer counts as infinitely slow),
+the requests that failed, and writes every slice to
 ``var/bench/compare/result.json``."""
 
 import argparse
@@ -42,6 +43,12 @@ class Slice:
     p50_ms: float
     p99_ms: float
     cpu_ms_per_request: float
+    failed: int = 0
+
+
+def percentile_ms(value: object) -> float:
+    """A percentile in ms; a slice with no answer at all is infinitely slow, not 0 ms."""
+    return float(value) if isinstance(value, int | float) else float("inf")
 
 
 def slice_order(index: int, sides: list[str]) -> list[str]:
@@ -67,6 +74,7 @@ def summarize(slices: list[Slice]) -> dict[str, dict[str, float]]:
             "cpu_ms_per_request": round(statistics.median(s.cpu_ms_per_request for s in mine), 3),
             "pairs_won_on_p99": won,
             "slices": len(mine),
+            "failed": sum(s.failed for s in mine),
         }
     return summary
 
@@ -106,11 +114,12 @@ async def _measure(servers: dict[str, Server], world: World, workload: str, rate
                 used = thread_cpu_seconds(pid) - cpu
                 summary = outcome.summary()
                 done = max(len(outcome.latencies), 1)
-                measured.append(Slice(side, index, float(summary["p50_ms"] or 0.0),
-                                      float(summary["p99_ms"] or 0.0), 1000 * used / done))
+                measured.append(Slice(side, index, percentile_ms(summary["p50_ms"]),
+                                      percentile_ms(summary["p99_ms"]), 1000 * used / done,
+                                      outcome.failed))
                 print(f"  slice {index} {side}: p50 {summary['p50_ms']} ms, "
-                      f"p99 {summary['p99_ms']} ms, {1000 * used / done:.2f} ms CPU a request",
-                      flush=True)
+                      f"p99 {summary['p99_ms']} ms, {1000 * used / done:.2f} ms CPU a request, "
+                      f"{outcome.failed} failed", flush=True)
     finally:
         for pool in pools.values():
             pool.close()
@@ -142,7 +151,8 @@ def main() -> None:
     for side, figures in summary.items():
         print(f"{side}: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, "
               f"{figures['cpu_ms_per_request']} ms CPU a request (medians of "
-              f"{figures['slices']} slices); won {figures['pairs_won_on_p99']} pairs on p99")
+              f"{figures['slices']} slices); won {figures['pairs_won_on_p99']} pairs on p99; "
+              f"{figures['failed']} requests failed")
     COMPARE.mkdir(parents=True, exist_ok=True)
     (COMPARE / "result.json").write_text(json.dumps({
         "workload": args.workload, "rate": args.rate, "seconds": args.seconds,

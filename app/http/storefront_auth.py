@@ -31,9 +31,6 @@ class StorefrontAuth:
             return None
         return await self.answers.get(key)
 
-    def forget(self) -> None:
-        self.answers.forget()
-
     async def _lookup(self, key: str) -> Found:
         async with transaction(self._sessions) as session:
             shop = await find_active_by_storefront_key(session, key)
