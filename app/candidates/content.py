@@ -16,12 +16,10 @@ async def add_content(session: AsyncSession, shop_id: ShopId, neighbours: Conten
         return
     keys = catalog.keys(anchors)
     exclude = set(keys.values())
-    found: list[tuple[str, int, Vector]] = []
-    for anchor in anchors:
-        key = keys.get(anchor)
-        vector = None if key is None else await neighbours.vector_of(session, shop_id, key)
-        if key is not None and vector is not None:
-            found.append((anchor, key, vector))
+    vectors = await neighbours.vectors_of(session, shop_id, list(keys.values()))
+    found: list[tuple[str, int, Vector]] = [
+        (anchor, key, vectors[key]) for anchor in anchors
+        if (key := keys.get(anchor)) is not None and key in vectors]
     nearest = await neighbours.nearest_ids(session, shop_id, [v for _, _, v in found],
                                            per_anchor, exclude, [k for _, k, _ in found])
     for (anchor, _, _), hits in zip(found, nearest, strict=True):

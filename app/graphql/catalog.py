@@ -7,7 +7,7 @@ from app.catalog.snapshot import CatalogProduct
 from app.db import transaction
 from app.errors import InvalidInput
 from app.graphql.context import Info
-from app.graphql.types import Product
+from app.graphql.types import Product, product_view
 from app.ids import ShopId, parse_product_id
 
 MAX_LISTING = 100
@@ -36,4 +36,4 @@ class CatalogQuery:
         services = info.context.services
         async with transaction(services.sessions) as session:
             catalog = await services.catalogs.catalog(session, ShopId(shop.id))
-        return [Product.from_row(p, shop) for p in catalog.listing(first, offset, query)]
+        return [product_view(p, shop) for p in catalog.listing(first, offset, query)]

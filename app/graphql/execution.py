@@ -20,7 +20,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from operator import attrgetter
 from types import CodeType
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -50,6 +50,36 @@ from app.lru import Lru
 
 TYPENAME = "__typename"
 IsAwaitable = Callable[[Any], bool]
+T = TypeVar("T")
+
+SHARED_VIEW_TYPES: set[type] = set()
+"""Classes marked by ``shared_view``."""
+BUILT_VIEWS_CAPACITY = 20_000
+# The plain data of shared views, per object completion and view; each entry holds both,
+# so that neither id in its key is reused while it lives.
+_BUILT_VIEWS: Lru[tuple[int, int], tuple[object, object, dict[str, Any]]] = Lru(
+    BUILT_VIEWS_CAPACITY)
+
+
+def shared_view(cls: type[T]) -> type[T]:
+    """Marks an output type whose instances are shared by requests and never changed once
+    built (the view of an immutable catalog row, say): the executor builds the plain data
+    of each instance once per selection and reuses it, bounded by ``BUILT_VIEWS_CAPACITY``."""
+    SHARED_VIEW_TYPES.add(cls)
+    return cls
+
+
+def _built_view(selection: object, view: object) -> dict[str, Any] | None:
+    """The plain data built before for this view and selection (an object completion or a
+    shared plan), if it is still kept."""
+    found = _BUILT_VIEWS.get((id(selection), id(view)))
+    if found is None or found[0] is not selection or found[1] is not view:
+        return None
+    return found[2]
+
+
+def _keep_view(selection: object, view: object, data: dict[str, Any]) -> None:
+    _BUILT_VIEWS.put((id(selection), id(view)), (selection, view, data))
 
 
 class NotPlain(Exception):
@@ -145,7 +175,13 @@ class ObjectCompletion(Completion):
         self._build = _object_builder(fields)
 
     def present(self, value: Any, is_awaitable: IsAwaitable) -> Any:
-        return self._build(value, is_awaitable)
+        if value.__class__ not in SHARED_VIEW_TYPES:
+            return self._build(value, is_awaitable)
+        data = _built_view(self, value)
+        if data is None:
+            data = self._build(value, is_awaitable)  # raises NotPlain: nothing is kept
+            _keep_view(self, value, data)
+        return data
 
 
 @lru_cache(maxsize=1024)
@@ -225,43 +261,46 @@ class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plans: dict[int, tuple[Any, list[tuple[str, PlainField | None, Any]]]] = {}
+        self._plans: dict[int, tuple[Any, list[tuple[str, PlainField | None, Any]],
+                                     list[PlainField | None] | None]] = {}
         manager = self.middleware_manager  # resolvers wrapped by extensions: no short path
         self._wrapped = manager is not None and bool(manager.middlewares)
 
-    def _plan(self, parent_type: GraphQLObjectType,
-              grouped_field_set: Any) -> list[tuple[str, PlainField | None, Any]]:
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any
+              ) -> tuple[list[tuple[str, PlainField | None, Any]], list[PlainField | None] | None]:
+        """The fields with their plain field (or None), and the plain fields' list if it is
+        shared by requests (it then identifies the selection across requests)."""
         # Memoized on the field set's identity, as graphql-core memoizes the collection
         # itself; the set is kept alive with its plan so that its id is not reused.
         key = id(grouped_field_set)
         cached = self._plans.get(key)
         if cached is not None:
-            return cached[1]
-        fields = self._shared_fields(parent_type, grouped_field_set)
+            return cached[1], cached[2]
+        fields, shared = self._shared_fields(parent_type, grouped_field_set)
         plan = [(name, field, details)
                 for (name, details), field in zip(grouped_field_set.items(), fields, strict=True)]
-        self._plans[key] = (grouped_field_set, plan)
-        return plan
+        self._plans[key] = (grouped_field_set, plan, fields if shared else None)
+        return plan, fields if shared else None
 
     def _shared_fields(self, parent_type: GraphQLObjectType,
-                       grouped_field_set: Any) -> list[PlainField | None]:
-        """The plain fields of a field set, shared by every request that sends the same
-        parsed document (the parser cache returns the same one) without directives: only
-        ``@skip``/``@include`` (by variables) and ``@defer``/``@stream`` make the plan of
-        the same field nodes differ between requests."""
+                       grouped_field_set: Any) -> tuple[list[PlainField | None], bool]:
+        """The plain fields of a field set, and whether they are shared by every request
+        that sends the same parsed document (the parser cache returns the same one) without
+        directives: only ``@skip``/``@include`` (by variables) and ``@defer``/``@stream``
+        make the plan of the same field nodes differ between requests."""
         def build() -> list[PlainField | None]:
             return [None if self._wrapped else self._plain_field(parent_type, details)
                     for details in grouped_field_set.values()]
 
         if not self._directive_free():
-            return build()
+            return build(), False
         nodes = tuple(d.node for details in grouped_field_set.values() for d in details)
         key = (id(parent_type), self._wrapped, tuple(grouped_field_set), tuple(map(id, nodes)))
         shared = _SHARED_PLANS.get(key)
         if shared is None:
             shared = ((parent_type, nodes), build())  # held, so that no id above is reused
             _SHARED_PLANS.put(key, shared)
-        return shared[1]
+        return shared[1], True
 
     def _directive_free(self) -> bool:
         operation = self.operation
@@ -320,13 +359,21 @@ class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
+        plan, selection = self._plan(parent_type, grouped_field_set)
+        view = selection is not None and source_value.__class__ in SHARED_VIEW_TYPES
+        if view:
+            data = _built_view(selection, source_value)
+            if data is not None:
+                return data
         results: dict[str, Any] = {}
         other: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
-        for name, field, details in self._plan(parent_type, grouped_field_set):
+        for name, field, details in plan:
             if field is None or not _built(field, source_value, is_awaitable, name, results):
                 other[name] = details
         if not other:
+            if view:
+                _keep_view(selection, source_value, results)
             return results
         done = super().execute_fields(parent_type, source_value, path, other, position_context)
         if isinstance(done, dict):

@@ -4,6 +4,8 @@ import strawberry
 
 from app.catalog.snapshot import CatalogProduct
 from app.graphql.context import ShopView
+from app.graphql.execution import shared_view
+from app.lru import Lru
 from app.recommendations.types import Placement as DomainPlacement
 from app.recommendations.types import RecommendationList, ScoredProduct
 
@@ -11,8 +13,12 @@ from app.recommendations.types import RecommendationList, ScoredProduct
 strawberry.enum(DomainPlacement, name="Placement")
 
 
+@shared_view
 @strawberry.type
 class Product:
+    """A catalog row as the storefront sees it. Views of snapshot rows are shared by requests
+    (``product_view``) and never changed."""
+
     id: strawberry.ID
     handle: str | None
     title: str
@@ -43,6 +49,24 @@ class Product:
         )
 
 
+PRODUCT_VIEWS_CAPACITY = 20_000
+# Per catalog row and shop: the row is immutable (a change to a product makes a new row),
+# so is its view. Each entry holds its row, so that the id in its key is not reused.
+_PRODUCT_VIEWS: Lru[tuple[int, str, str], tuple[CatalogProduct, Product]] = Lru(
+    PRODUCT_VIEWS_CAPACITY)
+
+
+def product_view(row: CatalogProduct, shop: ShopView) -> Product:
+    """The shared view of a catalog snapshot's row (``Product.from_row``, built once)."""
+    key = (id(row), shop.domain, shop.currency)
+    found = _PRODUCT_VIEWS.get(key)
+    if found is not None and found[0] is row:
+        return found[1]
+    view = Product.from_row(row, shop)
+    _PRODUCT_VIEWS.put(key, (row, view))
+    return view
+
+
 @strawberry.type
 class Reason:
     code: str
@@ -58,7 +82,7 @@ class RecommendedItem:
     @classmethod
     def from_domain(cls, item: ScoredProduct, shop: ShopView) -> "RecommendedItem":
         return cls(
-            product=Product.from_row(item.product, shop),
+            product=product_view(item.product, shop),
             score=round(float(item.score), 6),
             reasons=[Reason(code=r.code, message=r.message) for r in item.reasons],
         )

@@ -6,7 +6,7 @@ import pytest
 import strawberry
 from strawberry.extensions import ParserCache
 
-from app.graphql.execution import PlainDataExecutionContext
+from app.graphql.execution import PlainDataExecutionContext, shared_view
 from tests.graphql_enums import Colour
 
 
@@ -208,3 +208,87 @@ async def test_plans_of_documents_with_directives_follow_each_requests_variables
         assert fast.errors is None and fast.data == plain.data
         item = fast.data["page"]["items"][0]
         assert list(item) == (["id", "count"] if skip else ["id", "title"])
+
+
+@shared_view
+@strawberry.type
+class Card:
+    """A shared view: its instances are handed to every request and never changed."""
+
+    code: str
+    title: str | None
+    tags: list[str]
+
+
+SHELF = [Card(code="a", title="Alpha", tags=["x"]), Card(code="b", title="Beta", tags=[])]
+BROKEN = Card(code="z", title=None, tags=[])
+
+
+@strawberry.type
+class Board:  # not shared: built per request, its cards by the generated builder
+    name: str
+    cards: list[Card]
+
+
+@strawberry.type
+class CardQuery:
+    @strawberry.field
+    def cards(self) -> list[Card]:
+        return SHELF
+
+    @strawberry.field
+    def board(self) -> Board:
+        return Board(name="b", cards=SHELF)
+
+    @strawberry.field
+    def strict_cards(self) -> list["StrictCard"]:
+        return [STRICT]
+
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return [ITEM]
+
+
+@shared_view
+@strawberry.type
+class StrictCard:
+    code: str
+    title: str  # STRICT's None is an error graphql-core reports
+
+
+STRICT = StrictCard(code="s", title=None)  # type: ignore[arg-type]
+ITEM = _item(1)
+CARDS = strawberry.Schema(query=CardQuery, execution_context_class=PlainDataExecutionContext,
+                          extensions=[lambda: ParserCache(maxsize=16)])
+PLAIN_CARDS = strawberry.Schema(query=CardQuery)
+
+
+async def test_shared_views_are_built_once_per_selection() -> None:
+    query = "{ cards { code title tags } }"
+    first, again = await CARDS.execute(query), await CARDS.execute(query)
+    assert first.data == again.data == (await PLAIN_CARDS.execute(query)).data
+    assert first.data and again.data
+    for one, other in zip(first.data["cards"], again.data["cards"], strict=True):
+        assert one is other  # the same instance and selection: built once
+    other_selection = await CARDS.execute("{ cards { title code } }")
+    assert other_selection.data == {"cards": [{"title": "Alpha", "code": "a"},
+                                              {"title": "Beta", "code": "b"}]}
+    assert list(other_selection.data["cards"][0]) == ["title", "code"]
+    boards = [await CARDS.execute("{ board { name cards { code tags } } }") for _ in range(2)]
+    assert boards[0].data == (await PLAIN_CARDS.execute("{ board { name cards { code tags } } }")).data
+    assert boards[0].data and boards[1].data
+    assert boards[0].data["board"] is not boards[1].data["board"]
+    assert boards[0].data["board"]["cards"][1] is boards[1].data["board"]["cards"][1]
+    items = [await CARDS.execute("{ items { id title } }") for _ in range(2)]
+    assert items[0].data and items[1].data and items[0].data == items[1].data
+    assert items[0].data["items"][0] is not items[1].data["items"][0]  # not a shared view
+
+
+async def test_a_shared_view_that_graphql_core_must_report_is_not_kept() -> None:
+    query = "{ strictCards { code title } }"
+    plain = await PLAIN_CARDS.execute(query)
+    for _ in range(2):
+        result = await CARDS.execute(query)
+        assert result.data == plain.data
+        assert [e.formatted for e in result.errors or []] == [e.formatted for e in plain.errors or []]
+        assert result.errors and result.errors[0].path == ["strictCards", 0, "title"]
