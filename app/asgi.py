@@ -81,6 +81,9 @@ def _health(services: Services) -> Callable[[Request], object]:
                 "shops_indexed": len(indexed),
                 "items": sum(s.index.size for s in indexed),
             },
+            # Ready to serve every shop once each active shop's catalog is in memory.
+            "catalogs": {"shops": shops,
+                         "loaded": len(services.catalogs.loaded.intersection(shop_ids))},
         })
 
     return health

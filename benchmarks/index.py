@@ -1,12 +1,15 @@
 """The vector index with the shipped settings: Annoy build time and recall@10 against exact
 search, on real embeddings (the Online Retail catalog, 10k synthetic products) and on the
-100k-product world; and server start-up time with the 100k index (process start to the
-first ``/health`` that reports the index memory-mapped)."""
+100k-product world; and server start-up time with the 100k index: process start to the
+first ``/health`` that reports the index memory-mapped, and to the first ``similarProducts``
+answered (the catalog in memory too: what a shopper's first request waits for)."""
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +21,8 @@ from app.index.annoy_index import AnnoyVectorIndex, build_annoy_file
 from app.settings import DEFAULT_MODEL, Settings
 from benchmarks.common import Result, Target, write_result
 from benchmarks.embedding import cached_vectors, online_retail_texts
-from benchmarks.server import serve
-from benchmarks.world import BASE_PRODUCTS, base_vectors, build_world, scaled_vectors
+from benchmarks.server import Server, serve
+from benchmarks.world import BASE_PRODUCTS, World, base_vectors, build_world, scaled_vectors
 
 QUERIES = 500
 K = 10
@@ -67,13 +70,33 @@ def recall(vectors: Vectors, trees: int, search_ks: tuple[int, ...], fetch: int,
     return out
 
 
-def start_up(world_env: dict[str, str], runs: int) -> dict[str, Any]:
-    times = []
-    for n in range(runs):
-        with serve(world_env, log_name="startup") as server:
-            times.append(server.started_in)
+def first_answer(server: Server, world: World) -> None:
+    """One ``similarProducts`` of the world's first product, with items."""
+    query = "query($id: ID!) { similarProducts(productId: $id, first: 12) { items { product { id } } } }"
+    request = urllib.request.Request(
+        f"{server.base}/graphql", method="POST",
+        data=json.dumps({"query": query, "variables": {"id": "1000000"}}).encode(),
+        headers={"Content-Type": "application/json",
+                 "X-Affinity-Storefront-Key": world.storefront_key})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.loads(response.read())
+    if not body.get("data", {}).get("similarProducts", {}).get("items"):
+        raise RuntimeError(f"the first similarProducts answered {body}")
+
+
+def start_up(world: World, runs: int) -> dict[str, Any]:
+    healthy, answered = [], []
+    for _ in range(runs):
+        with serve(world.env(), log_name="startup") as server:
+            since_healthy = time.monotonic()
+            first_answer(server, world)
+            healthy.append(server.started_in)
+            answered.append(server.started_in + time.monotonic() - since_healthy)
             rss = server.rss_bytes()
-    return {"seconds": [round(t, 2) for t in times], "median_seconds": round(statistics.median(times), 2),
+    return {"seconds": [round(t, 2) for t in healthy],
+            "median_seconds": round(statistics.median(healthy), 2),
+            "first_answer_seconds": [round(t, 2) for t in answered],
+            "first_answer_median_seconds": round(statistics.median(answered), 2),
             "rss_after_start_mib": round(rss / 2**20, 1)}
 
 
@@ -92,19 +115,22 @@ def run(queries: int) -> Result:
     sets["synthetic_10k"] = recall(base, trees, SEARCH_KS, fetch, queries)
     world = build_world(100_000)
     sets["world_100k"] = recall(scaled_vectors(100_000, base), trees, SEARCH_KS, fetch, queries)
-    startup = start_up(world.env(), STARTS)
+    startup = start_up(world, STARTS)
     real = sets.get("online_retail", sets["synthetic_10k"])
     shipped_k = f"search_k={shipped.annoy_search_k}"
     result = Result("index", {"shipped": {"annoy_trees": trees, "annoy_search_k": shipped.annoy_search_k},
                               "recall": sets, "startup_100k": startup,
                               "world_index_build_seconds": world.index_build_seconds})
     result.targets = [
-        Target("server start-up with a 100k index", startup["median_seconds"], "s", "<= 5",
-               startup["median_seconds"] <= 5, "process start to /health 200 with the index mapped"),
+        Target("server start-up with a 100k index", startup["first_answer_median_seconds"],
+               "s", "<= 5", startup["first_answer_median_seconds"] <= 5,
+               "process start to the first similarProducts answered (catalog in memory, index "
+               f"mapped); to /health 200 with the index mapped: {startup['median_seconds']} s"),
     ]
     result.summary = (f"recall@10 {real[shipped_k]['recall_at_10']} (real embeddings), "
                       f"{sets['world_100k'][shipped_k]['recall_at_10']} (100k); build 100k "
-                      f"{sets['world_100k']['build_seconds']} s; start-up {startup['median_seconds']} s")
+                      f"{sets['world_100k']['build_seconds']} s; start-up {startup['first_answer_median_seconds']} s "
+                      f"to the first answer ({startup['median_seconds']} s to healthy)")
     return result
 
 

@@ -18,7 +18,7 @@ again just before it commits, so that no commit lands too far behind its stamps.
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -64,11 +64,14 @@ class CatalogProduct:
     @classmethod
     def of(cls, row: Any) -> "CatalogProduct":
         """From a ``Product`` row or a row of ``COLUMNS``."""
-        servable = (bool(row.available) and bool(row.published) and row.status == "active"
-                    and not row.deleted)
         return cls(row.id, row.platform_id, row.title, row.handle, row.vendor, row.product_type,
                    tuple(row.tags or ()), row.price_min, row.currency, row.image_url, row.url,
-                   servable, bool(row.deleted))
+                   _servable(row.available, row.published, row.status, row.deleted),
+                   bool(row.deleted))
+
+
+def _servable(available: Any, published: Any, status: Any, deleted: Any) -> bool:
+    return bool(available) and bool(published) and status == "active" and not deleted
 
 
 class ShopCatalog:
@@ -82,12 +85,18 @@ class ShopCatalog:
         self.stale = False
         self._listed: list[CatalogProduct] | None = None
 
-    def put(self, rows: Iterable[Any]) -> None:
-        for row in rows:
-            product = CatalogProduct.of(row)
-            self.by_platform_id[product.platform_id] = product
-            self.by_key[product.id] = product
-            self._listed = None
+    def put(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Rows of ``COLUMNS``, read by position (by name, 100k rows took 1.1 s, not 0.3)."""
+        by_platform_id, by_key = self.by_platform_id, self.by_key
+        for (key, platform_id, handle, title, vendor, product_type, tags, price_min, currency,
+             image_url, url, available, published, status, deleted) in rows:
+            product = CatalogProduct(
+                key, platform_id, title, handle, vendor, product_type, tuple(tags or ()),
+                price_min, currency, image_url, url,
+                _servable(available, published, status, deleted), bool(deleted))
+            by_platform_id[platform_id] = product
+            by_key[key] = product
+        self._listed = None
 
     def listing(self, first: int, offset: int = 0,
                 text: str | None = None) -> list[CatalogProduct]:
@@ -156,14 +165,15 @@ class CatalogSnapshots:
         return set(self._shops)
 
     async def _read(self, session: AsyncSession, shop_id: ShopId, shop: ShopCatalog) -> None:
-        """The whole shop the first time (through the session: a large read must not hold
-        up the event loop), then what was written since the last read."""
+        """The whole shop the first time (a bulk read: off the event loop's thread where
+        the database allows; ``shop`` is not served before it is complete), then what was
+        written since the last read."""
         shop.stale = False
         shop.checked = time.monotonic()
         started = utcnow()
         stmt = select(*COLUMNS).where(Product.shop_id == shop_id)
         if shop.read_at is None:
-            shop.put((await session.execute(stmt)).all())
+            await self._reads.bulk(session, stmt, shop.put)
         else:
             stmt = stmt.where(Product.updated_at > shop.read_at - OVERLAP)
             async with self._reads.reader(session) as reader:

@@ -1,7 +1,9 @@
 """The serving catalog in memory: loaded once, current after this process's writes at once,
 after other processes' writes within the refresh interval, long imports included."""
 
+import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -13,6 +15,7 @@ from app.catalog.service import apply_product_change, delete_product
 from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
 from app.db import create_session_factory, transaction, utcnow
 from app.ids import ShopId
+from app.reads import reads_for
 from tests.factories import make_shop, product, shop_id
 
 
@@ -137,3 +140,31 @@ async def test_the_listing_is_servable_products_in_key_order_current_after_write
     assert ids(catalog.listing(10, text="BLUE linen")) == ["p3", "p4"]  # every word, any case
     assert ids(catalog.listing(1, offset=1, text="linen")) == ["p4"]
     assert ids(catalog.listing(10, text="linen wool")) == []
+
+
+async def test_the_first_load_of_a_database_file_runs_off_the_event_loop(
+        engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions = create_session_factory(engine)
+    shop = await _shop(sessions)
+    async with transaction(sessions) as session:
+        await apply_product_change(session, shop, product("p9", "Tagged", tags=("oak", "shelf")))
+    threads: list[int] = []
+    put = snapshot.ShopCatalog.put
+
+    def recording_put(self: snapshot.ShopCatalog, rows: Any) -> None:
+        threads.append(threading.get_ident())
+        put(self, rows)
+
+    monkeypatch.setattr(snapshot.ShopCatalog, "put", recording_put)
+    reads = reads_for(database_url)
+    try:
+        loaded = await _read(CatalogSnapshots(refresh_seconds=3600, reads=reads), sessions, shop)
+    finally:
+        reads.dispose()
+    through_session = await _read(CatalogSnapshots(refresh_seconds=3600), sessions, shop)
+    on_loop = threading.get_ident()
+    assert threads[0] != on_loop if database_url.startswith("sqlite") else threads[0] == on_loop
+    assert threads[1] == on_loop  # the session's read: on the loop, any database
+    assert loaded.by_platform_id == through_session.by_platform_id
+    assert loaded.by_platform_id["p9"].tags == ("oak", "shelf")
+    assert sorted(loaded.by_platform_id) == ["p0", "p1", "p2", "p9"]

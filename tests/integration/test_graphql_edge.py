@@ -76,8 +76,14 @@ async def test_cors_is_limited_to_the_shops_origins(api: Harness) -> None:
     assert foreign.status_code == 403
 
 
-async def test_health_reports_database_and_index(api: Harness) -> None:
-    await api.add_shop(CATALOG)
+async def test_health_reports_database_index_and_catalogs(api: Harness) -> None:
+    _, key = await api.add_shop(CATALOG)
     body = (await api.client.get("/health")).json()
     assert body["status"] == "ok" and body["database"]["ok"] is True
     assert body["index"]["shops_indexed"] >= 1 and body["index"]["items"] >= 4
+    shops = body["index"]["shops"]
+    assert body["catalogs"]["shops"] == shops and body["catalogs"]["loaded"] < shops
+    assert (await api.graphql(key, SIMILAR, id="1")).json()["data"]["similarProducts"]["items"]
+    after = (await api.client.get("/health")).json()["catalogs"]
+    # The new shop's catalog, loaded by its first request.
+    assert after == {"shops": shops, "loaded": body["catalogs"]["loaded"] + 1}
