@@ -133,7 +133,9 @@ async def transaction(
             await session.rollback()
         raise
     finally:
-        if session.in_transaction():
-            await session.close()
+        if session.in_transaction():  # a commit or rollback that failed or was cancelled
+            # The session's own exit: closes it, ending the transaction and releasing the
+            # connection, and runs to completion even if this task is being cancelled.
+            await session.__aexit__(None, None, None)
         else:  # holds no connection: nothing to release through the driver
             session.sync_session.close()

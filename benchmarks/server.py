@@ -62,15 +62,17 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float,
     raise RuntimeError(f"the server was not healthy within {timeout} s")
 
 
-def index_loaded(payload: dict[str, Any]) -> bool:
-    """``/health`` reports the index mapped (items > 0)."""
-    index = payload.get("index")
-    return isinstance(index, dict) and int(index.get("items", 0)) > 0
+def ready_to_serve(payload: dict[str, Any]) -> bool:
+    """``/health`` reports the index mapped (items > 0) and every shop's catalog in memory:
+    measuring while a catalog loads would measure the load."""
+    index, catalogs = payload.get("index"), payload.get("catalogs")
+    return (isinstance(index, dict) and int(index.get("items", 0)) > 0
+            and isinstance(catalogs, dict) and catalogs.get("loaded") == catalogs.get("shops"))
 
 
 @contextmanager
 def serve(env: dict[str, str], timeout: float = 120.0, worker: bool = False,
-          ready: Ready | None = index_loaded, log_name: str = "server",
+          ready: Ready | None = ready_to_serve, log_name: str = "server",
           repo: Path = REPO) -> Iterator[Server]:
     """A running server; ``started_in`` is process start to the first healthy answer.
     ``repo``: the checkout whose ``app`` it runs (``python -m`` imports from there first)."""
