@@ -17,7 +17,7 @@ from app.candidates.model_sources import (
     add_collaborative,
     add_rows,
 )
-from app.candidates.pool import Candidate, CandidatePool, Candidates, Source
+from app.candidates.pool import Candidate, CandidatePool, Candidates, Source, among
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots, ShopCatalog
 from app.db import utcnow
 from app.errors import InvalidInput
@@ -220,7 +220,7 @@ def _fresh_with_rows(scored: Scored, order: npt.NDArray[np.int64], fetch: int, f
     keep = ((np.arange(len(fresh)) < first) | (rank[fresh] < fetch)
             | (fresh < scored.candidates.named))
     if anchors:
-        keep |= np.isin(scored.candidates.rows[fresh], scored.candidates.rows_of(anchors))
+        keep |= among(scored.candidates.rows[fresh], scored.candidates.rows_of(anchors))
     return fresh[keep].tolist()  # type: ignore[no-any-return]
 
 

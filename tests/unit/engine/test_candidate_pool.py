@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from app.candidates.pool import CandidatePool, Candidates, Source
+from app.candidates.pool import CandidatePool, Candidates, Source, among
 
 PRODUCT_IDS = [f"p{row}" for row in range(10)]
 ROW_OF = {p: row for row, p in enumerate(PRODUCT_IDS)}
@@ -60,3 +60,17 @@ def test_a_pool_without_rows_and_a_list_of_products_to_score() -> None:
     assert [c.product_id for c in resolved] == ["a", "b"] and resolved.rows.tolist() == [-1, -1]
     listed = Candidates.of_products(["p2", "x"], ROW_OF)
     assert listed.rows.tolist() == [2, -1] and [c.sources for c in listed] == [{}, {}]
+
+
+def test_among_answers_as_numpy_isin() -> None:
+    rng = np.random.default_rng(3)
+    cases = [(rng.integers(-1, 50, size), rng.integers(-1, 50, count))
+             for size in (0, 1, 7, 400) for count in (0, 1, 3, 80)]
+    cases.append((np.array([5, 5, -1, 9], np.int64), np.array([9, 5, 5], np.int64)))
+    for values, members in cases:
+        values = values.astype(np.int64)
+        expected = np.isin(values, members)
+        for given in (members, members.tolist()):
+            found = among(values, given)
+            assert found.dtype == bool and found.shape == values.shape
+            assert (found == expected).all()
