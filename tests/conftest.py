@@ -128,20 +128,29 @@ def dataset_dir() -> Path:
     return DATASET
 
 
-def collect_closed_loop_connections() -> None:
-    """Collect leftover aiosqlite connections of closed event loops (each test has its own
-    loop): their ``__del__`` warns once the loop that owned them is gone."""
+def _closed_loop_connection(unraisable: "sys.UnraisableHookArgs") -> bool:
+    return "aiosqlite" in repr(unraisable.object) or "aiosqlite" in str(unraisable.exc_value)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Leftover aiosqlite connections of closed event loops (each test has its own loop; a
+    server's background work can hold a connection when its test ends) warn from
+    ``__del__`` whenever the collector meets them, in whichever later test that is: such
+    warnings are dropped, every other unraisable exception still fails its test."""
     previous = sys.unraisablehook
 
     def ignore_closed_loop_connections(unraisable: "sys.UnraisableHookArgs") -> None:
-        if "aiosqlite" not in repr(unraisable.object) and "aiosqlite" not in str(unraisable.exc_value):
+        if not _closed_loop_connection(unraisable):
             previous(unraisable)
 
     sys.unraisablehook = ignore_closed_loop_connections
-    try:
-        gc.collect()
-    finally:
-        sys.unraisablehook = previous
+
+
+def collect_closed_loop_connections() -> None:
+    """Collect leftover aiosqlite connections of closed event loops now, so that the cost
+    of collecting them falls here rather than inside a test."""
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
