@@ -62,16 +62,20 @@ class CatalogProduct:
     deleted: bool = False
 
     @classmethod
+    def of_columns(cls, key: int, platform_id: str, handle: str | None, title: str,
+                   vendor: str | None, product_type: str | None, tags: Any,
+                   price_min: float | None, currency: str | None, image_url: str | None,
+                   url: str | None, available: Any, published: Any, status: str,
+                   deleted: Any) -> "CatalogProduct":
+        """From the values of ``COLUMNS``, in their order."""
+        servable = bool(available) and bool(published) and status == "active" and not deleted
+        return cls(key, platform_id, title, handle, vendor, product_type, tuple(tags or ()),
+                   price_min, currency, image_url, url, servable, bool(deleted))
+
+    @classmethod
     def of(cls, row: Any) -> "CatalogProduct":
-        """From a ``Product`` row or a row of ``COLUMNS``."""
-        return cls(row.id, row.platform_id, row.title, row.handle, row.vendor, row.product_type,
-                   tuple(row.tags or ()), row.price_min, row.currency, row.image_url, row.url,
-                   _servable(row.available, row.published, row.status, row.deleted),
-                   bool(row.deleted))
-
-
-def _servable(available: Any, published: Any, status: Any, deleted: Any) -> bool:
-    return bool(available) and bool(published) and status == "active" and not deleted
+        """From a ``Product`` row or a row of ``COLUMNS``, by name."""
+        return cls.of_columns(*(getattr(row, column.key) for column in COLUMNS))
 
 
 class ShopCatalog:
@@ -87,15 +91,11 @@ class ShopCatalog:
 
     def put(self, rows: Iterable[Sequence[Any]]) -> None:
         """Rows of ``COLUMNS``, read by position (by name, 100k rows took 1.1 s, not 0.3)."""
-        by_platform_id, by_key = self.by_platform_id, self.by_key
-        for (key, platform_id, handle, title, vendor, product_type, tags, price_min, currency,
-             image_url, url, available, published, status, deleted) in rows:
-            product = CatalogProduct(
-                key, platform_id, title, handle, vendor, product_type, tuple(tags or ()),
-                price_min, currency, image_url, url,
-                _servable(available, published, status, deleted), bool(deleted))
-            by_platform_id[platform_id] = product
-            by_key[key] = product
+        by_platform_id, by_key, of_columns = self.by_platform_id, self.by_key, CatalogProduct.of_columns
+        for row in rows:
+            product = of_columns(*row)
+            by_platform_id[product.platform_id] = product
+            by_key[product.id] = product
         self._listed = None
 
     def listing(self, first: int, offset: int = 0,
