@@ -112,8 +112,8 @@ class ShopCatalog:
         return list(islice(matching, offset, offset + first))
 
     def products(self, platform_ids: Iterable[str]) -> dict[str, CatalogProduct]:
-        found = self.by_platform_id
-        return {pid: found[pid] for pid in platform_ids if pid in found}
+        found = self.by_platform_id.get
+        return {pid: product for pid in platform_ids if (product := found(pid)) is not None}
 
     def keys(self, platform_ids: Iterable[str]) -> dict[str, int]:
         found = self.by_platform_id

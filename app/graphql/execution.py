@@ -86,6 +86,17 @@ class NotPlain(Exception):
     """This value needs graphql-core's path (it reports the error, if any)."""
 
 
+# Classes whose instances are never awaitable: the built-in ones a field's value usually is,
+# and each strawberry output type met without an ``__await__`` (``_never_awaitable``). The
+# awaitable check of every other value (about 0.4 µs each, four hundred in a list of 100
+# recommendations) is skipped for them.
+_NEVER_AWAITABLE: set[type] = {str, int, float, bool, list, tuple, dict}
+
+
+def _never_awaitable(cls: type) -> bool:
+    return hasattr(cls, "__strawberry_definition__") and not hasattr(cls, "__await__")
+
+
 class Completion:
     """How a value of one output type becomes response data."""
 
@@ -97,8 +108,12 @@ class Completion:
             if self.non_null:
                 raise NotPlain
             return None
-        if is_awaitable(value):
-            raise NotPlain
+        cls = value.__class__
+        if cls not in _NEVER_AWAITABLE:
+            if is_awaitable(value):
+                raise NotPlain
+            if _never_awaitable(cls):
+                _NEVER_AWAITABLE.add(cls)
         return self.present(value, is_awaitable)
 
     def present(self, value: Any, is_awaitable: IsAwaitable) -> Any:
@@ -123,7 +138,7 @@ class ListCompletion(Completion):
         self.item = item
 
     def present(self, value: Any, is_awaitable: IsAwaitable) -> Any:
-        if not is_iterable(value):
+        if value.__class__ is not list and not is_iterable(value):
             raise NotPlain
         item = self.item
         return [item.complete(v, is_awaitable) for v in value]

@@ -103,6 +103,17 @@ class Query:
         return _item(1, count=2**40)  # outside GraphQL's Int
 
     @strawberry.field
+    def page_with_awaitable_total(self) -> Page:
+        async def total() -> int:
+            return 2
+
+        return Page(items=[_item(1)], total=total(), note=None)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def page_of_a_tuple(self) -> Page:
+        return Page(items=(_item(1), _item(2)), total=2, note=None)  # type: ignore[arg-type]
+
+    @strawberry.field
     def odd_value(self, case: int) -> "Shelf":
         """One value that a built-in scalar converts or refuses rather than passes through."""
         return Shelf(items=[ODD_VALUES[case]()])
@@ -129,6 +140,8 @@ QUERIES = [
     "{ pageWithNullTitle { total items { id } } }",
     "{ pageWithNullLabel { items { id labels } } }",
     "{ pageWithBadTotal { total items { id } } }",
+    "{ pageWithAwaitableTotal { total items { id } } }",  # awaited by graphql-core
+    "{ pageOfATuple { items { id labels } } }",
     "{ page { total items { id later tags { code } } } }",
     "{ page { items { id ... @defer { title } } } }",
     "{ page { items @stream(initialCount: 1) { id } } }",
