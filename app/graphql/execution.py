@@ -8,6 +8,8 @@ are all such fields, or a list of these, needs none of that. This executor plans
 "plain" fields once per operation and builds their values directly: read the attribute,
 serialize leaves with the field's own type, recurse into objects and lists, exactly what
 graphql-core would do.
+The list a resolver returns (``products(first: 100)``) is built the same way, as a
+whole, when its items are such objects.
 
 Anything else (resolvers, arguments, abstract types, ``@defer``/``@stream``), and any
 value that graphql-core would turn into an error (a null in a non-null field, a value the
@@ -17,6 +19,7 @@ and errors are the same as without this executor (``tests/unit/test_graphql_exec
 compares the two)."""
 
 from collections.abc import Callable
+from contextlib import suppress
 from functools import lru_cache
 from operator import attrgetter
 from types import CodeType
@@ -245,6 +248,9 @@ def _has_directives(node: Any) -> bool:
 # directives; each entry holds the nodes its key names by id. Bounded like the parser cache.
 _SHARED_PLANS: Lru[tuple[Any, ...], tuple[Any, list[PlainField | None]]] = Lru(4096)
 _DIRECTIVE_FREE: Lru[int, tuple[Any, bool]] = Lru(1024)
+# The plain completions of lists that resolvers return (see ``complete_list_value``), per
+# list type and field nodes, which each entry holds.
+_RESOLVED_LISTS: Lru[tuple[Any, ...], tuple[Any, Completion | None]] = Lru(4096)
 
 
 class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -342,6 +348,33 @@ class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         return PlainField(_reader(resolve, field_def.extensions.get("strawberry-definition")),
                           completion)
+
+    def complete_list_value(self, return_type: GraphQLList[GraphQLOutputType],
+                            field_details_list: Any, info: Any, path: Path, result: Any,
+                            position_context: Any) -> Any:
+        """A list that a resolver returned (``products(first: 100)``, say) is built by the
+        plain path as a whole, where its items are plain data; otherwise, and on any value
+        graphql-core must report, graphql-core completes it item by item."""
+        completion = self._resolved_list(return_type, field_details_list)
+        if completion is not None and result.__class__ is list:
+            with suppress(Exception):  # NotPlain, or an error graphql-core will report
+                return completion.present(result, self.is_awaitable)
+        return super().complete_list_value(return_type, field_details_list, info, path, result,
+                                           position_context)
+
+    def _resolved_list(self, list_type: GraphQLList[GraphQLOutputType],
+                       field_details_list: Any) -> Completion | None:
+        """The plain completion of a resolver's list, shared by requests sending the same
+        document without directives (none where there are: @stream, @skip by variables)."""
+        if self._wrapped or not self._directive_free():
+            return None
+        nodes = tuple(d.node for d in field_details_list)
+        key = (id(list_type), tuple(map(id, nodes)))
+        found = _RESOLVED_LISTS.get(key)
+        if found is None:
+            found = ((list_type, nodes), self._completion(list_type, field_details_list))
+            _RESOLVED_LISTS.put(key, found)
+        return found[1]
 
     def _completion(self, output_type: GraphQLOutputType, details: Any) -> Completion | None:
         non_null = isinstance(output_type, GraphQLNonNull)

@@ -185,6 +185,29 @@ async def test_plain_fields_are_built_without_graphql_core() -> None:
     assert calls.count("Item") == 2  # a resolver in the items: graphql-core for each
 
 
+async def test_a_resolvers_list_of_plain_items_is_built_as_a_whole() -> None:
+    calls: list[str] = []
+
+    class Counting(PlainDataExecutionContext):
+        def execute_fields(self, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+            calls.append(parent_type.name)
+            return super().execute_fields(parent_type, *args, **kwargs)
+
+    schema = strawberry.Schema(query=Query, execution_context_class=Counting)
+    result = await schema.execute("{ items(first: 5) { id title tags { code } } }")
+    assert result.errors is None and result.data is not None
+    assert [item["id"] for item in result.data["items"]] == ["p1", "p2", "p3", "p4", "p5"]
+    assert calls == ["Query"]  # no item went through graphql-core
+    calls.clear()
+    result = await schema.execute("{ brokenTitle { id title } }")  # a null in a non-null field
+    assert result.errors and result.errors[0].path == ["brokenTitle", 1, "title"]
+    assert calls.count("Item") == 2  # graphql-core item by item, and it reports the error
+    calls.clear()
+    result = await schema.execute("{ items(first: 2) { id later } }")
+    assert result.data is not None and result.data["items"][1]["later"] == "later p2"
+    assert calls.count("Item") == 2  # a resolver in the items: graphql-core for each
+
+
 async def test_field_order_follows_the_query() -> None:
     result = await FAST.execute("{ items(first: 1) { title later id shout } }")
     assert result.data is not None
