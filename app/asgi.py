@@ -19,7 +19,7 @@ from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.embeddings.protocol import Embedder
 from app.events.privacy import EventsStore
 from app.graphql.schema import build_schema
-from app.heap import settle
+from app.heap import collect_on_schedule, settle
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
 from app.http.graphql_endpoint import StorefrontGraphQL
@@ -116,12 +116,14 @@ def create_app(
         inbox = (asyncio.create_task(ingestion.processor.run_forever(stop))
                  if settings.webhook_processor_enabled else None)
         catalogs = asyncio.create_task(_load_catalogs(services))
+        collector = asyncio.create_task(collect_on_schedule(stop))
         settle()
         try:
             yield
         finally:
             stop.set()
             await catalogs
+            await collector
             if task is not None:
                 await task
             if training is not None:
