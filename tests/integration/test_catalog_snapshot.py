@@ -142,6 +142,38 @@ async def test_the_listing_is_servable_products_in_key_order_current_after_write
     assert ids(catalog.listing(10, text="linen wool")) == []
 
 
+async def test_a_refresh_that_reads_unchanged_rows_keeps_them_and_the_sorted_listing(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sessions = create_session_factory(engine)
+    catalogs = CatalogSnapshots(refresh_seconds=0)  # a delta read on every request
+    watch_catalog_writes(sessions, catalogs.written)
+    shop = await _shop(sessions)  # written just now: every delta reads them again
+    sorts: list[int] = []
+
+    def counting_sorted(items: Any, **kwargs: Any) -> list[Any]:
+        listed = sorted(items, **kwargs)
+        sorts.append(len(listed))
+        return listed
+
+    monkeypatch.setattr(snapshot, "sorted", counting_sorted, raising=False)
+    catalog = await _read(catalogs, sessions, shop)
+    first = catalog.by_platform_id["p1"]
+    assert [p.platform_id for p in catalog.listing(10)] == ["p0", "p1", "p2"]
+    for _ in range(3):
+        catalog = await _read(catalogs, sessions, shop)
+        assert catalog.by_platform_id["p1"] is first
+        assert [p.platform_id for p in catalog.listing(10)] == ["p0", "p1", "p2"]
+    assert sorts == [3]  # sorted once
+    async with transaction(sessions) as session:
+        await apply_product_change(session, shop, product("p1", "Renamed"))
+    catalog = await _read(catalogs, sessions, shop)
+    assert catalog.by_platform_id["p1"].title == "Renamed"
+    assert catalog.by_platform_id["p0"] is catalog.listing(10)[0]
+    assert [p.title for p in catalog.listing(10)][1] == "Renamed"
+    assert sorts == [3, 3]  # sorted again after the change
+
+
 async def test_the_first_load_of_a_database_file_runs_off_the_event_loop(
         engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     sessions = create_session_factory(engine)
