@@ -8,8 +8,8 @@ garbage and moves everything still alive into the permanent generation, which co
 skip; objects created afterwards are collected as usual.
 
 What a server keeps after that (the shared views of up to 20,000 catalog rows, query
-vectors, shoppers' scores) is still walked by every full collection: about 80,000 objects
-once every serving path has been used, 35 ms in-process and up to 90 ms in a busy server.
+vectors, shoppers' scores) is still walked by every full collection: about 77,000 objects
+once every serving path has been used, 35–74 ms in-process and 89 ms in a busy server.
 CPython starts one whenever enough objects have survived into the oldest generation, which
 the caches' turnover ensures every few seconds under load. In a server, full collections
 run on a schedule instead (``collect_on_schedule``, every ``FULL_COLLECTION_SECONDS``):
