@@ -167,15 +167,23 @@ async def test_errors_are_reported_with_their_path() -> None:
     assert result.errors and result.errors[0].path == ["brokenCount", 1, "count"]
 
 
-async def test_plain_fields_are_built_without_graphql_core() -> None:
+def _recording(method: str) -> tuple[type[PlainDataExecutionContext], list[str]]:
+    """An executor that records the parent type's name at each call of ``method`` (one
+    whose first argument is the parent type), and the list it records into."""
     calls: list[str] = []
+    original = getattr(PlainDataExecutionContext, method)
 
-    class Counting(PlainDataExecutionContext):
-        def execute_field(self, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
-            calls.append(parent_type.name)
-            return super().execute_field(parent_type, *args, **kwargs)
+    def recording(self: PlainDataExecutionContext, parent_type: Any, *args: Any,
+                  **kwargs: Any) -> Any:
+        calls.append(parent_type.name)
+        return original(self, parent_type, *args, **kwargs)
 
-    schema = strawberry.Schema(query=Query, execution_context_class=Counting)
+    return type("Recording", (PlainDataExecutionContext,), {method: recording}), calls
+
+
+async def test_plain_fields_are_built_without_graphql_core() -> None:
+    recording, calls = _recording("execute_field")
+    schema = strawberry.Schema(query=Query, execution_context_class=recording)
     result = await schema.execute("{ page { total items { id title tags { code } } } }")
     assert result.errors is None and result.data is not None
     assert calls == ["Query"]  # the root resolver only
@@ -186,14 +194,8 @@ async def test_plain_fields_are_built_without_graphql_core() -> None:
 
 
 async def test_a_resolvers_list_of_plain_items_is_built_as_a_whole() -> None:
-    calls: list[str] = []
-
-    class Counting(PlainDataExecutionContext):
-        def execute_fields(self, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
-            calls.append(parent_type.name)
-            return super().execute_fields(parent_type, *args, **kwargs)
-
-    schema = strawberry.Schema(query=Query, execution_context_class=Counting)
+    recording, calls = _recording("execute_fields")
+    schema = strawberry.Schema(query=Query, execution_context_class=recording)
     result = await schema.execute("{ items(first: 5) { id title tags { code } } }")
     assert result.errors is None and result.data is not None
     assert [item["id"] for item in result.data["items"]] == ["p1", "p2", "p3", "p4", "p5"]
@@ -215,14 +217,8 @@ async def test_field_order_follows_the_query() -> None:
 
 
 async def test_plans_are_shared_by_requests_sending_the_same_document() -> None:
-    built: list[str] = []
-
-    class Counting(PlainDataExecutionContext):
-        def _plain_field(self, parent_type: Any, details: Any) -> Any:
-            built.append(parent_type.name)
-            return super()._plain_field(parent_type, details)
-
-    schema = strawberry.Schema(query=Query, execution_context_class=Counting,
+    recording, built = _recording("_plain_field")
+    schema = strawberry.Schema(query=Query, execution_context_class=recording,
                                extensions=[lambda: ParserCache(maxsize=16)])
     query = "query($n: Int!) { items(first: $n) { id title tags { code } } }"
     first = await schema.execute(query, variable_values={"n": 2})
