@@ -117,15 +117,14 @@ class AnnoyVectorIndex:
         wanted = np.asarray(keys, dtype=np.int64)
         positions = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
         present = self._keys[positions] == wanted
-        found = [(int(k), int(p)) for k, p, ok in zip(wanted, positions, present, strict=True)
-                 if ok]
+        found, at = wanted[present].tolist(), positions[present]
         if not found:
             return {}
         if self._vectors is not None:
-            matrix = np.asarray(self._vectors[[p for _, p in found]])
+            matrix = np.asarray(self._vectors[at])
         else:
-            matrix = np.array([self._index.get_item_vector(p) for _, p in found], np.float32)
-        return {key: matrix[i] for i, (key, _) in enumerate(found)}
+            matrix = np.array([self._index.get_item_vector(p) for p in at.tolist()], np.float32)
+        return dict(zip(found, matrix, strict=True))
 
     def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:
         items, similarities = self._nearest_items(vector, count)

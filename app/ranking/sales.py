@@ -79,10 +79,10 @@ class SalesCalendar:
         r = np.where(known, r, 0)
         base = r << SHIFT
         out = np.zeros((len(r), len(SALES_FEATURES)))
-        for column, days in enumerate(WINDOWS_DAYS):
-            out[:, column] = self._count(base + max(today - days, 0), base + today)
         n = len(WINDOWS_DAYS)
-        out[:, n] = self._count(base, base + today)
+        # Every window at once (the last: all days before today), one search per bound.
+        starts = np.asarray([max(today - days, 0) for days in WINDOWS_DAYS] + [0], np.int64)
+        out[:, : n + 1] = self._count(base[None, :] + starts[:, None], (base + today)[None, :]).T
         last = self._last_before(r, today)
         first = self._first(r)
         sold = known & (last >= 0)

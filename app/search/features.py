@@ -40,13 +40,10 @@ def _list_columns(ranks: list[int], semantic: list[float]) -> Matrix:
                             np.asarray(semantic, np.float64)]).reshape(-1, len(LIST_FEATURES))
 
 
-def _history_columns(keys: list[int], evidence: PersonalEvidence) -> Matrix:
-    rows = []
-    for key in keys:
-        match = evidence.history.get(key)
-        rows.append([match.bought_before, match.type_share, match.content, match.closest]
-                    if match else [0.0] * len(HISTORY_FEATURES))
-    return np.asarray(rows, np.float64).reshape(-1, len(HISTORY_FEATURES))
+def _history_columns(n: int, evidence: PersonalEvidence) -> Matrix:
+    if evidence.history is None:
+        return np.zeros((n, len(HISTORY_FEATURES)))
+    return evidence.history.columns
 
 
 def _engine_columns(n: int, engine: EngineEvidence | None) -> Matrix:
@@ -66,5 +63,5 @@ def search_features(ranks: list[int], semantic: list[float], keys: list[int],
     sales = engine.sales if engine is not None else np.zeros((len(keys), len(SALES_FEATURES)))
     shared = np.column_stack([_list_columns(ranks, semantic), sales])
     owned = engine.owned[:, None] if engine is not None else np.zeros((len(keys), 1), bool)
-    return np.column_stack([shared, _history_columns(keys, evidence),
+    return np.column_stack([shared, _history_columns(len(keys), evidence),
                             _engine_columns(len(keys), engine), shared * owned])

@@ -1,6 +1,6 @@
 """The port through which search reordering learns what a shopper likes."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -26,16 +26,15 @@ class Shopper:
 
 
 @dataclass(frozen=True)
-class HistoryMatch:
-    """How a product relates to what the customer bought: bought it before (0/1), the
-    share of their purchases in its product type, cosine to their purchases' centroid and
-    to the most similar other product they bought (a variant of one they own)."""
+class HistoryMatches:
+    """How each result relates to what the customer bought, in input order. ``columns``: one
+    row per result, one column per name of ``search.features.HISTORY_FEATURES``: bought it
+    before (0/1), the share of their purchases in its product type, cosine to their
+    purchases' centroid and to the most similar other product they bought (a variant of one
+    they own). ``reasons``: what such a match tells the shopper, or None."""
 
-    bought_before: float
-    type_share: float
-    content: float
-    closest: float
-    reason: Reason | None
+    columns: Matrix
+    reasons: list[Reason | None]
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,13 @@ class EngineEvidence:
 
 @dataclass
 class PersonalEvidence:
-    history: dict[int, HistoryMatch] = field(default_factory=dict)
+    history: HistoryMatches | None = None
+    """None: the customer has bought nothing."""
     engine: EngineEvidence | None = None
 
     @property
     def empty(self) -> bool:
-        return not self.history and self.engine is None
+        return self.history is None and self.engine is None
 
 
 class ProductVectors(Protocol):

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.ids import ShopId
 from app.recommendations.types import Reason
-from app.search.protocol import HistoryMatch, ProductVectors
+from app.search.protocol import HistoryMatches, ProductVectors
 
 HISTORY_LIMIT = 200
 INTEREST_THRESHOLD = 0.25
+BOUGHT_BEFORE = Reason("BOUGHT_BEFORE", "You bought this before")
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,11 @@ class PurchaseHistoryAffinity:
         purchases: dict[str, int],
         products: list[CatalogProduct],
         vectors: dict[int, npt.NDArray[np.float32]],
-    ) -> dict[int, HistoryMatch]:
-        """``purchases``: orders per product id the customer bought (their profile's)."""
+    ) -> HistoryMatches | None:
+        """``purchases``: orders per product id the customer bought (their profile's); None
+        when there are none."""
         if not purchases:
-            return {}
+            return None
         counts = dict(sorted(purchases.items(), key=lambda kv: -kv[1])[:HISTORY_LIMIT])
         bought = (await self._catalogs.catalog(session, shop_id)).products(counts)
         types = Counter[str]()
@@ -76,32 +78,17 @@ class PurchaseHistoryAffinity:
         keys = [p.id for p in bought.values()]
         taste = _taste(await self._vectors.vectors_of(session, shop_id, keys), keys,
                        [float(counts[p.platform_id]) for p in bought.values()])
-        content: dict[int, float] = {}
-        closest: dict[int, float] = {}
-        embedded = [p.id for p in products if p.id in vectors]
+        columns = np.zeros((len(products), 4))
+        repeat = [p.platform_id in counts for p in products]
+        columns[:, 0] = repeat
+        columns[:, 1] = [types.get(p.product_type or "", 0) / total for p in products]
+        embedded = [i for i, p in enumerate(products) if p.id in vectors]
         if taste is not None and embedded:  # one product of matrices for all results
-            near_centroid, near_one = taste.similarities(
-                embedded, np.stack([vectors[k] for k in embedded]))
-            content = dict(zip(embedded, near_centroid.tolist(), strict=True))
-            closest = dict(zip(embedded, near_one.tolist(), strict=True))
-        return {p.id: self._match(p, counts, types, total, content.get(p.id, 0.0),
-                                  closest.get(p.id, 0.0)) for p in products}
-
-    @staticmethod
-    def _match(
-        product: CatalogProduct,
-        counts: dict[str, int],
-        types: Counter[str],
-        total: int,
-        content: float,
-        closest: float,
-    ) -> HistoryMatch:
-        repeat = 1.0 if product.platform_id in counts else 0.0
-        type_share = types.get(product.product_type or "", 0) / total
-        if repeat:
-            reason = Reason("BOUGHT_BEFORE", "You bought this before")
-        elif product.product_type and type_share >= INTEREST_THRESHOLD:
-            reason = Reason("INTEREST", f"Matches your interest in {product.product_type}")
-        else:
-            reason = None
-        return HistoryMatch(repeat, type_share, content, closest, reason)
+            columns[embedded, 2], columns[embedded, 3] = taste.similarities(
+                [products[i].id for i in embedded],
+                np.stack([vectors[products[i].id] for i in embedded]))
+        interests = {kind: Reason("INTEREST", f"Matches your interest in {kind}")
+                     for kind, n in types.items() if n / total >= INTEREST_THRESHOLD}
+        reasons = [BOUGHT_BEFORE if again else interests.get(p.product_type or "")
+                   for p, again in zip(products, repeat, strict=True)]
+        return HistoryMatches(columns, reasons)
