@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from annoy import AnnoyIndex
 
-from app.index.protocol import Vector
+from app.index.protocol import AlignedVectors, Vector
 from app.lru import Lru
 
 # The neighbours of the items asked most recently: a product page's, a cart's anchors. About
@@ -81,6 +81,7 @@ class AnnoyVectorIndex:
         ``neighbour_lists`` of this file at this ``search_k``; without them, each item's
         neighbours are asked of Annoy on first use."""
         self._index = AnnoyIndex(dimension, "angular")
+        self._dimension = dimension
         self._vectors = vectors
         self._neighbours = neighbours
         # item key -> (count asked, neighbour positions, similarities): 32-bit arrays, a
@@ -114,17 +115,26 @@ class AnnoyVectorIndex:
         """The stored vectors of those of ``keys`` in the index (one array for all)."""
         if not keys or not len(self._keys):
             return {}
+        aligned = self.aligned(keys)
+        found = np.asarray(keys, np.int64)[aligned.present].tolist()
+        return dict(zip(found, aligned.matrix[aligned.present], strict=True))
+
+    def aligned(self, keys: list[int]) -> AlignedVectors:
+        """The stored vectors of ``keys``, row by row in their order (zeros for keys that
+        are not in the index)."""
+        if not keys or not len(self._keys):
+            return AlignedVectors(np.zeros((len(keys), self._dimension), np.float32),
+                                  np.zeros(len(keys), bool))
         wanted = np.asarray(keys, dtype=np.int64)
         positions = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
         present = self._keys[positions] == wanted
-        found, at = wanted[present].tolist(), positions[present]
-        if not found:
-            return {}
         if self._vectors is not None:
-            matrix = np.asarray(self._vectors[at])
+            matrix = np.array(self._vectors[positions], np.float32)
         else:
-            matrix = np.array([self._index.get_item_vector(p) for p in at.tolist()], np.float32)
-        return dict(zip(found, matrix, strict=True))
+            matrix = np.array([self._index.get_item_vector(p) for p in positions.tolist()],
+                              np.float32).reshape(len(keys), self._dimension)
+        matrix[~present] = 0.0
+        return AlignedVectors(matrix, present)
 
     def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:
         items, similarities = self._nearest_items(vector, count)

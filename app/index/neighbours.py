@@ -18,7 +18,7 @@ from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.service import from_bytes, vectors_of
 from app.ids import ShopId
-from app.index.protocol import Vector
+from app.index.protocol import AlignedVectors, Vector
 from app.index.registry import IndexRegistry
 from app.reads import Reads, SessionReads
 
@@ -133,6 +133,32 @@ class ContentNeighbours:
         if missing:
             found.update(await vectors_of(session, missing, self._model_name))
         return found
+
+    async def aligned_vectors(
+        self, session: AsyncSession, shop_id: ShopId, product_keys: list[int]
+    ) -> AlignedVectors:
+        """``vectors_of`` as one matrix, row ``i`` for ``product_keys[i]``."""
+        served = self._registry.current(shop_id, self._model_name)
+        if served is None:
+            return AlignedVectors.of(
+                product_keys, await vectors_of(session, product_keys, self._model_name))
+        delta = await self._delta(session, shop_id, served.snapshot_at)
+        aligned = served.index.aligned(product_keys)
+        matrix, present = aligned.matrix, aligned.present
+        positions = delta.positions
+        if positions:  # the delta's vectors are newer than the index's
+            for i, key in enumerate(product_keys):
+                at = positions.get(key)
+                if at is not None:
+                    matrix[i], present[i] = delta.vectors[at], True
+        if not present.all():
+            missing = [k for k, ok in zip(product_keys, present.tolist(), strict=True) if not ok]
+            found = await vectors_of(session, missing, self._model_name)
+            for i, key in enumerate(product_keys):
+                vector = found.get(key)
+                if vector is not None:
+                    matrix[i], present[i] = vector, True
+        return aligned
 
     async def delta_size(self, session: AsyncSession, shop_id: ShopId) -> int:
         served = self._registry.current(shop_id, self._model_name)

@@ -1,11 +1,33 @@
 """The port for nearest-neighbour search over product vectors."""
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 Vector = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class AlignedVectors:
+    """The vectors of a list of products as one matrix: row ``i`` is product ``i``'s, zeros
+    where ``present[i]`` says it has none."""
+
+    matrix: npt.NDArray[np.float32]
+    present: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, keys: list[int], found: dict[int, Vector]) -> "AlignedVectors":
+        """From vectors by key (``keys`` without one get a row of zeros)."""
+        dimension = len(next(iter(found.values()))) if found else 0
+        matrix = np.zeros((len(keys), dimension), np.float32)
+        present = np.zeros(len(keys), bool)
+        for i, key in enumerate(keys):
+            vector = found.get(key)
+            if vector is not None:
+                matrix[i], present[i] = vector, True
+        return cls(matrix, present)
 
 
 class VectorIndex(Protocol):

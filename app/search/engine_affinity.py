@@ -4,13 +4,12 @@ next to the purchase-history matches that explain a move."""
 
 from datetime import datetime
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.candidates.pool import Candidates
 from app.catalog.snapshot import CatalogProduct
 from app.ids import ShopId
+from app.index.protocol import AlignedVectors
 from app.profiles.service import Shopper as ProfileShopper
 from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
@@ -37,7 +36,7 @@ class EngineAffinity:
         self._reads = reads or SessionReads()
 
     async def evidence(self, session: AsyncSession, shop_id: ShopId, shopper: Shopper,
-                       products: list[CatalogProduct], vectors: dict[int, npt.NDArray[np.float32]],
+                       products: list[CatalogProduct], vectors: AlignedVectors,
                        now: datetime) -> PersonalEvidence:
         who = ProfileShopper(shopper.visitor_id, shopper.customer_id)
         async with self._reads.reader(session) as reader:

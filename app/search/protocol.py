@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.snapshot import CatalogProduct
 from app.ids import ShopId
+from app.index.protocol import AlignedVectors
 from app.recommendations.types import Reason
 
 Matrix = npt.NDArray[np.float64]
@@ -66,6 +67,11 @@ class ProductVectors(Protocol):
         """The current content vectors of these products (those that have one)."""
         ...
 
+    async def aligned_vectors(self, session: AsyncSession, shop_id: ShopId,
+                              product_keys: list[int]) -> AlignedVectors:
+        """The same as one matrix, row ``i`` for ``product_keys[i]``."""
+        ...
+
 
 class ShopperAffinity(Protocol):
     async def evidence(
@@ -74,7 +80,7 @@ class ShopperAffinity(Protocol):
         shop_id: ShopId,
         shopper: Shopper,
         products: list[CatalogProduct],
-        vectors: dict[int, npt.NDArray[np.float32]],
+        vectors: AlignedVectors,
         now: datetime,
     ) -> PersonalEvidence:
         """What the shop knows about the shopper's taste, for each of ``products``."""

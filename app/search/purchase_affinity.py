@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.ids import ShopId
+from app.index.protocol import AlignedVectors
 from app.recommendations.types import Reason
 from app.search.protocol import HistoryMatches, ProductVectors
 
@@ -26,7 +27,8 @@ class Taste:
     keys: npt.NDArray[np.int64]
     vectors: npt.NDArray[np.float32]
 
-    def similarities(self, keys: list[int], matrix: npt.NDArray[np.float32]
+    def similarities(self, keys: list[int] | npt.NDArray[np.int64],
+                     matrix: npt.NDArray[np.float32]
                      ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """For each row of ``matrix`` (the vector of product ``keys[i]``): its cosine to the
         centroid, and to the most similar other product the customer bought (both >= 0)."""
@@ -62,7 +64,7 @@ class PurchaseHistoryAffinity:
         shop_id: ShopId,
         purchases: dict[str, int],
         products: list[CatalogProduct],
-        vectors: dict[int, npt.NDArray[np.float32]],
+        vectors: AlignedVectors,
     ) -> HistoryMatches | None:
         """``purchases``: orders per product id the customer bought (their profile's); None
         when there are none."""
@@ -82,11 +84,11 @@ class PurchaseHistoryAffinity:
         repeat = [p.platform_id in counts for p in products]
         columns[:, 0] = repeat
         columns[:, 1] = [types.get(p.product_type or "", 0) / total for p in products]
-        embedded = [i for i, p in enumerate(products) if p.id in vectors]
-        if taste is not None and embedded:  # one product of matrices for all results
+        embedded = vectors.present
+        if taste is not None and embedded.any():  # one product of matrices for all results
+            results = np.asarray([p.id for p in products], np.int64)[embedded]
             columns[embedded, 2], columns[embedded, 3] = taste.similarities(
-                [products[i].id for i in embedded],
-                np.stack([vectors[products[i].id] for i in embedded]))
+                results, vectors.matrix[embedded])
         interests = {kind: Reason("INTEREST", f"Matches your interest in {kind}")
                      for kind, n in types.items() if n / total >= INTEREST_THRESHOLD}
         reasons = [BOUGHT_BEFORE if again else interests.get(p.product_type or "")

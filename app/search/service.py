@@ -16,6 +16,7 @@ from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.ids import ShopId, parse_product_id
+from app.index.protocol import AlignedVectors
 from app.ranking.sales import SALES_FEATURES
 from app.recommendations.service import new_recommendation_id
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
@@ -163,14 +164,14 @@ class SearchReranker:
         slots = [Slot(pid, found.get(pid)) for pid in ids]
         live = [s for s in slots if s.product is not None and s.product.servable]
         products = [s.product for s in live if s.product is not None]
-        vectors = await self._vectors.vectors_of(session, shop_id, [p.id for p in products])
-        semantic = await self._semantic(query, products, vectors)
+        keys = [p.id for p in products]
+        vectors = await self._vectors.aligned_vectors(session, shop_id, keys)
+        semantic = await self._semantic(query, vectors)
         evidence = PersonalEvidence()
         if shopper is not None and not shopper.anonymous and products:
             evidence = await self._affinity.evidence(
                 session, shop_id, shopper, products, vectors, now or utcnow())
         rank: dict[str, int] = {pid: i for i, pid in enumerate(ids)}
-        keys = [p.id for p in products]
         features = search_features([rank[s.platform_id] for s in live], semantic, keys, evidence)
         trending = _trending(evidence, len(keys))
         matched = evidence.history.reasons if evidence.history else [None] * len(keys)
@@ -179,18 +180,16 @@ class SearchReranker:
                    for sem, match, hot in zip(semantic, matched, trending, strict=True)]
         return ResultFeatures(slots, live, features, reasons, not evidence.empty)
 
-    async def _semantic(
-        self, query: str, products: list[CatalogProduct], vectors: dict[int, npt.NDArray[np.float32]]
-    ) -> list[float]:
-        """Cosine to the query, centred on the list's mean so that it only reorders."""
-        embedded = [p.id for p in products if p.id in vectors]
-        if not embedded:
-            return [0.0] * len(products)
+    async def _semantic(self, query: str, vectors: AlignedVectors) -> list[float]:
+        """Cosine to the query, centred on the list's mean so that it only reorders (0 for
+        products without a vector)."""
+        present = vectors.present
+        if not present.any():
+            return [0.0] * len(present)
         q = await self._query_vectors.vector(query)
-        cosine = dict(zip(embedded, (np.stack([vectors[k] for k in embedded]) @ q).tolist(),
-                          strict=True))
-        mean = sum(cosine.values()) / len(cosine)
-        return [cosine[p.id] - mean if p.id in cosine else 0.0 for p in products]
+        cosine = (vectors.matrix @ q).astype(np.float64)
+        centred = np.where(present, cosine - cosine[present].mean(), 0.0)
+        return centred.tolist()  # type: ignore[no-any-return]
 
     def _arrange(self, slots: list[Slot], live: list[Slot]) -> list[Slot]:
         """Unknown ids keep their positions; reordered products fill the other slots."""

@@ -151,3 +151,26 @@ async def test_unchanged_products_are_never_embedded_again(api: Harness) -> None
     assert await api.embed(shop) == 0
     async with transaction(api.services.sessions) as session:
         assert await stale_products(session, shop, api.embedder.model_name) == []
+
+
+async def test_aligned_vectors_are_the_current_vectors_row_by_row(api: Harness) -> None:
+    shop, _ = await api.add_shop(CATALOG)
+    async with transaction(api.services.sessions) as session:
+        hose = replace(CATALOG[3], title="Stoneware coffee mug", updated_at=at("2024-02-01T00:00:00+00:00"))
+        await apply_product_change(session, shop, hose)
+    assert await api.embed(shop) == 1  # product 4's new vector is in the delta only
+    neighbours = api.services.neighbours
+    async with transaction(api.services.sessions) as session:
+        rows = (await api.services.catalogs.catalog(session, shop)).products(["1", "4"])
+        keys = [rows["1"].id, 999_999, rows["4"].id]  # 999_999: no such product
+        by_key = await neighbours.vectors_of(session, shop, keys)
+        aligned = await neighbours.aligned_vectors(session, shop, keys)
+    served = IndexRegistry(api.settings.index_dir, api.settings.annoy_search_k).current(
+        shop, api.embedder.model_name)
+    assert served is not None
+    indexed = served.index.vectors([rows["4"].id])[rows["4"].id]
+    assert aligned.present.tolist() == [True, False, True]
+    assert np.array_equal(aligned.matrix[0], by_key[keys[0]])
+    assert not aligned.matrix[1].any()
+    assert np.array_equal(aligned.matrix[2], by_key[keys[2]])
+    assert not np.allclose(aligned.matrix[2], indexed)  # the delta's, not the index file's

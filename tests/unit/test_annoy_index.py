@@ -32,6 +32,13 @@ def test_vectors_of_several_keys_match_one_at_a_time(tmp_path: Path, with_matrix
             assert one is not None and np.array_equal(vector, one)
             assert np.allclose(vector, vectors[list(keys).index(key)], atol=1e-6)
         assert index.vectors([]) == {} and index.vectors([1, 1000]) == {}
+        aligned = index.aligned([41, 3, 9, 100, 2, 0])
+        assert aligned.present.tolist() == [True, False, True, False, True, False]
+        assert aligned.matrix.shape == (6, 8)
+        for row, key in zip(aligned.matrix, [41, 3, 9, 100, 2, 0], strict=True):
+            expected = found.get(key)
+            assert np.array_equal(row, expected if expected is not None else np.zeros(8))
+        assert index.aligned([]).matrix.shape == (0, 8)
     finally:
         index.close()
 

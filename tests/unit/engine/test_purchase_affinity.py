@@ -6,6 +6,7 @@ import numpy as np
 
 from app.catalog.snapshot import CatalogProduct
 from app.ids import ShopId
+from app.index.protocol import AlignedVectors
 from app.search.purchase_affinity import PurchaseHistoryAffinity, _taste
 
 
@@ -61,7 +62,8 @@ async def test_matches_give_each_result_its_row_and_reason() -> None:
     purchases = {"p0": 3, "p1": 1, "p2": 1, "p3": 4}
     affinity = PurchaseHistoryAffinity(_Vectors(vectors), _Catalogs(rows))  # type: ignore[arg-type]
     results = [rows[k] for k in (5, 0, 6, 7, 4, 9)]
-    found = await affinity.matches(None, ShopId(1), purchases, results, vectors)  # type: ignore[arg-type]
+    aligned = AlignedVectors.of([r.id for r in results], vectors)
+    found = await affinity.matches(None, ShopId(1), purchases, results, aligned)  # type: ignore[arg-type]
 
     assert found is not None
     taste = _taste(vectors, [0, 3, 1, 2], [3.0, 4.0, 1.0, 1.0])
@@ -82,4 +84,5 @@ async def test_matches_give_each_result_its_row_and_reason() -> None:
 
 async def test_no_purchases_no_matches() -> None:
     affinity = PurchaseHistoryAffinity(_Vectors({}), _Catalogs([]))  # type: ignore[arg-type]
-    assert await affinity.matches(None, ShopId(1), {}, [], {}) is None  # type: ignore[arg-type]
+    nothing = AlignedVectors.of([], {})
+    assert await affinity.matches(None, ShopId(1), {}, [], nothing) is None  # type: ignore[arg-type]
