@@ -9,6 +9,7 @@ resolves both into ``Candidates``: arrays over every candidate for scoring, with
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +55,20 @@ class Candidate:
     content: float = 0.0
 
 
+class _Unsourced(Sequence[Candidate]):
+    """Named candidates that no source proposed (a list to score as given), each made
+    when asked for: a search's 100 results need only their ids and rows."""
+
+    def __init__(self, product_ids: list[str]) -> None:
+        self.product_ids = product_ids
+
+    def __len__(self) -> int:
+        return len(self.product_ids)
+
+    def __getitem__(self, index: int) -> Candidate:  # type: ignore[override]
+        return Candidate(self.product_ids[index])
+
+
 class Candidates(Sequence[Candidate]):
     """Every candidate of a request, in the order the sources proposed them.
 
@@ -61,7 +76,7 @@ class Candidates(Sequence[Candidate]):
     row sources proposed, with their sources as bits (``BIT``). ``rows`` is each
     candidate's model row, -1 where the model does not know the product."""
 
-    def __init__(self, named: list[Candidate], named_rows: Rows, extra_rows: Rows,
+    def __init__(self, named: Sequence[Candidate], named_rows: Rows, extra_rows: Rows,
                  extra_bits: npt.NDArray[np.uint8], row_of: Mapping[str, int],
                  product_ids: Sequence[str]) -> None:
         self._named = named
@@ -73,9 +88,9 @@ class Candidates(Sequence[Candidate]):
     @classmethod
     def of_products(cls, product_ids: list[str], row_of: Mapping[str, int]) -> "Candidates":
         """Products with no source (a list to score as given, such as search results)."""
-        named = [Candidate(p) for p in product_ids]
-        rows = np.fromiter((row_of.get(p, -1) for p in product_ids), np.int64, len(product_ids))
-        return cls(named, rows, np.zeros(0, np.int64), np.zeros(0, np.uint8), row_of, ())
+        rows = np.fromiter(map(row_of.get, product_ids, repeat(-1)), np.int64, len(product_ids))
+        return cls(_Unsourced(product_ids), rows, np.zeros(0, np.int64), np.zeros(0, np.uint8),
+                   row_of, ())
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -117,17 +132,20 @@ class Candidates(Sequence[Candidate]):
     def content(self) -> npt.NDArray[np.float64]:
         """Content similarity to the nearest anchor (0 where content did not propose it)."""
         values = np.zeros(len(self.rows))
-        values[: len(self._named)] = [c.content for c in self._named]
+        if not isinstance(self._named, _Unsourced):
+            values[: len(self._named)] = [c.content for c in self._named]
         return values
 
     def has(self, source: Source) -> npt.NDArray[np.bool_]:
-        named = np.fromiter((source in c.sources for c in self._named), bool, len(self._named))
+        named = (np.zeros(len(self._named), bool) if isinstance(self._named, _Unsourced) else
+                 np.fromiter((source in c.sources for c in self._named), bool, len(self._named)))
         return np.concatenate([named, (self._extra_bits & BIT[source]) > 0])
 
     def within(self, product_ids: Collection[str]) -> npt.NDArray[np.bool_]:
         """Which candidates are among ``product_ids`` (a shopper's purchases, say)."""
-        named = np.fromiter((c.product_id in product_ids for c in self._named), bool,
-                            len(self._named))
+        ids = (self._named.product_ids if isinstance(self._named, _Unsourced)
+               else (c.product_id for c in self._named))
+        named = np.fromiter(map(product_ids.__contains__, ids), bool, len(self._named))
         extra = self.rows[len(self._named):]
         if not len(extra) or not product_ids:
             return np.concatenate([named, np.zeros(len(extra), bool)])

@@ -80,11 +80,17 @@ class RecommendedItem:
     reasons: list[Reason]
 
     @classmethod
-    def from_domain(cls, item: ScoredProduct, shop: ShopView) -> "RecommendedItem":
+    def from_domain(cls, item: ScoredProduct, shop: ShopView,
+                    reasons: dict[int, Reason] | None = None) -> "RecommendedItem":
+        """``reasons``: the views of domain reasons already made for this list, by id (a
+        list of 100 shares a handful of reasons)."""
+        views = {} if reasons is None else reasons
         return cls(
             product=product_view(item.product, shop),
             score=round(float(item.score), 6),
-            reasons=[Reason(code=r.code, message=r.message) for r in item.reasons],
+            reasons=[views.get(id(r)) or views.setdefault(id(r), Reason(code=r.code,
+                                                                        message=r.message))
+                     for r in item.reasons],
         )
 
 
@@ -95,7 +101,8 @@ class Recommendations:
 
     @classmethod
     def from_domain(cls, result: RecommendationList, shop: ShopView) -> "Recommendations":
+        reasons: dict[int, Reason] = {}  # while ``result`` holds its reasons, ids are theirs
         return cls(
             recommendation_id=strawberry.ID(result.recommendation_id),
-            items=[RecommendedItem.from_domain(i, shop) for i in result.items],
+            items=[RecommendedItem.from_domain(i, shop, reasons) for i in result.items],
         )

@@ -45,7 +45,8 @@ def _taste(rows: dict[int, npt.NDArray[np.float32]], keys: list[int],
     if not pairs:
         return None
     vectors = np.stack([p[1] for p in pairs]).astype(np.float32)
-    centroid = np.average(vectors, axis=0, weights=[p[2] for p in pairs])
+    # The weighted sum: the same direction as the weighted mean, which is all that is kept.
+    centroid = np.asarray([p[2] for p in pairs], np.float64) @ vectors
     norm = float(np.linalg.norm(centroid))
     if norm == 0:
         return None
@@ -80,17 +81,25 @@ class PurchaseHistoryAffinity:
         keys = [p.id for p in bought.values()]
         taste = _taste(await self._vectors.vectors_of(session, shop_id, keys), keys,
                        [float(counts[p.platform_id]) for p in bought.values()])
-        columns = np.zeros((len(products), 4))
-        repeat = [p.platform_id in counts for p in products]
-        columns[:, 0] = repeat
-        columns[:, 1] = [types.get(p.product_type or "", 0) / total for p in products]
-        embedded = vectors.present
-        if taste is not None and embedded.any():  # one product of matrices for all results
-            results = np.asarray([p.id for p in products], np.int64)[embedded]
-            columns[embedded, 2], columns[embedded, 3] = taste.similarities(
-                results, vectors.matrix[embedded])
         interests = {kind: Reason("INTEREST", f"Matches your interest in {kind}")
                      for kind, n in types.items() if n / total >= INTEREST_THRESHOLD}
-        reasons = [BOUGHT_BEFORE if again else interests.get(p.product_type or "")
-                   for p, again in zip(products, repeat, strict=True)]
+        repeat: list[float] = []
+        share: list[float] = []
+        reasons: list[Reason | None] = []
+        for product in products:  # one pass over the results for three columns
+            kind = product.product_type
+            share.append(types.get(kind, 0) / total if kind else 0.0)
+            if product.platform_id in counts:
+                repeat.append(1.0)
+                reasons.append(BOUGHT_BEFORE)
+            else:
+                repeat.append(0.0)
+                reasons.append(interests.get(kind) if kind else None)
+        columns = np.zeros((len(products), 4))
+        columns[:, 0], columns[:, 1] = repeat, share
+        embedded = vectors.present
+        if taste is not None and embedded.any():  # one product of matrices for all results
+            results = np.fromiter((p.id for p in products), np.int64, len(products))[embedded]
+            columns[embedded, 2], columns[embedded, 3] = taste.similarities(
+                results, vectors.matrix[embedded])
         return HistoryMatches(columns, reasons)

@@ -48,8 +48,6 @@ class Slot:
 
     platform_id: str
     product: CatalogProduct | None
-    score: float = 0.0
-    reasons: list[Reason] | None = None
 
 
 def _validate(query: str, product_ids: list[str]) -> None:
@@ -61,11 +59,12 @@ def _validate(query: str, product_ids: list[str]) -> None:
 
 @dataclass
 class ResultFeatures:
-    """The input slots, the available ones with their feature rows and reasons, and whether
-    anything was known about the shopper."""
+    """The input slots, the available ones (``live``, their ``products``) with their feature
+    rows and reasons, and whether anything was known about the shopper."""
 
     slots: list[Slot]
     live: list[Slot]
+    products: list[CatalogProduct]
     matrix: Matrix
     reasons: list[list[Reason]]
     personalized: bool
@@ -143,11 +142,12 @@ class SearchReranker:
         found = await self.features(
             session, shop_id, query, product_ids, shopper if personalize else None, now)
         scores = self.model.score(found.matrix, found.personalized)
-        for slot, score, why in zip(found.live, scores, found.reasons, strict=True):
-            slot.score, slot.reasons = float(score), why
-        ordered = self._arrange(found.slots, found.live)
-        items = [self._item(s) for s in ordered][: first or len(ordered)]
-        return RecommendationList(new_recommendation_id(), items, self.model_version)
+        order = np.argsort(-scores, kind="stable").tolist()
+        ranked = [ScoredProduct(found.products[i], s, found.reasons[i])
+                  for i, s in zip(order, scores[order].tolist(), strict=True)]
+        items = self._arrange(found.slots, ranked)
+        return RecommendationList(new_recommendation_id(), items[: first or len(items)],
+                                  self.model_version)
 
     async def features(
         self,
@@ -159,7 +159,7 @@ class SearchReranker:
         now: datetime | None = None,
     ) -> ResultFeatures:
         _validate(query, product_ids)
-        ids = list(dict.fromkeys(parse_product_id(p) for p in product_ids))
+        ids = list(dict.fromkeys(map(parse_product_id, product_ids)))
         found = (await self._catalogs.catalog(session, shop_id)).products(ids)
         slots = [Slot(pid, found.get(pid)) for pid in ids]
         live = [s for s in slots if s.product is not None and s.product.servable]
@@ -178,7 +178,7 @@ class SearchReranker:
         query_match = Reason("QUERY_MATCH", f"Closely matches “{query.strip()}”")
         reasons = [_reasons(query_match, sem, match, hot)
                    for sem, match, hot in zip(semantic, matched, trending, strict=True)]
-        return ResultFeatures(slots, live, features, reasons, not evidence.empty)
+        return ResultFeatures(slots, live, products, features, reasons, not evidence.empty)
 
     async def _semantic(self, query: str, vectors: AlignedVectors) -> list[float]:
         """Cosine to the query, centred on the list's mean so that it only reorders (0 for
@@ -191,25 +191,19 @@ class SearchReranker:
         centred = np.where(present, cosine - cosine[present].mean(), 0.0)
         return centred.tolist()  # type: ignore[no-any-return]
 
-    def _arrange(self, slots: list[Slot], live: list[Slot]) -> list[Slot]:
-        """Unknown ids keep their positions; reordered products fill the other slots."""
-        ranked = iter(sorted(live, key=lambda s: -s.score))
-        arranged: list[Slot] = []
-        sunk: list[Slot] = []
+    def _arrange(self, slots: list[Slot], ranked: list[ScoredProduct]) -> list[ScoredProduct]:
+        """Unknown ids keep their positions; reordered products (``ranked``, best first)
+        fill the other slots; unavailable ones sink or are dropped."""
+        next_ranked = iter(ranked).__next__
+        arranged: list[ScoredProduct] = []
+        sunk: list[ScoredProduct] = []
         for slot in slots:
-            if slot.product is None:
-                arranged.append(slot)
-            elif slot.product.servable:
-                arranged.append(next(ranked))
-            else:
-                sunk.append(slot)
-        return arranged + (sunk if self._unavailable == "sink" else [])
-
-    @staticmethod
-    def _item(slot: Slot) -> ScoredProduct:
-        if slot.product is None:
-            placeholder = CatalogProduct(0, slot.platform_id, "")
-            return ScoredProduct(placeholder, 0.0, [UNKNOWN_PRODUCT])
-        if not slot.product.servable:
-            return ScoredProduct(slot.product, 0.0, [UNAVAILABLE])
-        return ScoredProduct(slot.product, slot.score, slot.reasons or [])
+            product = slot.product
+            if product is None:
+                placeholder = CatalogProduct(0, slot.platform_id, "")
+                arranged.append(ScoredProduct(placeholder, 0.0, [UNKNOWN_PRODUCT]))
+            elif product.servable:
+                arranged.append(next_ranked())
+            elif self._unavailable == "sink":
+                sunk.append(ScoredProduct(product, 0.0, [UNAVAILABLE]))
+        return arranged + sunk

@@ -58,8 +58,14 @@ def test_a_pool_without_rows_and_a_list_of_products_to_score() -> None:
     pool.add_all(["a", "b", "a"], Source.POPULAR)
     resolved = pool.resolve({}, ())
     assert [c.product_id for c in resolved] == ["a", "b"] and resolved.rows.tolist() == [-1, -1]
-    listed = Candidates.of_products(["p2", "x"], ROW_OF)
-    assert listed.rows.tolist() == [2, -1] and [c.sources for c in listed] == [{}, {}]
+    listed = Candidates.of_products(["p2", "x", "p7"], ROW_OF)
+    assert listed.rows.tolist() == [2, -1, 7] and [c.sources for c in listed] == [{}, {}, {}]
+    assert [c.product_id for c in listed] == ["p2", "x", "p7"] and len(listed) == 3
+    assert listed.product_id(2) == "p7" and listed.product_ids([1, 0]) == ["x", "p2"]
+    assert listed.content.tolist() == [0.0, 0.0, 0.0]
+    assert listed.has(Source.POPULAR).tolist() == [False, False, False]
+    assert listed.within({"x": 1, "p7": 2, "p9": 1}).tolist() == [False, True, True]
+    assert listed.within({}).tolist() == [False, False, False]
 
 
 def test_among_answers_as_numpy_isin() -> None:
