@@ -17,17 +17,16 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
-
 from app.db import utcnow
 from app.events.models import Ranking
 from app.ids import ShopId
+from app.inserts import PreparedInsert
 from app.recommendations.types import RecommendationList
 from app.writes import Writes
 
 log = logging.getLogger(__name__)
 # Core, not the ORM's bulk path: the rows are plain dicts already.
-RANKINGS = insert(Ranking.metadata.tables[Ranking.__tablename__])
+RANKINGS = PreparedInsert(Ranking.metadata.tables[Ranking.__tablename__])
 
 
 @dataclass
@@ -66,7 +65,7 @@ class RankingRecorder:
         await asyncio.shield(group.committed)
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
-        await self._writes.run_small(lambda connection: connection.execute(RANKINGS, rows))
+        await self._writes.run_small(lambda connection: RANKINGS.run(connection, rows))
 
     async def _write_groups(self) -> None:
         while self._next is not None:
