@@ -57,32 +57,34 @@ T = TypeVar("T")
 
 SHARED_VIEW_TYPES: set[type] = set()
 """Classes marked by ``shared_view``."""
-BUILT_VIEWS_CAPACITY = 20_000
-# The plain data of shared views, per object completion and view; each entry holds both,
-# so that neither id in its key is reused while it lives.
-_BUILT_VIEWS: Lru[tuple[int, int], tuple[object, object, dict[str, Any]]] = Lru(
-    BUILT_VIEWS_CAPACITY)
+# Where a shared view keeps its plain data: per selection's id, the selection (so that its
+# id is not reused while the entry lives) and the data. It lives and dies with the view.
+BUILT = "__plain_data__"
 
 
 def shared_view(cls: type[T]) -> type[T]:
     """Marks an output type whose instances are shared by requests and never changed once
     built (the view of an immutable catalog row, say): the executor builds the plain data
-    of each instance once per selection and reuses it, bounded by ``BUILT_VIEWS_CAPACITY``."""
+    of each instance once per selection and keeps it on the instance."""
+    if "__slots__" in cls.__dict__:
+        raise TypeError(f"{cls.__name__}: a shared view keeps its data in its __dict__")
     SHARED_VIEW_TYPES.add(cls)
     return cls
 
 
 def _built_view(selection: object, view: object) -> dict[str, Any] | None:
     """The plain data built before for this view and selection (an object completion or a
-    shared plan), if it is still kept."""
-    found = _BUILT_VIEWS.get((id(selection), id(view)))
-    if found is None or found[0] is not selection or found[1] is not view:
-        return None
-    return found[2]
+    shared plan)."""
+    kept = view.__dict__.get(BUILT)
+    found = None if kept is None else kept.get(id(selection))
+    return found[1] if found is not None and found[0] is selection else None
 
 
 def _keep_view(selection: object, view: object, data: dict[str, Any]) -> None:
-    _BUILT_VIEWS.put((id(selection), id(view)), (selection, view, data))
+    kept = view.__dict__.get(BUILT)
+    if kept is None:
+        kept = view.__dict__[BUILT] = {}
+    kept[id(selection)] = (selection, data)
 
 
 class NotPlain(Exception):

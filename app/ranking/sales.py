@@ -11,6 +11,7 @@ Keys = npt.NDArray[np.int64]
 Matrix = npt.NDArray[np.float64]
 DAY = 86400
 SHIFT = 32
+DAYS = (1 << SHIFT) - 1  # a key's day bits
 WINDOWS_DAYS = (7, 30, 90)
 SALES_FEATURES = (*(f"sales_{d}d" for d in WINDOWS_DAYS), "sales_before", "days_since_sale",
                   "days_since_first_sale", "never_sold")
@@ -41,53 +42,37 @@ class SalesCalendar:
         self._live.append(sale_keys(rows, when))
         self._live_sorted = np.sort(np.concatenate(self._live))
 
-    def _count(self, lo: Keys, hi: Keys) -> Keys:
-        counts: Keys = (np.searchsorted(self._keys, hi) - np.searchsorted(self._keys, lo))
-        if self._live_sorted.size:
-            counts += (np.searchsorted(self._live_sorted, hi)
-                       - np.searchsorted(self._live_sorted, lo))
-        return counts
-
-    def _last_before(self, rows: Keys, today: int) -> Keys:
-        """The last sale day before ``today`` per row, or -1."""
-        out = np.full(len(rows), -1, np.int64)
-        for keys in (self._keys, self._live_sorted):
-            if not keys.size:
-                continue
-            at = np.searchsorted(keys, (rows << SHIFT) + today) - 1
-            found = (at >= 0) & ((keys[np.maximum(at, 0)] >> SHIFT) == rows)
-            days = np.where(found, keys[np.maximum(at, 0)] & ((1 << SHIFT) - 1), -1)
-            out = np.maximum(out, days)
-        return out
-
-    def _first(self, rows: Keys) -> Keys:
-        """The first sale day per row, or -1."""
-        out = np.full(len(rows), np.iinfo(np.int64).max)
-        for keys in (self._keys, self._live_sorted):
-            if not keys.size:
-                continue
-            at = np.minimum(np.searchsorted(keys, rows << SHIFT), len(keys) - 1)
-            found = (keys[at] >> SHIFT) == rows
-            out = np.where(found, np.minimum(out, keys[at] & ((1 << SHIFT) - 1)), out)
-        return np.where(out == np.iinfo(np.int64).max, -1, out)
-
     def history(self, rows: list[int], now: datetime) -> Matrix:
         """One row per product row (-1: unknown), one column per ``SALES_FEATURES`` name."""
         today = day_of(now)
         r = np.asarray(rows, np.int64)
         known = r >= 0
         r = np.where(known, r, 0)
-        base = r << SHIFT
-        out = np.zeros((len(r), len(SALES_FEATURES)))
         n = len(WINDOWS_DAYS)
-        # Every window at once (the last: all days before today), one search per bound.
-        starts = np.asarray([max(today - days, 0) for days in WINDOWS_DAYS] + [0], np.int64)
-        out[:, : n + 1] = self._count(base[None, :] + starts[:, None], (base + today)[None, :]).T
-        last = self._last_before(r, today)
-        first = self._first(r)
+        # One search per sorted array for every bound of every row: each window's first
+        # day, day 0 (so: every day before today), and today.
+        offsets = np.asarray([max(today - days, 0) for days in WINDOWS_DAYS] + [0, today],
+                             np.int64)
+        bounds = (r << SHIFT)[None, :] + offsets[:, None]
+        counts = np.zeros((n + 1, len(r)), np.int64)
+        last = np.full(len(r), -1, np.int64)
+        first = np.full(len(r), np.iinfo(np.int64).max)
+        for keys in (self._keys, self._live_sorted):
+            if not keys.size:
+                continue
+            at = np.searchsorted(keys, bounds)
+            before = at[-1] - at[:-1]  # sales per window, then all those before today
+            counts += before
+            sold_here = before[n] > 0  # then the keys at these positions are the row's
+            last = np.where(sold_here, np.maximum(last, keys[np.maximum(at[-1] - 1, 0)] & DAYS),
+                            last)
+            first = np.where(sold_here,
+                             np.minimum(first, keys[np.minimum(at[n], len(keys) - 1)] & DAYS),
+                             first)
         sold = known & (last >= 0)
-        out[:, : n + 1] = np.log1p(np.where(known[:, None], out[:, : n + 1], 0))
+        out = np.zeros((len(r), len(SALES_FEATURES)))
+        out[:, : n + 1] = np.log1p(np.where(known[:, None], counts.T, 0))
         out[:, n + 1] = np.log1p(np.where(sold, today - last, NEVER_DAYS))
-        out[:, n + 2] = np.log1p(np.where(sold & (first >= 0), today - first, NEVER_DAYS))
+        out[:, n + 2] = np.log1p(np.where(sold, today - first, NEVER_DAYS))
         out[:, n + 3] = (~sold).astype(np.float64)
         return out

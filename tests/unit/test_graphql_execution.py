@@ -324,3 +324,11 @@ async def test_a_shared_view_that_graphql_core_must_report_is_not_kept() -> None
         assert result.data == plain.data
         assert [e.formatted for e in result.errors or []] == [e.formatted for e in plain.errors or []]
         assert result.errors and result.errors[0].path == ["strictCards", 0, "title"]
+
+
+def test_a_shared_view_needs_an_instance_dict() -> None:
+    class Slotted:
+        __slots__ = ("code",)
+
+    with pytest.raises(TypeError, match="__dict__"):
+        shared_view(Slotted)

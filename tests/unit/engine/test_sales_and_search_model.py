@@ -11,7 +11,7 @@ import pytest
 from app.ranking.artefact import load_artefact, save_artefact
 from app.ranking.history import OrderRecord
 from app.ranking.runtime import ModelRuntime
-from app.ranking.sales import SALES_FEATURES, SalesCalendar, sale_keys
+from app.ranking.sales import SALES_FEATURES, SalesCalendar, day_of, sale_keys
 from app.ranking.training import TrainingParams, train
 from app.search.features import SEARCH_FEATURES
 from app.search.model import SearchModel, fit, load_search_model, stack
@@ -39,6 +39,30 @@ def test_counts_windows_and_ages_before_now_only() -> None:
     for unsold in (1, 2):  # sold only later, and not in the model at all
         assert row[unsold, COLUMN["never_sold"]] == 1.0
         assert row[unsold, COLUMN["sales_before"]] == 0.0
+
+
+def test_history_matches_each_rows_sales_counted_one_by_one() -> None:
+    rng = np.random.default_rng(11)
+    sales = [(int(rng.integers(0, 30)), int(rng.integers(-120, 10))) for _ in range(400)]
+    calendar = SalesCalendar(np.concatenate(
+        [sale_keys([row], T0 + timedelta(days=offset)) for row, offset in sales[:300]]))
+    for row, offset in sales[300:]:  # live orders: the calendar's second array
+        calendar.add([row], T0 + timedelta(days=offset))
+    rows = list(range(-1, 32))  # -1: unknown; 30 and 31: never sold
+    found = calendar.history(rows, T0)
+    today = day_of(T0)
+    for i, row in enumerate(rows):
+        before = sorted(day_of(T0 + timedelta(days=offset)) for r, offset in sales
+                        if r == row and row >= 0 and day_of(T0 + timedelta(days=offset)) < today)
+        for days in (7, 30, 90):
+            expected = sum(1 for day in before if day >= today - days)
+            assert found[i, COLUMN[f"sales_{days}d"]] == pytest.approx(math.log1p(expected))
+        assert found[i, COLUMN["sales_before"]] == pytest.approx(math.log1p(len(before)))
+        assert found[i, COLUMN["never_sold"]] == (0.0 if before else 1.0)
+        since_last = today - before[-1] if before else 3650
+        since_first = today - before[0] if before else 3650
+        assert found[i, COLUMN["days_since_sale"]] == pytest.approx(math.log1p(since_last))
+        assert found[i, COLUMN["days_since_first_sale"]] == pytest.approx(math.log1p(since_first))
 
 
 def test_live_orders_count_at_once() -> None:
