@@ -10,13 +10,13 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 
 from app.events.models import Event, VisitorLink
 from app.ids import ShopId
-from app.reads import Reader
+from app.reads import PreparedRead, Reader
 
-CUSTOMER_OF = select(VisitorLink.customer_id).where(
-    VisitorLink.shop_id == bindparam("shop_id"), VisitorLink.visitor_id == bindparam("visitor_id"))
-VISITORS_OF = select(VisitorLink.visitor_id).where(
+CUSTOMER_OF = PreparedRead(select(VisitorLink.customer_id).where(
+    VisitorLink.shop_id == bindparam("shop_id"), VisitorLink.visitor_id == bindparam("visitor_id")))
+VISITORS_OF = PreparedRead(select(VisitorLink.visitor_id).where(
     VisitorLink.shop_id == bindparam("shop_id"),
-    VisitorLink.customer_id == bindparam("customer_id"))
+    VisitorLink.customer_id == bindparam("customer_id")))
 
 
 def _recent(who: ColumnElement[bool]) -> Select[str | None, str, datetime]:
@@ -44,13 +44,13 @@ class RecentEvent(NamedTuple):
 
 
 async def customer_of(session: Reader, shop_id: ShopId, visitor_id: str) -> str | None:
-    found = await session.execute(CUSTOMER_OF, {"shop_id": shop_id, "visitor_id": visitor_id})
-    return found.scalar_one_or_none()
+    found = await CUSTOMER_OF.rows(session, {"shop_id": shop_id, "visitor_id": visitor_id})
+    return found[0][0] if found else None
 
 
 async def visitors_of(session: Reader, shop_id: ShopId, customer_id: str) -> list[str]:
-    found = await session.execute(VISITORS_OF, {"shop_id": shop_id, "customer_id": customer_id})
-    return list(found.scalars())
+    found = await VISITORS_OF.rows(session, {"shop_id": shop_id, "customer_id": customer_id})
+    return [visitor for visitor, in found]
 
 
 async def recent_events(
