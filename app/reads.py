@@ -16,6 +16,7 @@ session, as does anything a transaction must see of its own writes."""
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVarTuple, overload
 
 from sqlalchemy import Dialect, Engine, Result, Select, event
@@ -54,9 +55,24 @@ class InlineReader:
 
     def prepared_rows(self, read: "PreparedRead",
                       params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        sql, parameters, results = read.compiled(self._connection.dialect)
-        values = [params[name] if process is None else process(params[name])
-                  for name, process in parameters]
+        dialect = self._connection.dialect
+        sql, parameters, results = read.compiled(dialect)
+        values: list[Any] = []
+        lengths: dict[str, int] = {}
+        for parameter in parameters:
+            value = params.get(parameter.name, parameter.default)
+            if value is REQUIRED:
+                raise ValueError(f"a value is required for parameter {parameter.name!r}")
+            process = parameter.process
+            if not parameter.expanding:
+                values.append(value if process is None else process(value))
+            elif not value:  # an empty IN: the statement's own rendering of it
+                return [tuple(row) for row in self._connection.execute(read.statement, params)]
+            else:
+                lengths[parameter.name] = len(value)
+                values.extend(value if process is None else map(process, value))
+        if lengths:
+            sql = read.expanded(dialect, sql, lengths)
         fetched = self._connection.connection.driver_connection.execute(sql, values).fetchall()
         if not any(results):
             return fetched  # type: ignore[no-any-return]
@@ -70,41 +86,63 @@ Reader = AsyncSession | InlineReader
 Processor = Callable[[Any], Any] | None
 
 
+REQUIRED = object()
+"""A parameter's default where the request must give its value."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    process: Processor
+    expanding: bool  # a list, for ``IN``: as many positions as it has values
+    default: Any  # the statement's own value (an ``OFFSET 0``, say), or REQUIRED
+
+
 class PreparedRead:
     """A select that every personalized request runs (a lookup by index), returning plain
     tuples. Inline, it is compiled once and run on the driver's own cursor, its values
     converted by the columns' own bind and result processors: ``execute`` spent about ten
     times SQLite's own time on such a lookup in statement caching, execution context and
-    result objects. Through a session it is ``execute`` as usual. Statements with
-    expanding parameters (``IN`` over a list) are refused: their SQL depends on the list."""
+    result objects. Through a session it is ``execute`` as usual."""
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, list[tuple[str, Processor]], list[Processor]]] = {}
+        self._compiled: dict[str, tuple[str, list[Parameter], list[Processor]]] = {}
+        self._expanded: dict[tuple[str, tuple[int, ...]], str] = {}
 
     async def rows(self, reader: Reader, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         if isinstance(reader, InlineReader):
             return reader.prepared_rows(self, params)
         return [tuple(row) for row in (await reader.execute(self.statement, params)).all()]
 
-    def compiled(self, dialect: Dialect) -> tuple[str, list[tuple[str, Processor]],
-                                                  list[Processor]]:
-        """The SQL, each positional parameter's name and bind processor, each result
-        column's processor."""
+    def compiled(self, dialect: Dialect) -> tuple[str, list[Parameter], list[Processor]]:
+        """The SQL, its positional parameters, each result column's processor."""
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
+            if not compiled.positional:
+                raise ValueError("a prepared read takes positional parameters")
             binds = compiled.binds
-            if any(b.expanding for b in binds.values()) or not compiled.positional:
-                raise ValueError("a prepared read takes positional, non-expanding parameters")
-            parameters: list[tuple[str, Processor]] = [
-                (name, binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            parameters = [Parameter(
+                name, binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+                binds[name].expanding, REQUIRED if binds[name].required else binds[name].value)
                 for name in compiled.positiontup or ()]
             results: list[Processor] = [
                 c.type.dialect_impl(dialect).result_processor(dialect, None)
                 for c in self.statement.selected_columns]
             found = (compiled.string, parameters, results)
             self._compiled[dialect.name] = found
+        return found
+
+    def expanded(self, dialect: Dialect, sql: str, lengths: dict[str, int]) -> str:
+        """The SQL with each list parameter as that many positions."""
+        key = (dialect.name, tuple(lengths.values()))
+        found = self._expanded.get(key)
+        if found is None:
+            found = sql
+            for name, length in lengths.items():
+                found = found.replace(f"__[POSTCOMPILE_{name}]", ", ".join("?" * length))
+            self._expanded[key] = found
         return found
 
 

@@ -31,9 +31,9 @@ IN_SHOP = Event.shop_id == bindparam("shop_id")
 BY_VISITORS = and_(IN_SHOP, Event.visitor_id.in_(bindparam("visitor_ids", expanding=True)))
 BY_CUSTOMER = and_(IN_SHOP, Event.customer_id == bindparam("customer_id"))
 RECENT = {
-    (True, False): _recent(BY_VISITORS),
-    (False, True): _recent(BY_CUSTOMER),
-    (True, True): _recent(or_(BY_VISITORS, BY_CUSTOMER)),
+    (True, False): PreparedRead(_recent(BY_VISITORS)),
+    (False, True): PreparedRead(_recent(BY_CUSTOMER)),
+    (True, True): PreparedRead(_recent(or_(BY_VISITORS, BY_CUSTOMER))),
 }
 
 
@@ -62,10 +62,10 @@ async def recent_events(
     limit: int = 200,
 ) -> list[RecentEvent]:
     """The newest personalizable events of these visitors or this customer, newest first."""
-    statement = RECENT.get((bool(visitor_ids), bool(customer_id)))
-    if statement is None:
+    read = RECENT.get((bool(visitor_ids), bool(customer_id)))
+    if read is None:
         return []
-    found = await session.execute(statement, {
+    found = await read.rows(session, {
         "shop_id": shop_id, "visitor_ids": visitor_ids, "customer_id": customer_id,
         "since": since, "limit": limit})
-    return [RecentEvent(product, kind, at) for product, kind, at in found.all()]
+    return [RecentEvent(product, kind, at) for product, kind, at in found]
