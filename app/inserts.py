@@ -4,8 +4,9 @@
 builds an execution context and processes each parameter on every call: for one row of a
 served list, more of the event loop's CPU than SQLite's own insert. ``PreparedInsert``
 compiles the statement once per set of columns and hands the rows, converted by the
-columns' own bind processors (the same values ``execute`` would bind), to the driver's
-``executemany`` in the connection's transaction. Other drivers go through ``execute``."""
+columns' own bind processors (the same values ``execute`` would bind) or the encoders it is
+given, to the driver's ``executemany`` in the connection's transaction. Other drivers go
+through ``execute``."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,8 +17,12 @@ Processor = Callable[[Any], Any] | None
 
 
 class PreparedInsert:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, encoders: dict[str, Callable[[Any], Any]] | None = None
+                 ) -> None:
+        """``encoders``: what binds the values of those columns on SQLite instead of their
+        types' own processors."""
         self._table = table
+        self._encoders = encoders or {}
         self._statement = insert(table)
         self._prepared: dict[tuple[str, ...], tuple[str, list[tuple[str, Processor]]]] = {}
 
@@ -50,7 +55,8 @@ class PreparedInsert:
                                  f"parameters {sorted(names)}")
             columns = self._table.columns
             found = (compiled.string, [
-                (name, columns[name].type.dialect_impl(dialect).bind_processor(dialect))
+                (name, self._encoders.get(name)
+                 or columns[name].type.dialect_impl(dialect).bind_processor(dialect))
                 for name in names])
             self._prepared[keys] = found
         return found

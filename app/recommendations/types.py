@@ -21,7 +21,7 @@ class Reason:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ScoredProduct:
     product: CatalogProduct
     score: float

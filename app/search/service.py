@@ -42,7 +42,7 @@ UNKNOWN_PRODUCT = Reason("UNKNOWN_PRODUCT", "Not in the catalog yet; kept in pla
 UNAVAILABLE = Reason("UNAVAILABLE", "Currently unavailable")
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
     """One input position: a known product, or an id the catalog does not know."""
 

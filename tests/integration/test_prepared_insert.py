@@ -1,5 +1,6 @@
 """A prepared insert stores exactly what Core's ``execute`` stores, on each database."""
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import create_session_factory, sqlite_file_engine, transaction
 from app.events.models import Ranking
+from app.events.rankings import RANKINGS
 from app.inserts import PreparedInsert
 from tests.factories import make_shop, shop_id
 
@@ -79,3 +81,21 @@ async def test_other_drivers_go_through_core(engine: AsyncEngine) -> None:
         stored = (await session.execute(select(Ranking).where(
             Ranking.recommendation_id == "async-1"))).scalar_one()
     assert (stored.customer_id, stored.product_ids) == ("c-9", ["p1", "Crème brûlée"])
+
+
+async def test_served_lists_store_the_same_json_values(engine: AsyncEngine,
+                                                       sync_sqlite: Engine) -> None:
+    shop = await _shop(engine)
+    with sync_sqlite.begin() as connection:
+        RANKINGS.run(connection, [_row(shop, "encoded-1")])
+        connection.execute(insert(TABLE), [_row(shop, "core-3")])
+    with sync_sqlite.connect() as connection:
+        raw = {rid: rest for rid, *rest in connection.execute(text(
+            f"SELECT recommendation_id, {COLUMNS} FROM rankings WHERE shop_id = :shop"),
+            {"shop": shop})}
+    json_at = [COLUMNS.split(", ").index(name) for name in ("product_ids", "reasons")]
+    for i, (encoded, core) in enumerate(zip(raw["encoded-1"], raw["core-3"], strict=True)):
+        if i in json_at:  # compact, the same value
+            assert encoded != core and json.loads(encoded) == json.loads(core)
+        else:
+            assert encoded == core
