@@ -123,7 +123,8 @@ class AnnoyVectorIndex:
         """The stored vectors of ``keys``, row by row in their order (zeros for keys that
         are not in the index)."""
         if not keys or not len(self._keys):
-            return AlignedVectors(np.zeros((len(keys), self._dimension), np.float32),
+            return AlignedVectors(np.asarray(keys, np.int64),
+                                  np.zeros((len(keys), self._dimension), np.float32),
                                   np.zeros(len(keys), bool))
         wanted = np.asarray(keys, dtype=np.int64)
         positions = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
@@ -134,7 +135,7 @@ class AnnoyVectorIndex:
             matrix = np.array([self._index.get_item_vector(p) for p in positions.tolist()],
                               np.float32).reshape(len(keys), self._dimension)
         matrix[~present] = 0.0
-        return AlignedVectors(matrix, present)
+        return AlignedVectors(wanted, matrix, present)
 
     def nearest(self, vector: Vector, count: int) -> list[tuple[int, float]]:
         items, similarities = self._nearest_items(vector, count)

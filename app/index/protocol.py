@@ -11,9 +11,10 @@ Vector = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class AlignedVectors:
-    """The vectors of a list of products as one matrix: row ``i`` is product ``i``'s, zeros
-    where ``present[i]`` says it has none."""
+    """The vectors of a list of products (``keys``) as one matrix: row ``i`` is product
+    ``keys[i]``'s, zeros where ``present[i]`` says it has none."""
 
+    keys: npt.NDArray[np.int64]
     matrix: npt.NDArray[np.float32]
     present: npt.NDArray[np.bool_]
 
@@ -27,7 +28,7 @@ class AlignedVectors:
             vector = found.get(key)
             if vector is not None:
                 matrix[i], present[i] = vector, True
-        return cls(matrix, present)
+        return cls(np.asarray(keys, np.int64), matrix, present)
 
 
 class VectorIndex(Protocol):

@@ -67,8 +67,8 @@ class PurchaseHistoryAffinity:
         products: list[CatalogProduct],
         vectors: AlignedVectors,
     ) -> HistoryMatches | None:
-        """``purchases``: orders per product id the customer bought (their profile's); None
-        when there are none."""
+        """``purchases``: orders per product id the customer bought (their profile's);
+        ``vectors``: those of ``products``, row by row. None when there are no purchases."""
         if not purchases:
             return None
         counts = dict(sorted(purchases.items(), key=lambda kv: -kv[1])[:HISTORY_LIMIT])
@@ -99,7 +99,6 @@ class PurchaseHistoryAffinity:
         columns[:, 0], columns[:, 1] = repeat, share
         embedded = vectors.present
         if taste is not None and embedded.any():  # one product of matrices for all results
-            results = np.fromiter((p.id for p in products), np.int64, len(products))[embedded]
             columns[embedded, 2], columns[embedded, 3] = taste.similarities(
-                results, vectors.matrix[embedded])
+                vectors.keys[embedded], vectors.matrix[embedded])
         return HistoryMatches(columns, reasons)

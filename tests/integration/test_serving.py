@@ -169,7 +169,7 @@ async def test_aligned_vectors_are_the_current_vectors_row_by_row(api: Harness) 
         shop, api.embedder.model_name)
     assert served is not None
     indexed = served.index.vectors([rows["4"].id])[rows["4"].id]
-    assert aligned.present.tolist() == [True, False, True]
+    assert aligned.present.tolist() == [True, False, True] and aligned.keys.tolist() == keys
     assert np.array_equal(aligned.matrix[0], by_key[keys[0]])
     assert not aligned.matrix[1].any()
     assert np.array_equal(aligned.matrix[2], by_key[keys[2]])

@@ -34,6 +34,7 @@ def test_vectors_of_several_keys_match_one_at_a_time(tmp_path: Path, with_matrix
         assert index.vectors([]) == {} and index.vectors([1, 1000]) == {}
         aligned = index.aligned([41, 3, 9, 100, 2, 0])
         assert aligned.present.tolist() == [True, False, True, False, True, False]
+        assert aligned.keys.tolist() == [41, 3, 9, 100, 2, 0]
         assert aligned.matrix.shape == (6, 8)
         for row, key in zip(aligned.matrix, [41, 3, 9, 100, 2, 0], strict=True):
             expected = found.get(key)
