@@ -2,10 +2,12 @@
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select
+import pytest
+from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.snapshot import CatalogProduct
@@ -32,7 +34,24 @@ def _served(n: int) -> RecommendationList:
     return RecommendationList(uuid.uuid4().hex, items, "test-model")
 
 
-async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
+class _Slow:
+    """The process's writes, each taking a while longer (as under load)."""
+
+    def __init__(self, writes: Writes) -> None:
+        self._writes = writes
+
+    async def run(self, work: Callable[[Connection], Any]) -> Any:
+        return await self._writes.run(work)
+
+    async def run_small(self, work: Callable[[Connection], Any]) -> Any:
+        await asyncio.sleep(0.02)
+        return await self._writes.run_small(work)
+
+    def dispose(self) -> None:
+        pass
+
+
+async def test_lists_served_during_a_write_are_committed_together(
         engine: AsyncEngine, writes: Writes) -> None:
     sessions = create_session_factory(engine)
     async with transaction(sessions) as session:
@@ -46,14 +65,15 @@ async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
     for committer in committers:
         event.listen(committer, "commit", count)
     try:
-        recorder = RankingRecorder(writes)
+        recorder = RankingRecorder(_Slow(writes))
         lists = [_served(3) for _ in range(30)]
+        # The first writes its own list; the 29 served meanwhile wait and form one group.
         await asyncio.gather(*(recorder.record(shop, "HOME", f"v{i}", None, served)
                                for i, served in enumerate(lists)))
     finally:
         for committer in committers:
             event.remove(committer, "commit", count)
-    assert 1 <= len(commits) < len(lists)
+    assert len(commits) == 2
     async with transaction(sessions) as session:
         rows = {r.recommendation_id: r for r in (await session.execute(
             select(Ranking).where(Ranking.shop_id == shop))).scalars()}
@@ -62,6 +82,26 @@ async def test_concurrent_lists_are_all_committed_in_fewer_transactions(
     assert (first.placement, first.visitor_id, first.product_ids, first.reasons,
             first.model_version) == ("HOME", "v0", ["p0", "p1", "p2"], [["POPULAR"]] * 3,
                                      "test-model")
+
+
+async def test_a_lone_list_is_written_by_its_own_request(
+        engine: AsyncEngine, writes: Writes, monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions = create_session_factory(engine)
+    async with transaction(sessions) as session:
+        shop = shop_id(await make_shop(session))
+    tasks: list[object] = []
+    create_task = asyncio.create_task
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        tasks.append(args[0])
+        return create_task(*args, **kwargs)
+
+    recorder = RankingRecorder(writes)
+    monkeypatch.setattr(asyncio, "create_task", counted)
+    for visitor in ("a", "b", "c"):  # one after another: never a group writer
+        await recorder.record(shop, "HOME", visitor, None, _served(2))
+    monkeypatch.undo()
+    assert tasks == []
 
 
 async def test_a_failed_write_is_reported_to_every_waiting_request(
