@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def _compact_json(value: Any) -> str:
     """The same JSON value as the column type's own encoder writes, without its spaces and
-    about ten times faster (a list of 100 products' reason codes: 41 → 4 µs)."""
+    about ten times faster (a list of 100 products' reason codes: 41 → 3 µs)."""
     return orjson.dumps(value).decode()
 
 
