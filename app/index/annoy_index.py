@@ -113,11 +113,7 @@ class AnnoyVectorIndex:
 
     def vectors(self, keys: list[int]) -> dict[int, Vector]:
         """The stored vectors of those of ``keys`` in the index (one array for all)."""
-        if not keys or not len(self._keys):
-            return {}
-        aligned = self.aligned(keys)
-        found = np.asarray(keys, np.int64)[aligned.present].tolist()
-        return dict(zip(found, aligned.matrix[aligned.present], strict=True))
+        return self.aligned(keys).by_key()
 
     def aligned(self, keys: list[int]) -> AlignedVectors:
         """The stored vectors of ``keys``, row by row in their order (zeros for keys that

@@ -120,44 +120,27 @@ class ContentNeighbours:
     async def vectors_of(
         self, session: AsyncSession, shop_id: ShopId, product_keys: list[int]
     ) -> dict[int, Vector]:
-        """Current vectors of several products, one database read at most, for those
-        neither in the delta nor in the served index."""
-        served = self._registry.current(shop_id, self._model_name)
-        if served is None:  # no index yet: the database holds them all
-            return await vectors_of(session, product_keys, self._model_name)
-        delta = await self._delta(session, shop_id, served.snapshot_at)
-        positions = delta.positions
-        found = served.index.vectors([k for k in product_keys if k not in positions])
-        found.update({k: delta.vectors[positions[k]] for k in product_keys if k in positions})
-        missing = [k for k in product_keys if k not in found]
-        if missing:
-            found.update(await vectors_of(session, missing, self._model_name))
-        return found
+        """Current vectors of several products (``aligned_vectors``, by key)."""
+        return (await self.aligned_vectors(session, shop_id, product_keys)).by_key()
 
     async def aligned_vectors(
         self, session: AsyncSession, shop_id: ShopId, product_keys: list[int]
     ) -> AlignedVectors:
-        """``vectors_of`` as one matrix, row ``i`` for ``product_keys[i]``."""
+        """Current vectors of several products, row ``i`` for ``product_keys[i]``: the delta's,
+        else the served index's (no database round trip), else the database's (one read at
+        most, for the rest; all of them for a shop without an index yet)."""
         served = self._registry.current(shop_id, self._model_name)
         if served is None:
             return AlignedVectors.of(
                 product_keys, await vectors_of(session, product_keys, self._model_name))
         delta = await self._delta(session, shop_id, served.snapshot_at)
         aligned = served.index.aligned(product_keys)
-        matrix, present = aligned.matrix, aligned.present
         positions = delta.positions
         if positions:  # the delta's vectors are newer than the index's
-            for i, key in enumerate(product_keys):
-                at = positions.get(key)
-                if at is not None:
-                    matrix[i], present[i] = delta.vectors[at], True
-        if not present.all():
-            missing = [k for k, ok in zip(product_keys, present.tolist(), strict=True) if not ok]
-            found = await vectors_of(session, missing, self._model_name)
-            for i, key in enumerate(product_keys):
-                vector = found.get(key)
-                if vector is not None:
-                    matrix[i], present[i] = vector, True
+            aligned.fill({k: delta.vectors[positions[k]] for k in product_keys if k in positions})
+        if not aligned.present.all():
+            missing = aligned.keys[~aligned.present].tolist()
+            aligned.fill(await vectors_of(session, missing, self._model_name))
         return aligned
 
     async def delta_size(self, session: AsyncSession, shop_id: ShopId) -> int:

@@ -1,5 +1,6 @@
 """The port for nearest-neighbour search over product vectors."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,16 +20,26 @@ class AlignedVectors:
     present: npt.NDArray[np.bool_]
 
     @classmethod
-    def of(cls, keys: list[int], found: dict[int, Vector]) -> "AlignedVectors":
+    def of(cls, keys: list[int], found: Mapping[int, Vector]) -> "AlignedVectors":
         """From vectors by key (``keys`` without one get a row of zeros)."""
         dimension = len(next(iter(found.values()))) if found else 0
-        matrix = np.zeros((len(keys), dimension), np.float32)
-        present = np.zeros(len(keys), bool)
-        for i, key in enumerate(keys):
-            vector = found.get(key)
-            if vector is not None:
-                matrix[i], present[i] = vector, True
-        return cls(np.asarray(keys, np.int64), matrix, present)
+        aligned = cls(np.asarray(keys, np.int64), np.zeros((len(keys), dimension), np.float32),
+                      np.zeros(len(keys), bool))
+        aligned.fill(found)
+        return aligned
+
+    def fill(self, found: Mapping[int, Vector]) -> None:
+        """Put the vectors of ``found`` in their keys' rows (replacing what they held)."""
+        if found:
+            for i, key in enumerate(self.keys.tolist()):
+                vector = found.get(key)
+                if vector is not None:
+                    self.matrix[i], self.present[i] = vector, True
+
+    def by_key(self) -> dict[int, Vector]:
+        """The vectors there are, by key."""
+        return dict(zip(self.keys[self.present].tolist(), self.matrix[self.present],
+                        strict=True))
 
 
 class VectorIndex(Protocol):

@@ -12,6 +12,7 @@ from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.ids import ShopId
 from app.index.protocol import AlignedVectors
 from app.recommendations.types import Reason
+from app.search.features import HISTORY_FEATURES
 from app.search.protocol import HistoryMatches, ProductVectors
 
 HISTORY_LIMIT = 200
@@ -95,7 +96,7 @@ class PurchaseHistoryAffinity:
             else:
                 repeat.append(0.0)
                 reasons.append(interests.get(kind) if kind else None)
-        columns = np.zeros((len(products), 4))
+        columns = np.zeros((len(products), len(HISTORY_FEATURES)))
         columns[:, 0], columns[:, 1] = repeat, share
         embedded = vectors.present
         if taste is not None and embedded.any():  # one product of matrices for all results
