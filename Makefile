@@ -15,7 +15,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/affinity demo
-	$(BIN)/affinity serve
+	AFFINITY_DEMO_MODE=true $(BIN)/affinity serve
 
 test: test-python test-frontend
 

@@ -5,30 +5,35 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import select, text
+from pydantic import SecretStr
+from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import BaseRoute, Route
 
-from app.container import Services, build_services
+from app.container import Services, build_services, customer_stores
 from app.db import create_engine, create_session_factory, transaction
 from app.demo.lookups import demo_image_labels, demo_key_lookup
 from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.embeddings.protocol import Embedder
-from app.events.privacy import EventsStore
 from app.graphql.schema import build_schema
 from app.heap import collect_on_schedule, settle
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
 from app.http.graphql_endpoint import StorefrontGraphQL
+from app.http.health import health_endpoint
+from app.http.rate_limit import RateLimits
+from app.http.security import SecurityHeaders, trusted_hosts
+from app.http.security import own_origins as own_origins_of
+from app.http.shopify_proxy import shopify_proxy_routes
 from app.http.storefront_auth import StorefrontAuth
 from app.ids import ShopId
-from app.privacy.stores import core_customer_stores
 from app.ranking.scheduler import ModelTrainer
 from app.settings import Settings
 from app.shops.models import SHOP_ACTIVE, Shop
+from app.sync.credentials import seal_stored_secrets
 from app.worker import CatalogWorker
 from webhooks.ingestion import Ingestion
 from webhooks.routes import webhook_routes
@@ -58,35 +63,23 @@ async def _load_catalogs(services: Services) -> None:
         log.exception("loading the catalogs failed; they load on first use instead")
 
 
-def _health(services: Services) -> Callable[[Request], object]:
-    async def health(_: Request) -> JSONResponse:
-        try:
-            async with transaction(services.sessions) as session:
-                await session.execute(text("SELECT 1"))
-                shop_ids = [r[0] for r in await session.execute(
-                    select(Shop.id).where(Shop.status == SHOP_ACTIVE))]
-                shops = len(shop_ids)
-        except Exception:
-            log.exception("health check: database unreachable")
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        model = services.settings.embedding_model
-        served = [services.registry.current(s, model) for s in shop_ids]
-        indexed = [s for s in served if s is not None]
-        return JSONResponse({
-            "status": "ok",
-            "database": {"ok": True, "backend": services.engine.dialect.name},
-            "index": {
-                "model": model,
-                "shops": shops,
-                "shops_indexed": len(indexed),
-                "items": sum(s.index.size for s in indexed),
-            },
-            # Ready to serve every shop once each active shop's catalog is in memory.
-            "catalogs": {"shops": shops,
-                         "loaded": len(services.catalogs.loaded.intersection(shop_ids))},
-        })
+async def _seal_secrets(services: Services) -> None:
+    """Secrets stored before encryption existed are encrypted now; a key that does not open
+    the stored ones stops the start (``SecretKeyError``) instead of failing every delivery."""
+    async with transaction(services.sessions) as session:
+        sealed = await seal_stored_secrets(session, services.secrets)
+    if sealed:
+        log.info("secrets of %d shops encrypted at rest", sealed)
 
-    return health
+
+def _demo_routes(services: Services) -> list[BaseRoute]:
+    return [Route("/", lambda _: RedirectResponse("/demo"), methods=["GET"]),
+            *demo_routes(demo_key_lookup(services.sessions),
+                         image_label_for=demo_image_labels(services.sessions))]
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def create_app(
@@ -101,15 +94,24 @@ def create_app(
         settings, engine, create_session_factory(engine),
         embedder_factory,
     )
-    auth = StorefrontAuth(services.sessions)
-    graphql = StorefrontGraphQL(build_schema(settings), services, auth, settings.graphiql)
+    own_origins = own_origins_of(settings.host, settings.port, settings.public_url)
+    auth = StorefrontAuth(services.sessions, services.secrets, own_origins)
+    limits = RateLimits(settings)  # one per process: /graphql and /collect count together
+    graphql = StorefrontGraphQL(build_schema(settings), services, auth, settings.demo_mode,
+                                limits)
     worker = CatalogWorker(services, services.embedder.get, index_threads=1)
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)
-    ingestion = Ingestion(services, customer_stores=[*core_customer_stores(), EventsStore()])
+    ingestion = Ingestion(services, customer_stores=customer_stores(services))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            await _seal_secrets(services)
+        except BaseException:  # the server does not start: release what it holds
+            await engine.dispose()
+            services.dispose()
+            raise
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run_forever(stop)) if settings.worker_enabled else None
         training = asyncio.create_task(trainer.run_forever(stop)) if settings.worker_enabled else None
@@ -137,24 +139,30 @@ def create_app(
     async def origins() -> set[str]:
         return await _storefront_origins(services)
 
+    collect = collect_endpoint(services, auth, limits)
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        Route("/health", _health(services), methods=["GET"]),
-        Route("/collect", collect_endpoint(services, auth), methods=["POST"]),
-        Route("/", lambda _: RedirectResponse("/demo"), methods=["GET"]),
+        Route("/health", health_endpoint(services), methods=["GET"]),
+        Route("/collect", collect, methods=["POST"]),
+        *shopify_proxy_routes(auth, _secret(settings.shopify_api_secret), graphql, collect),
         # The carousel for real storefronts: one <script type="module"> tag; CORS per shop.
         Route("/affinity-carousel.js", lambda _: FileResponse(
             STATIC_DIR / "affinity-carousel.js", media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=300"}), methods=["GET", "HEAD"]),
         *webhook_routes(services, ingestion),
-        *demo_routes(demo_key_lookup(services.sessions),
-                     image_label_for=demo_image_labels(services.sessions)),
+        # The demo hands out the demo shop's storefront key: never on a production server.
+        *(_demo_routes(services) if settings.demo_mode else []),
         *(extra_routes or []),
     ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(StorefrontCors, load_origins=origins)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts(
+                settings.allowed_hosts, settings.host, settings.public_url)),
+            Middleware(StorefrontCors, load_origins=origins, own_origins=own_origins),
+        ],
     )
     app.state.services = services
     app.state.worker = worker

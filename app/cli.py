@@ -13,6 +13,8 @@ from rich.progress import Progress
 
 from app import migrate
 from app.catalog.snapshot import watch_catalog_writes
+from app.crypto.file_modes import keep_new_files_private
+from app.crypto.secret_box import secret_box_for
 from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.factory import build_embedder
 from app.embeddings.service import embed_stale_products, stale_products
@@ -62,9 +64,20 @@ async def cmd_shop_add(args: argparse.Namespace, settings: Settings) -> int:
         created = await shops.create_shop(
             session, args.domain, args.platform, args.webhook_secret,
             args.origin or None, currency=args.currency,
+            box=secret_box_for(settings),
         )
     emit({"shop": created.shop.domain, "storefront_key": created.storefront_key,
-          "admin_token": created.admin_token})
+          "admin_token": created.admin_token, "server_key": created.server_key,
+          "customer_token_secret": created.customer_token_secret})
+    return 0
+
+
+async def cmd_shop_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
+    async with Database(settings) as db, transaction(db.sessions) as session:
+        shop = await shops.get_by_domain(session, args.domain)
+        keys = await shops.rotate_keys(session, shop, secret_box_for(settings))
+    emit({"shop": shop.domain, "server_key": keys.server_key,
+          "customer_token_secret": keys.customer_token_secret})
     return 0
 
 
@@ -130,11 +143,14 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     await migrate.upgrade(settings.database_url)
     async with Database(settings) as db:
-        report = await setup_demo(db.sessions, settings)
+        report = await setup_demo(db.sessions, settings, secret_box_for(settings))
         outcome = await embed_and_build(db, settings, ShopId(report.shop_id), force=False)
     base = f"http://{settings.host}:{settings.port}"
+    made = {"server_key": report.server_key} if report.server_key else {}
     emit({"shop": report.domain, "storefront_key": report.storefront_key,
           "products": report.products, "orders_created": report.orders_created, **outcome,
+          **made, "customer_id": report.customer_id, "customer_token": report.customer_token,
+          "serve": "AFFINITY_DEMO_MODE=true affinity serve",
           "open": f"{base}/demo", "graphiql": graphiql_url(base, report.storefront_key)})
     return 0
 
@@ -189,8 +205,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     tune_for_serving()
     limit_for_serving()
-    log.info("serving on http://%s:%s (GraphiQL at /graphql)", host, port)
-    uvicorn.run(create_app(app_settings), host=host, port=port, log_level="warning")
+    log.info("serving on http://%s:%s%s", host, port,
+             " (GraphiQL at /graphql)" if settings.demo_mode else "")
+    # Open requests get a few seconds on SIGTERM, then are cut: shutdown never waits long
+    # on a client that keeps a connection busy.
+    uvicorn.run(create_app(app_settings), host=host, port=port, log_level="warning",
+                server_header=False, timeout_graceful_shutdown=settings.shutdown_timeout_seconds)
     return 0
 
 
@@ -216,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--currency", default="USD")
     add.set_defaults(handler=cmd_shop_add)
     shop.add_parser("list", help="list shops with their storefront keys").set_defaults(handler=cmd_shop_list)
+    rotate = shop.add_parser(
+        "rotate-keys", help="new server key and customer-token secret; prints them once")
+    rotate.add_argument("--domain", required=True)
+    rotate.set_defaults(handler=cmd_shop_rotate_keys)
 
     catalog = commands.add_parser("catalog").add_subparsers(dest="action", required=True)
     imp = catalog.add_parser("import", help="import products from CSV or JSON lines")
@@ -244,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
+    keep_new_files_private()
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "serve":

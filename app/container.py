@@ -1,4 +1,7 @@
-"""The long-lived collaborators built once by a composition root and handed down."""
+"""The long-lived collaborators built once by a composition root and handed down.
+
+Building them also makes the process's new files private (0600 files, 0700 folders) and
+opens the secret box: the key from the settings, else the data folder's key file."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,13 +10,20 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
+from app.crypto.file_modes import keep_new_files_private, private_folder
+from app.crypto.secret_box import SecretBox, install_key
 from app.embeddings.factory import embedder_factory as default_embedder_factory
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
+from app.events.privacy import EventsStore
 from app.events.rankings import RankingRecorder
+from app.events.sources import SourceHasher
 from app.events.tracker import EventTracker
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
+from app.privacy.engine_state import EngineStateStore
+from app.privacy.protocol import CustomerDataStore
+from app.privacy.stores import core_customer_stores
 from app.profiles.session_state import SessionStore
 from app.ranking.blend import load_weights
 from app.ranking.service import RecommendationEngine
@@ -52,6 +62,10 @@ class Services:
     writes: Writes
     """Where the request path's writes run: storefront events, webhook claims, served lists
     (``app.writes``)."""
+    secrets: SecretBox
+    """Encrypts the secrets stored in the database (webhook secrets, platform tokens)."""
+    engine_state: EngineStateStore
+    """Erases customers and shops from model artefacts, index files and memory."""
 
     def dispose(self) -> None:
         """Close what the services hold besides the engine (threads, extra connections)."""
@@ -70,9 +84,13 @@ def build_services(
     embedder_factory: Callable[[], Embedder] | None = None,
     engine_settings: EngineSettings | None = None,
 ) -> Services:
+    keep_new_files_private()
+    private_folder(settings.data_dir)
+    key = install_key(settings)
     tuning = engine_settings or EngineSettings()
     session_state = SessionStore(ttl_seconds=tuning.session_ttl_seconds)
-    models = ModelStore(tuning.models_dir or settings.data_dir / "models")
+    models_dir = tuning.models_dir or settings.data_dir / "models"
+    models = ModelStore(models_dir)
     registry = IndexRegistry(settings.index_dir, search_k=settings.annoy_search_k)
     reads = reads_for(settings.database_url)
     catalogs = CatalogSnapshots(settings.catalog_refresh_seconds, reads)
@@ -106,8 +124,17 @@ def build_services(
         ranker=RecommendationEngine(
             models, neighbours, catalogs, session_state,
             weights, tuning.rules(), reads=reads),
-        tracker=EventTracker(tuning.consent(), [session_state, models], writes),
+        tracker=EventTracker(tuning.consent(), [session_state], writes,
+                             SourceHasher(key)),
         rankings=RankingRecorder(writes),
         reads=reads,
         writes=writes,
+        secrets=SecretBox(key),
+        engine_state=EngineStateStore(models_dir, settings.index_dir, session_state, models,
+                                      registry),
     )
+
+
+def customer_stores(services: Services) -> list[CustomerDataStore]:
+    """Every place customer data lives: the database's stores, then the files and memory."""
+    return [*core_customer_stores(), EventsStore(), services.engine_state]

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from app.crypto.file_modes import create_private_file, private_file, private_folder
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -72,10 +74,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
 def _prepare_sqlite_path(url: str) -> None:
+    """The database file made 0600 before SQLite opens it: SQLite gives its ``-wal`` and
+    ``-shm`` files the mode of the database file, so they are private too; files of an
+    older install are tightened."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database or "")
+    if not path.parent.exists():
+        private_folder(path.parent)
+    create_private_file(path)
+    for suffix in SQLITE_COMPANIONS:
+        private_file(path.with_name(path.name + suffix))
 
 
 def configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -97,13 +111,15 @@ def sqlite_file_engine(database_url: str, **kwargs: Any) -> Engine | None:
         return None
     return sync_create_engine(url.set(drivername="sqlite+pysqlite"),
                               connect_args={"check_same_thread": False},
-                              json_deserializer=json_loads, **kwargs)
+                              json_deserializer=json_loads, hide_parameters=True, **kwargs)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Build the async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Build the async engine; SQLite gets WAL, foreign keys and a busy timeout. A database
+    error's message never carries the statement's values (a shopper's input, a secret)."""
     _prepare_sqlite_path(url)
-    engine = create_async_engine(url, json_deserializer=json_loads, **kwargs)
+    engine = create_async_engine(url, json_deserializer=json_loads, hide_parameters=True,
+                                 **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", configure_sqlite)
     return engine

@@ -9,6 +9,8 @@ class ErrorCode(str, Enum):
     UNAUTHORIZED = "UNAUTHORIZED"
     CONFLICT = "CONFLICT"
     UNAVAILABLE = "UNAVAILABLE"
+    CUSTOMER_PROOF_REQUIRED = "CUSTOMER_PROOF_REQUIRED"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class AppError(Exception):
@@ -39,3 +41,19 @@ class Conflict(AppError):
 
 class Unavailable(AppError):
     code = ErrorCode.UNAVAILABLE
+
+
+class CustomerProofRequired(AppError):
+    """A customer named without proof that the caller may name them."""
+
+    code = ErrorCode.CUSTOMER_PROOF_REQUIRED
+
+
+class RateLimited(AppError):
+    """Over a rate limit; the caller may try again in ``retry_after`` seconds."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests: try again in {retry_after} s.")
+        self.retry_after = retry_after

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -52,6 +52,24 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    allowed_hosts: list[str] = Field(
+        default=["127.0.0.1", "localhost"], description=(
+            "Host names the server answers to (the request's Host header); any other is a "
+            "400, which defeats DNS rebinding. The host of `public_url` and `host` (unless a "
+            "wildcard address) are added. A leading `*.` allows subdomains."))
+    public_url: str | None = Field(
+        default=None, description=(
+            "The server's own origin as browsers see it (e.g. `https://api.example.com`): "
+            "pages it serves may call /graphql and /collect. Unset: `http://<host>:<port>` "
+            "and the same port on localhost and 127.0.0.1."))
+    admin_token: SecretStr | None = Field(
+        default=None, description=(
+            "Operator token: `Authorization: Bearer <token>` on /health adds the details "
+            "(backend, index, catalogs, webhook inbox). Unset: /health says only ok or error."))
+    shopify_api_secret: SecretStr | None = Field(
+        default=None, description=(
+            "The Shopify app's API secret: verifies requests through the app proxy "
+            "(/shopify/proxy/graphql, /shopify/proxy/collect). Unset: the app proxy is off."))
     annoy_trees: int = Field(default=50, ge=1, description="Trees per Annoy index.")
     annoy_search_k: int = Field(
         default=5000,
@@ -99,6 +117,16 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Largest webhook body accepted (bytes)."
     )
+    webhook_max_age_hours: float = Field(
+        default=50.0,
+        ge=0,
+        description=(
+            "Webhook deliveries the platform dated (X-Shopify-Triggered-At) longer ago than "
+            "this are refused with 400 and kept as rejections; 0 accepts any age. The default "
+            "outlasts Shopify's retries (8 tries over 4 h; 19 over 48 h on older schedules) "
+            "with room for clock skew."
+        ),
+    )
     shopify_api_version: str = Field(
         default="2025-07", description="Shopify Admin API version used by `affinity sync`."
     )
@@ -109,7 +137,46 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=1, description="Maximum query depth.")
     graphql_max_aliases: int = Field(default=15, ge=1, description="Maximum aliases per query.")
     graphql_max_tokens: int = Field(default=2000, ge=1, description="Maximum tokens per query.")
-    graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql.")
+    graphql_max_nodes: int = Field(
+        default=2000, ge=1, description="Maximum syntax nodes of a parsed query (checked "
+        "before validation).")
+    graphql_max_fields: int = Field(
+        default=1000, ge=1, description="Maximum fields a query selects with its fragments "
+        "expanded, each fragment counted once per spread (checked before validation).")
+    graphql_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest POST /graphql body accepted (bytes).")
+    graphql_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time one GraphQL request may take before it is "
+        "stopped with a TIMEOUT error.")
+    collect_max_body_bytes: int = Field(
+        default=512 * 1024, ge=1024, description="Largest POST /collect body accepted (bytes).")
+    rate_limit_key_requests_per_minute: int = Field(
+        default=60_000, ge=0, description="Requests per storefront key and minute on /graphql "
+        "and /collect (bursts up to a minute's worth; 0: no limit). Over it: 429.")
+    rate_limit_address_requests_per_minute: int = Field(
+        default=6_000, ge=0, description="Requests per client address and minute on /graphql "
+        "and /collect (bursts up to a minute's worth; 0: no limit). Over it: 429.")
+    rate_limit_key_events_per_minute: int = Field(
+        default=60_000, ge=0, description="Events stored per storefront key and minute "
+        "(trackEvents and /collect; 0: no limit). Over it: 429.")
+    rate_limit_address_events_per_minute: int = Field(
+        default=6_000, ge=0, description="Events stored per client address and minute "
+        "(trackEvents and /collect; 0: no limit). Over it: 429.")
+    rate_limit_visitor_events_per_minute: int = Field(
+        default=600, ge=0, description="Events stored per visitor and minute (trackEvents "
+        "and /collect; 0: no limit). Over it: 429.")
+    shutdown_timeout_seconds: int = Field(
+        default=5, ge=1, description="`affinity serve`: longest wait for open requests on "
+        "shutdown (SIGTERM) before they are cut.")
+    demo_mode: bool = Field(
+        default=False, description=(
+            "Demo mode: GraphiQL on GET /graphql and the demo storefront at /demo (which hands "
+            "out the demo shop's storefront key). `make run` turns it on; off in production."))
+    secret_key: SecretStr | None = Field(
+        default=None, description=(
+            "Key that encrypts secrets at rest (webhook secrets, platform tokens, customer "
+            "token secrets): a Fernet key or any passphrase. Unset: a key file `secret.key` "
+            "under the data folder, made on first use with mode 0600."))
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @property

@@ -37,6 +37,7 @@ SECONDS = 8.0
 CONCURRENCY = 8
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 WEBHOOK_DELIVERIES = 2000
+ORIGIN = "https://events.example"  # the shop's storefront: the beacons' Origin
 # Seconds the inbox is watched after each webhook load (its processing rate is read over
 # them): the suite's time budget, not the targets, sets this.
 WEBHOOK_DRAIN_SECONDS = 20
@@ -94,7 +95,8 @@ def prepare(url: str, data_dir: str) -> str:
     """Migrate, add a shop and a small catalog; the storefront key."""
     env = bench_env(url, WORK / data_dir)
     affinity(["migrate"], env)
-    shop = affinity(["shop", "add", "events.example", "--webhook-secret", "s"], env)[0]
+    shop = affinity(["shop", "add", "events.example", "--webhook-secret", "s",
+                     "--origin", ORIGIN], env)[0]
     catalog = synthetic.write_catalog(WORK / "catalog-1k.jsonl", 1000)
     affinity(["catalog", "import", "--shop", "events.example", str(catalog)], env)
     return str(shop["storefront_key"])
@@ -106,7 +108,8 @@ async def _track(port: int, key: str, seconds: float) -> dict[str, Any]:
                 for b in batches(TRACK_BATCHES, 1000)]
     # The same events through the plain JSON endpoint the snippets' beacons use: the
     # difference is what GraphQL input conversion costs.
-    beacons = [request_bytes(f"/collect?key={key}", json.dumps({"events": b}).encode(), {}, HOST)
+    beacons = [request_bytes(f"/collect?key={key}", json.dumps({"events": b}).encode(),
+                             {"Origin": ORIGIN}, HOST)
                for b in batches(TRACK_BATCHES // 2, 1000, seed=6)]
     pool = Pool(HOST, port)
     try:

@@ -16,6 +16,11 @@ from benchmarks.common import PYTHON, REPO, WORK
 
 HOST = "127.0.0.1"
 LOGS = WORK / "logs"
+# The load generators send hundreds of requests a second from one address with one key:
+# the server's rate limits (0: none) would measure the limits, not the server. A caller's
+# env may still set them. (A server of an earlier revision ignores these settings.)
+NO_RATE_LIMITS = {f"AFFINITY_RATE_LIMIT_{name}_PER_MINUTE": "0" for name in (
+    "KEY_REQUESTS", "ADDRESS_REQUESTS", "KEY_EVENTS", "ADDRESS_EVENTS", "VISITOR_EVENTS")}
 
 
 def free_port() -> int:
@@ -78,7 +83,7 @@ def serve(env: dict[str, str], timeout: float = 120.0, worker: bool = False,
     """A running server; ``started_in`` is process start to the first healthy answer.
     ``repo``: the checkout whose ``app`` it runs (``python -m`` imports from there first)."""
     port = free_port()
-    env = {**env, "AFFINITY_WORKER_ENABLED": "true" if worker else "false"}
+    env = {**NO_RATE_LIMITS, **env, "AFFINITY_WORKER_ENABLED": "true" if worker else "false"}
     LOGS.mkdir(parents=True, exist_ok=True)
     log = open(LOGS / f"{log_name}.log", "ab")  # noqa: SIM115 (closed in the finally below)
     started = time.monotonic()

@@ -44,10 +44,13 @@ PRODUCT_FIELDS = "id title price currency imageUrl url available"
 ITEMS = f"recommendationId items {{ product {{ {PRODUCT_FIELDS} }} score reasons {{ code message }} }}"
 
 
-def graphql(query: str, variables: dict[str, Any], world: World) -> bytes:
+def graphql(query: str, variables: dict[str, Any], world: World, server: bool = False) -> bytes:
+    """A storefront's request (public key), or with ``server`` a shop server's, which may
+    name a customer (the private server key)."""
     body = json.dumps({"query": query, "variables": variables}).encode()
-    return request_bytes("/graphql", body, {"X-Affinity-Storefront-Key": world.storefront_key},
-                         HOST)
+    key = ({"X-Affinity-Server-Key": world.server_key} if server
+           else {"X-Affinity-Storefront-Key": world.storefront_key})
+    return request_bytes("/graphql", body, key, HOST)
 
 
 def _catalog_facts(world: World) -> tuple[list[str], dict[str, list[str]]]:
@@ -101,11 +104,16 @@ def workloads(world: World, seed: int = 7) -> dict[str, list[bytes]]:
                              for _ in range(2000)],
         # Every distinct search first, so that the warm-up embeds each query once (the
         # server caches query vectors), then searches drawn at random.
+        # Half of them for a known customer: a shop server's call (the server key).
         "rerank_search": [
-            graphql(rerank, {"q": q, "ids": ids, "c": rng.choice(visitors) if rng.random() < 0.5
-                             else None}, world)
+            _search(rerank, q, ids, rng.choice(visitors) if rng.random() < 0.5 else None, world)
             for q, ids in [*searches, *(rng.choice(searches) for _ in range(1000))]],
     }
+
+
+def _search(query: str, text: str, ids: list[str], customer: str | None, world: World) -> bytes:
+    return graphql(query, {"q": text, "ids": ids, "c": customer}, world,
+                   server=customer is not None)
 
 
 def distinct_searches(payloads: list[bytes]) -> list[bytes]:

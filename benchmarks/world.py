@@ -35,7 +35,7 @@ from app.settings import DEFAULT_MODEL
 from benchmarks import synthetic
 from benchmarks.common import WORK, affinity, bench_env
 
-VERSION = 9
+VERSION = 10
 DOMAIN = "bench.example"
 SECRET = "bench-webhook-secret"
 BASE_PRODUCTS = 5_000
@@ -53,6 +53,7 @@ class World:
     data_dir: Path
     domain: str
     storefront_key: str
+    server_key: str
     webhook_secret: str
     products: int
     shop_id: int
@@ -237,7 +238,8 @@ def build_world(products: int = 100_000, rebuild: bool = False,
     # The collaborative model, as a server that has run a day has it (training is a
     # background job; a server started on a fresh world would serve without it meanwhile).
     affinity(["model", "train", "--shop", DOMAIN], env)
-    world = World(folder, url, data_dir, DOMAIN, str(shop["storefront_key"]), SECRET, products,
+    world = World(folder, url, data_dir, DOMAIN, str(shop["storefront_key"]),
+                  str(shop["server_key"]), SECRET, products,
                   1, index_seconds)
     payload = {**asdict(world), "version": VERSION}
     payload["folder"], payload["data_dir"] = str(folder), str(data_dir)

@@ -14,7 +14,6 @@ from app.shops.service import NewShopCredentials, create_shop
 async def make_shop(session: AsyncSession, **kwargs: Any) -> NewShopCredentials:
     domain = kwargs.pop("domain", f"shop-{uuid.uuid4().hex[:8]}.myshopify.com")
     kwargs.setdefault("platform", "shopify")
-    kwargs.setdefault("webhook_secret", "test-secret")
     return await create_shop(session, domain, **kwargs)
 
 

@@ -19,6 +19,8 @@ from app.embeddings.service import embed_stale_products
 from app.ids import ShopId
 from app.index.service import build_index
 from app.settings import Settings
+from app.shops.models import Shop
+from app.shops.service import rotate_keys
 from tests.factories import make_shop
 
 
@@ -58,11 +60,25 @@ class Harness:
         return await self.client.post("/graphql", json={"query": query, "variables": variables},
                                       headers=headers)
 
+    async def server_key(self, shop: ShopId) -> str:
+        """A new private server key for the shop: what its own servers send to name
+        customers (the public storefront key cannot)."""
+        async with transaction(self.services.sessions) as session:
+            found = await session.get(Shop, shop)
+            assert found is not None
+            return (await rotate_keys(session, found, self.services.secrets)).server_key
+
+    async def graphql_as_server(self, server_key: str, query: str,
+                                **variables: Any) -> httpx.Response:
+        return await self.client.post("/graphql", json={"query": query, "variables": variables},
+                                      headers={"X-Affinity-Server-Key": server_key})
+
 
 @asynccontextmanager
 async def harness(database_url: str, data_dir: Path, embedder: Embedder) -> AsyncIterator[Harness]:
     settings = Settings(database_url=database_url, data_dir=data_dir, worker_enabled=False,
-                        embedding_model=embedder.model_name, annoy_trees=10, _env_file=None)  # type: ignore[call-arg]
+                        embedding_model=embedder.model_name, annoy_trees=10,
+                        allowed_hosts=["testserver"], _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings, embedder_factory=lambda: embedder)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -24,6 +24,7 @@ from webhooks.changes import (
     UpsertCollection,
     UpsertProduct,
 )
+from webhooks.checks import check_changes
 from webhooks.payload import Fields, parse_json_object
 from webhooks.protocol import (
     Envelope,
@@ -49,10 +50,17 @@ SCOPES = PRODUCT_SCOPES | SKU_SCOPES | ORDER_SCOPES | CATEGORY_SCOPES | {
     "store/product/deleted", "store/category/deleted", "store/app/uninstalled"}
 
 
+MAX_SCOPE_CHARS = 128
+MAX_HASH_CHARS = 255
+LATEST_TIMESTAMP = 253402300799  # 9999-12-31
+
+
 def _thin(body: bytes) -> Fields:
     payload = Fields(parse_json_object(body))
-    payload.text("scope")
-    if payload.text("scope") != "store/app/uninstalled":
+    scope = payload.text("scope")
+    if len(scope) > MAX_SCOPE_CHARS or len(payload.opt_text("hash") or "") > MAX_HASH_CHARS:
+        raise InvalidPayload("scope or hash: too long")
+    if scope != "store/app/uninstalled":
         data = payload.opt_object("data")
         if data is None:
             raise InvalidPayload("data: required field is missing")
@@ -117,6 +125,7 @@ def order_change(o: Fields, lines: list[JSON]) -> OrderChange:
 
 class BigCommerceAdapter:
     platform = "bigcommerce"
+    applies_body_as_sent = False  # every record is re-read through the API
 
     def __init__(self, api_for: ApiFactory) -> None:
         self._api_for = api_for
@@ -139,7 +148,7 @@ class BigCommerceAdapter:
 
     def envelope(self, headers: Headers, body: bytes) -> Envelope:
         payload = _thin(body)
-        created = payload.opt_int("created_at")
+        created = payload.opt_int("created_at", within=(0, LATEST_TIMESTAMP))
         # The platform sends the same hash when it fires twice for one event.
         return Envelope(
             topic=payload.text("scope"), delivery_id=payload.text("hash"),
@@ -153,7 +162,9 @@ class BigCommerceAdapter:
         _thin(body)
 
     async def changes(self, topic: str, body: bytes, shop: ShopContext) -> list[Change]:
-        payload = _thin(body)
+        return check_changes(await self._fetched(topic, _thin(body), shop))
+
+    async def _fetched(self, topic: str, payload: Fields, shop: ShopContext) -> list[Change]:
         if topic == "store/app/uninstalled":
             return [UninstallShop()]
         data = payload.opt_object("data")

@@ -1,5 +1,5 @@
-"""Commands of the webhook side: ``sync``, ``inbox``, ``privacy`` and the shop's
-platform credentials. Registered on the ``affinity`` parser by ``app.cli``."""
+"""Commands of the webhook side: ``sync``, ``inbox``, ``privacy``, the shop's platform
+credentials and ``secrets encrypt``. Registered on the ``affinity`` parser by ``app.cli``."""
 
 import argparse
 import asyncio
@@ -13,7 +13,7 @@ import httpx
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from app.container import Services, build_services
+from app.container import Services, build_services, customer_stores
 from app.db import create_engine, create_session_factory, transaction
 from app.errors import InvalidInput
 from app.ids import ShopId
@@ -21,7 +21,12 @@ from app.ingestion.service import inbox_counts, retry_failed
 from app.privacy.service import list_exports
 from app.settings import Settings
 from app.shops import service as shops
-from app.sync.credentials import PlatformCredentials, credentials_of, set_credentials
+from app.sync.credentials import (
+    PlatformCredentials,
+    credentials_of,
+    seal_stored_secrets,
+    set_credentials,
+)
 from webhooks.backfill.runner import RESOURCES, ShopifySync
 from webhooks.backfill.shopify_admin import ShopifyAdminClient
 from webhooks.ingestion import Ingestion
@@ -64,7 +69,8 @@ async def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
             shop = await shops.get_by_domain(session, args.shop)
             if shop.platform != "shopify":
                 raise InvalidInput(f"sync pulls from Shopify; {shop.domain} is {shop.platform}")
-            context, credentials = context_of(shop), credentials_of(shop)
+            context = context_of(shop, services.secrets)
+            credentials = credentials_of(shop, services.secrets)
         if credentials is None:
             raise InvalidInput(f"{shop.domain} has no Admin API token: "
                                "affinity shop set-credentials DOMAIN --access-token-stdin")
@@ -82,7 +88,7 @@ async def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_inbox_process(args: argparse.Namespace, settings: Settings) -> int:
     async with _services(settings) as services:
-        ingestion = Ingestion(services)
+        ingestion = Ingestion(services, customer_stores=customer_stores(services))
         try:
             if args.forever:
                 await ingestion.processor.run_forever(asyncio.Event())
@@ -126,7 +132,7 @@ async def cmd_set_credentials(args: argparse.Namespace, settings: Settings) -> i
                                       store_hash=args.store_hash, api_url=args.api_url)
     async with _services(settings) as services, transaction(services.sessions) as session:
         shop = await shops.get_by_domain(session, args.domain)
-        await set_credentials(session, shop, credentials)
+        await set_credentials(session, shop, credentials, services.secrets)
     _emit({"shop": args.domain, "credentials": "stored", "store_hash": args.store_hash,
            "api_version": args.api_version, "api_url": args.api_url})
     return 0
@@ -135,9 +141,16 @@ async def cmd_set_credentials(args: argparse.Namespace, settings: Settings) -> i
 async def cmd_add_webhook_secret(args: argparse.Namespace, settings: Settings) -> int:
     async with _services(settings) as services, transaction(services.sessions) as session:
         shop = await shops.get_by_domain(session, args.domain)
-        await shops.add_webhook_secret(session, shop, args.secret)
+        await shops.add_webhook_secret(session, shop, args.secret, services.secrets)
         kept = len(shop.webhook_secrets)
     _emit({"shop": args.domain, "webhook_secrets": kept})
+    return 0
+
+
+async def cmd_secrets_encrypt(_: argparse.Namespace, settings: Settings) -> int:
+    async with _services(settings) as services, transaction(services.sessions) as session:
+        sealed = await seal_stored_secrets(session, services.secrets)
+    _emit({"shops_encrypted": sealed})
     return 0
 
 
@@ -188,6 +201,13 @@ def add_commands(commands: Any, shop: Any) -> None:
     secret.add_argument("domain")
     secret.add_argument("secret")
     secret.set_defaults(handler=cmd_add_webhook_secret)
+
+    secrets = commands.add_parser("secrets", help="secrets stored in the database").add_subparsers(
+        dest="action", required=True)
+    encrypt = secrets.add_parser(
+        "encrypt", help="encrypt secrets stored in plain text and check that the key opens "
+                        "every stored one (a server does this as it starts)")
+    encrypt.set_defaults(handler=cmd_secrets_encrypt)
 
     privacy = commands.add_parser("privacy", help="customer data requests").add_subparsers(
         dest="action", required=True)

@@ -3,6 +3,7 @@ by a composition root from the engine's services."""
 
 import shutil
 from collections.abc import Sequence
+from datetime import timedelta
 
 import httpx
 from starlette.routing import BaseRoute, Route
@@ -11,6 +12,7 @@ from app.container import Services
 from app.privacy.protocol import CustomerDataStore
 from app.privacy.stores import core_customer_stores
 from webhooks.apply import Effects
+from webhooks.backfill.shopify_admin import ShopifyAdminClient
 from webhooks.bigcommerce import ApiFactory, BigCommerceAdapter
 from webhooks.bigcommerce_api import BigCommerceApi, BigCommerceClient
 from webhooks.claims import ClaimBatcher
@@ -18,10 +20,13 @@ from webhooks.processor import InboxProcessor
 from webhooks.protocol import PlatformAdapter, PlatformUnavailable, ShopContext
 from webhooks.receiver import WebhookEndpoint
 from webhooks.shopify import ShopifyAdapter
+from webhooks.shopify_confirm import AdminApi
 from webhooks.turns import WriteTurns
 from webhooks.woocommerce import WooCommerceAdapter
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+CONFIRM_TRIES = 2
+"""Admin API tries per confirmation; an outage retries the whole delivery later."""
 
 
 class Ingestion:
@@ -30,11 +35,15 @@ class Ingestion:
         services: Services,
         customer_stores: Sequence[CustomerDataStore] | None = None,
         bigcommerce_api: ApiFactory | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> None:
+        """``http`` (owned by the caller) reaches the platforms' APIs; by default a
+        client is made when first needed and closed by ``aclose``."""
         self._services = services
-        self._http: httpx.AsyncClient | None = None
+        self._http: httpx.AsyncClient | None = http
+        self._owns_http = http is None
         adapters: list[PlatformAdapter] = [
-            ShopifyAdapter(),
+            ShopifyAdapter(self._shopify_admin),
             WooCommerceAdapter(),
             BigCommerceAdapter(bigcommerce_api or self._bigcommerce_api),
         ]
@@ -50,15 +59,18 @@ class Ingestion:
             max_attempts=services.settings.webhook_max_attempts,
             poll_seconds=services.settings.webhook_poll_seconds,
             turns=self._turns,
+            box=services.secrets,
         )
 
     def routes(self) -> list[BaseRoute]:
         limit = self._services.settings.webhook_max_body_bytes
+        hours = self._services.settings.webhook_max_age_hours
+        max_age = timedelta(hours=hours) if hours > 0 else None
         claims = ClaimBatcher(self._services.writes, turns=self._turns)
         return [
             Route(f"/webhooks/{platform}",
                   WebhookEndpoint(adapter, self._services.sessions, claims, self.processor.wake,
-                                  limit).handle,
+                                  limit, self._services.secrets, max_age).handle,
                   methods=["POST"], name=f"webhooks_{platform}")
             for platform, adapter in self.adapters.items()
         ]
@@ -69,10 +81,22 @@ class Ingestion:
             raise PlatformUnavailable(
                 f"shop {shop.domain} has no BigCommerce credentials (affinity shop set-credentials)"
             )
+        return BigCommerceClient(self._client(), credentials.store_hash,
+                                 credentials.access_token, credentials.api_url)
+
+    def _shopify_admin(self, shop: ShopContext) -> AdminApi | None:
+        """The shop's Admin API, to confirm destructive deliveries; ``None`` without a token."""
+        credentials = shop.credentials
+        if credentials is None:
+            return None
+        version = credentials.api_version or self._services.settings.shopify_api_version
+        return ShopifyAdminClient(self._client(), shop.domain, credentials.access_token,
+                                  version, credentials.api_url, max_tries=CONFIRM_TRIES)
+
+    def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=TIMEOUT)
-        return BigCommerceClient(self._http, credentials.store_hash, credentials.access_token,
-                                 credentials.api_url)
+        return self._http
 
     def _reflect(self, effects: Effects) -> None:
         """Drop what this process caches about shops whose data just changed."""
@@ -83,5 +107,5 @@ class Ingestion:
             shutil.rmtree(self._services.settings.index_dir / f"shop-{shop_id}", ignore_errors=True)
 
     async def aclose(self) -> None:
-        if self._http is not None:
+        if self._http is not None and self._owns_http:
             await self._http.aclose()

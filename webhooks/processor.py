@@ -7,7 +7,12 @@ effects, so the delivery is processed again after a restart. Failures are retrie
 back-off and, after ``max_attempts``, parked as ``failed`` for ``affinity inbox retry``.
 
 Due deliveries are read in batches; while deliveries are arriving, the processor gives
-way to their acknowledgements (see ``webhooks.turns``)."""
+way to their acknowledgements (see ``webhooks.turns``).
+
+A delivery the engine refuses (``InvalidPayload``, ``InvalidInput``) is parked at once:
+trying again would give the same answer. Parking is logged at WARNING with the delivery
+id and the reason, never the body; failure reasons keep a database error's message but
+not its statement and parameters, which carry the body's values."""
 
 import asyncio
 import logging
@@ -16,9 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.crypto.secret_box import SecretBox
 from app.db import transaction
+from app.errors import AppError, InvalidInput
 from app.ids import ShopId
 from app.ingestion.models import PENDING, InboxDelivery
 from app.ingestion.service import due_deliveries, record_failure, take_delivery
@@ -26,12 +34,22 @@ from app.privacy.protocol import CustomerDataStore
 from app.shops.models import Shop
 from webhooks.apply import Effects, apply_changes
 from webhooks.changes import Change
-from webhooks.protocol import InvalidPayload, PlatformAdapter
+from webhooks.protocol import InvalidPayload, PlatformAdapter, PlatformUnavailable, Unconfirmed
 from webhooks.shops import context_of
 from webhooks.turns import WriteTurns
 
 log = logging.getLogger(__name__)
 BATCH = 100
+REASON_CHARS = 300
+EXPECTED = (SQLAlchemyError, PlatformUnavailable, AppError)
+"""Failures logged without a traceback (a database error's would print the body's values)."""
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong, without the data the failing statement carried."""
+    cause = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"[:REASON_CHARS]
 
 
 @dataclass(frozen=True)
@@ -52,8 +70,10 @@ class InboxProcessor:
         max_attempts: int = 8,
         poll_seconds: float = 0.5,
         turns: WriteTurns | None = None,
+        box: SecretBox | None = None,
     ) -> None:
         self._sessions = sessions
+        self._box = box
         self._adapters = adapters
         self._stores = stores
         self._on_effects = on_effects
@@ -102,7 +122,7 @@ class InboxProcessor:
 
     async def _changes(self, delivery: InboxDelivery, shop: Shop) -> list[Change]:
         adapter = self._adapters[delivery.platform]
-        return await adapter.changes(delivery.topic, delivery.body or b"", context_of(shop))
+        return await adapter.changes(delivery.topic, delivery.body or b"", context_of(shop, self._box))
 
     async def process(self, key: int) -> int:
         """Apply one delivery; returns 1 if this call applied it."""
@@ -121,10 +141,19 @@ class InboxProcessor:
         except InvalidPayload as exc:
             await self._fail(delivery, f"invalid payload: {exc.message}", retry=False)
             return 0
-        except Exception as exc:  # any failure is retried later
+        except InvalidInput as exc:
+            await self._fail(delivery, f"refused: {exc.message}", retry=False)
+            return 0
+        except Unconfirmed as exc:
+            log.warning("delivery %s (%s %s) contradicted by the platform: %s", key,
+                        delivery.platform, delivery.topic, exc)
+            await self._fail(delivery, f"not confirmed by the platform: {exc}", retry=True)
+            return 0
+        except Exception as exc:  # any other failure is retried later
+            reason = failure_reason(exc)
             log.warning("delivery %s (%s %s) failed: %s", key, delivery.platform,
-                        delivery.topic, exc, exc_info=True)
-            await self._fail(delivery, f"{type(exc).__name__}: {exc}", retry=True)
+                        delivery.topic, reason, exc_info=not isinstance(exc, EXPECTED))
+            await self._fail(delivery, reason, retry=True)
             return 0
         self._on_effects(effects)
         return 1
@@ -133,9 +162,12 @@ class InboxProcessor:
         attempts = self._max_attempts if retry else 1
         async with self._turns.background(), transaction(self._sessions) as session:
             status = await record_failure(session, delivery.id, error, attempts)
-        log.log(logging.ERROR if status != PENDING else logging.INFO,
-                "delivery %s (%s %s): %s, now %s", delivery.id, delivery.platform,
-                delivery.topic, error, status)
+        if status == PENDING:
+            log.info("delivery %s (%s %s): %s, will be retried", delivery.id,
+                     delivery.platform, delivery.topic, error)
+        else:
+            log.warning("delivery %s (%s %s) parked as %s: %s", delivery.id, delivery.platform,
+                        delivery.topic, status, error)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

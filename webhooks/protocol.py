@@ -26,6 +26,10 @@ class PlatformUnavailable(Exception):
     """The platform's API could not be reached; the delivery is retried later."""
 
 
+class Unconfirmed(Exception):
+    """The platform's API contradicts a destructive delivery; retried, then parked."""
+
+
 @dataclass(frozen=True)
 class ShopHint:
     """How a delivery names its shop: by domain, or by the platform's store key."""
@@ -54,6 +58,9 @@ class Envelope:
 
 class PlatformAdapter(Protocol):
     platform: str
+    applies_body_as_sent: bool
+    """Is the body applied as the record's state? Then an old delivery may be refused
+    (a platform whose bodies only name a record re-reads it, and old is harmless)."""
 
     def is_ping(self, headers: Headers, body: bytes) -> bool:
         """A delivery that only checks the endpoint is alive (answered 200, stored nowhere)."""

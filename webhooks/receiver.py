@@ -1,20 +1,28 @@
 """The HTTP edge of one platform: verify, then claim and store, then acknowledge.
 
 Nothing is applied here: a verified delivery is stored in the inbox in the transaction
-that claims its ids, and the processor applies it off the request path."""
+that claims its ids, and the processor applies it off the request path.
+
+The body is read against the size limit while it streams (a declared length over it is
+refused before reading). A delivery the platform dated longer ago than ``max_age`` is
+refused with 400 and kept as a rejection: Shopify asks receivers to judge staleness by
+``X-Shopify-Triggered-At``, and an old body applied as sent would bring back old state."""
 
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
-from app.db import transaction
+from app.crypto.secret_box import SecretBox
+from app.db import transaction, utcnow
 from app.ingestion.service import NewDelivery, record_rejection
+from app.sync.credentials import webhook_secrets_of
 from webhooks.claims import ClaimBatcher
 from webhooks.protocol import (
     Envelope,
@@ -52,9 +60,11 @@ class ShopCache:
     (a secret may just have been added), and a shop deleted meanwhile makes the claim
     fail on its foreign key, which is answered like an unknown shop."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str,
+                 box: SecretBox) -> None:
         self._sessions = sessions
         self._platform = platform
+        self._box = box
         self._known: dict[ShopHint, tuple[float, KnownShop | None]] = {}
 
     async def get(self, hint: ShopHint, fresh: bool = False) -> KnownShop | None:
@@ -63,7 +73,8 @@ class ShopCache:
             return hit[1]
         async with transaction(self._sessions) as session:
             shop = await find_shop(session, self._platform, hint)
-            known = None if shop is None else KnownShop(context_of(shop), tuple(shop.webhook_secrets))
+            known = None if shop is None else KnownShop(context_of(shop, self._box),
+                                                        webhook_secrets_of(shop, self._box))
         if len(self._known) > SHOP_CACHE_SIZE:
             self._known.clear()
         self._known[hint] = (time.monotonic(), known)
@@ -97,13 +108,16 @@ class WebhookEndpoint:
         claims: ClaimBatcher,
         on_stored: Callable[[], None],
         max_body_bytes: int,
+        box: SecretBox,
+        max_age: timedelta | None = None,
     ) -> None:
         self._adapter = adapter
         self._sessions = sessions
         self._claims = claims
-        self._shops = ShopCache(sessions, adapter.platform)
+        self._shops = ShopCache(sessions, adapter.platform, box)
         self._on_stored = on_stored
         self._max_body_bytes = max_body_bytes
+        self._max_age = max_age
 
     async def handle(self, request: Request) -> JSONResponse:
         try:
@@ -126,11 +140,21 @@ class WebhookEndpoint:
             log.info("%s %s: topic %r ignored", self._adapter.platform, shop.context.domain,
                      envelope.topic)
             return JSONResponse({"status": "ignored", "topic": envelope.topic})
+        if self._expired(envelope):
+            return await self._reject(shop, envelope, InvalidPayload(
+                "the delivery is older than the accepted age (X-Shopify-Triggered-At)"),
+                headers, body, error="expired")
         try:
             self._adapter.validate(envelope.topic, body, shop.context)
         except InvalidPayload as exc:
             return await self._reject(shop, envelope, exc, headers, body)
         return await self._store(shop, envelope, body)
+
+    def _expired(self, envelope: Envelope) -> bool:
+        if self._max_age is None or envelope.triggered_at is None:
+            return False
+        return self._adapter.applies_body_as_sent and (
+            utcnow() - envelope.triggered_at > self._max_age)
 
     async def _verified_shop(self, headers: Headers, body: bytes) -> KnownShop | None:
         hint = self._adapter.shop_hint(headers, body)
@@ -160,7 +184,7 @@ class WebhookEndpoint:
 
     async def _reject(
         self, shop: KnownShop, envelope: Envelope | None, exc: InvalidPayload, headers: Headers,
-        body: bytes,
+        body: bytes, error: str = "invalid_payload",
     ) -> JSONResponse:
         topic = envelope.topic if envelope else ""
         async with transaction(self._sessions) as session:
@@ -171,5 +195,4 @@ class WebhookEndpoint:
             )
         log.warning("%s %s: rejected %s delivery: %s", self._adapter.platform, shop.context.domain,
                     topic or "a", exc.message)
-        return JSONResponse({"error": "invalid_payload", "topic": topic, "message": exc.message},
-                            400)
+        return JSONResponse({"error": error, "topic": topic, "message": exc.message}, 400)

@@ -2,7 +2,11 @@
 
 Verification uses the ``X-Shopify-Hmac-Sha256`` header and the shop's webhook secrets
 (two at once during a rotation); the shop is named by ``X-Shopify-Shop-Domain``;
-redeliveries repeat ``X-Shopify-Webhook-Id`` and ``X-Shopify-Event-Id``."""
+redeliveries repeat ``X-Shopify-Webhook-Id`` and ``X-Shopify-Event-Id``.
+
+The headers are not signed: each body is checked against the shape of its topic
+(``webhooks.shopify_shapes``) and destructive topics are confirmed through the Admin API
+when the shop has a token (``webhooks.shopify_confirm``)."""
 
 from collections.abc import Callable, Sequence
 
@@ -24,11 +28,18 @@ from webhooks.changes import (
     UpsertCollection,
     UpsertProduct,
 )
+from webhooks.checks import check_changes
 from webhooks.payload import Fields, parse_datetime
 from webhooks.protocol import Envelope, Headers, InvalidPayload, ShopContext, ShopHint
+from webhooks.shopify_confirm import AdminApi, confirm
+from webhooks.shopify_shapes import check_shape
 from webhooks.signatures import matches_any
 
 Normalizer = Callable[[Fields, ShopContext], list[Change]]
+AdminFactory = Callable[[ShopContext], AdminApi | None]
+"""The Admin API of a shop, or ``None`` when it has no token."""
+MAX_TOPIC_CHARS = 128
+MAX_DELIVERY_ID_CHARS = 255
 
 
 def _tags(raw: object) -> tuple[str, ...]:
@@ -205,8 +216,19 @@ NORMALIZERS: dict[str, Normalizer] = {
 }
 
 
+def _header(headers: Headers, name: str, limit: int) -> str:
+    value = headers.get(name, "").strip()
+    if len(value) > limit:
+        raise InvalidPayload(f"the {name} header is longer than {limit} characters")
+    return value
+
+
 class ShopifyAdapter:
     platform = "shopify"
+    applies_body_as_sent = True
+
+    def __init__(self, admin_for: AdminFactory | None = None) -> None:
+        self._admin_for = admin_for
 
     def is_ping(self, headers: Headers, body: bytes) -> bool:
         return False
@@ -219,26 +241,37 @@ class ShopifyAdapter:
         return matches_any(headers.get("x-shopify-hmac-sha256"), body, secrets)
 
     def envelope(self, headers: Headers, body: bytes) -> Envelope:
-        topic = headers.get("x-shopify-topic", "").strip()
-        webhook_id = headers.get("x-shopify-webhook-id", "").strip()
+        topic = _header(headers, "x-shopify-topic", MAX_TOPIC_CHARS)
+        webhook_id = _header(headers, "x-shopify-webhook-id", MAX_DELIVERY_ID_CHARS)
         if not topic:
             raise InvalidPayload("the X-Shopify-Topic header is missing")
         if not webhook_id:
             raise InvalidPayload("the X-Shopify-Webhook-Id header is missing")
-        triggered = headers.get("x-shopify-triggered-at", "").strip()
+        triggered = _header(headers, "x-shopify-triggered-at", 64)
         try:
             triggered_at = parse_datetime(triggered) if triggered else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             triggered_at = None
         return Envelope(topic=topic, delivery_id=webhook_id,
-                        event_id=headers.get("x-shopify-event-id", "").strip() or None,
+                        event_id=_header(headers, "x-shopify-event-id",
+                                         MAX_DELIVERY_ID_CHARS) or None,
                         triggered_at=triggered_at)
 
     def handles(self, topic: str) -> bool:
         return topic in NORMALIZERS
 
     def validate(self, topic: str, body: bytes, shop: ShopContext) -> None:
-        NORMALIZERS[topic](Fields.of(body), shop)
+        self._normalized(topic, Fields.of(body), shop)
 
     async def changes(self, topic: str, body: bytes, shop: ShopContext) -> list[Change]:
-        return NORMALIZERS[topic](Fields.of(body), shop)
+        fields = Fields.of(body)
+        changes = self._normalized(topic, fields, shop)
+        api = self._admin_for(shop) if self._admin_for is not None else None
+        if api is not None:
+            await confirm(topic, api, fields)
+        return changes
+
+    @staticmethod
+    def _normalized(topic: str, fields: Fields, shop: ShopContext) -> list[Change]:
+        check_shape(topic, fields, shop)
+        return check_changes(NORMALIZERS[topic](fields, shop))

@@ -1,7 +1,11 @@
 """WooCommerce: REST v3 resource payloads, signed with base64 HMAC-SHA256 of the raw body
 (``X-WC-Webhook-Signature``). The shop is the site named by ``X-WC-Webhook-Source``
 (its host is the shop's domain); ``X-WC-Webhook-Delivery-ID`` identifies a delivery.
-Saving a webhook in WooCommerce first sends a form-encoded ``webhook_id=N`` ping."""
+Saving a webhook in WooCommerce first sends a form-encoded ``webhook_id=N`` ping.
+
+As on Shopify, the topic header is not signed: a body must have the shape of its topic
+(a deletion is ``{"id": N}`` and nothing else; products and orders are told apart by
+their line items)."""
 
 import re
 from collections.abc import Callable, Sequence
@@ -10,6 +14,7 @@ from urllib.parse import urlsplit
 from app.catalog.changes import ProductChange
 from app.orders.changes import OrderChange, OrderLineChange
 from webhooks.changes import CancelOrder, Change, DeleteProduct, RecordOrder, UpsertProduct
+from webhooks.checks import check_changes
 from webhooks.payload import Fields
 from webhooks.protocol import Envelope, Headers, InvalidPayload, ShopContext, ShopHint
 from webhooks.signatures import matches_any
@@ -88,14 +93,34 @@ def order_change(o: Fields) -> OrderChange:
     )
 
 
+def _product(p: Fields, shop: ShopContext) -> list[Change]:
+    if p.present("line_items"):
+        raise InvalidPayload("line_items: not part of a product")
+    return [UpsertProduct(product_change(p, shop))]
+
+
+def _order(o: Fields, _: ShopContext) -> list[Change]:
+    if not o.has("line_items"):
+        raise InvalidPayload("line_items: required field is missing")
+    return [RecordOrder(order_change(o))]
+
+
+def _deletion(p: Fields) -> str:
+    if p.keys() != {"id"}:
+        raise InvalidPayload("the body of a deletion carries more than an id")
+    return p.id()
+
+
 NORMALIZERS: dict[str, Normalizer] = {
-    "product.created": lambda p, shop: [UpsertProduct(product_change(p, shop))],
-    "product.updated": lambda p, shop: [UpsertProduct(product_change(p, shop))],
-    "product.deleted": lambda p, _: [DeleteProduct(p.id())],
-    "order.created": lambda o, _: [RecordOrder(order_change(o))],
-    "order.updated": lambda o, _: [RecordOrder(order_change(o))],
-    "order.deleted": lambda o, _: [CancelOrder(o.id())],
+    "product.created": _product,
+    "product.updated": _product,
+    "product.deleted": lambda p, _: [DeleteProduct(_deletion(p))],
+    "order.created": _order,
+    "order.updated": _order,
+    "order.deleted": lambda o, _: [CancelOrder(_deletion(o))],
 }
+MAX_TOPIC_CHARS = 128
+MAX_DELIVERY_ID_CHARS = 255
 
 
 def site_domain(source: str) -> str | None:
@@ -107,6 +132,7 @@ def site_domain(source: str) -> str | None:
 
 class WooCommerceAdapter:
     platform = "woocommerce"
+    applies_body_as_sent = True
 
     def is_ping(self, headers: Headers, body: bytes) -> bool:
         return "x-wc-webhook-topic" not in headers and PING.match(body) is not None
@@ -125,13 +151,15 @@ class WooCommerceAdapter:
             raise InvalidPayload("the X-WC-Webhook-Topic header is missing")
         if not delivery_id:
             raise InvalidPayload("the X-WC-Webhook-Delivery-ID header is missing")
+        if len(topic) > MAX_TOPIC_CHARS or len(delivery_id) > MAX_DELIVERY_ID_CHARS:
+            raise InvalidPayload("the X-WC-Webhook-Topic or -Delivery-ID header is too long")
         return Envelope(topic=topic, delivery_id=delivery_id)
 
     def handles(self, topic: str) -> bool:
         return topic in NORMALIZERS
 
     def validate(self, topic: str, body: bytes, shop: ShopContext) -> None:
-        NORMALIZERS[topic](Fields.of(body), shop)
+        check_changes(NORMALIZERS[topic](Fields.of(body), shop))
 
     async def changes(self, topic: str, body: bytes, shop: ShopContext) -> list[Change]:
-        return NORMALIZERS[topic](Fields.of(body), shop)
+        return check_changes(NORMALIZERS[topic](Fields.of(body), shop))

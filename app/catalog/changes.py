@@ -1,7 +1,18 @@
-"""Platform-neutral catalog changes: what adapters and importers hand to the catalog."""
+"""Platform-neutral catalog changes: what adapters and importers hand to the catalog.
 
-from dataclasses import dataclass, field
+The limits are the widths of the catalog's columns, enforced in code so that SQLite
+(which stores any length) and PostgreSQL (which refuses) keep the same data."""
+
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+ID_MAX_CHARS = 64
+NAME_MAX_CHARS = 255
+"""Handles, vendors, product types, variant titles and SKUs."""
+TITLE_MAX_CHARS = 512
+STATUS_MAX_CHARS = 16
+URL_MAX_CHARS = 1024
+QUANTITY_RANGE = (-(2**31), 2**31 - 1)
 
 
 @dataclass(frozen=True)
@@ -47,3 +58,34 @@ class ApplyResult:
     unchanged: int = 0
     skipped_stale: int = 0
     text_changed: list[str] = field(default_factory=list)
+
+
+def shortened(text: str | None, limit: int) -> str | None:
+    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "\u2026"
+
+
+def _url(url: str | None) -> str | None:
+    return url if url is None or len(url) <= URL_MAX_CHARS else None  # a cut URL is broken
+
+
+def fitted(change: ProductChange) -> ProductChange:
+    """The change with its free text cut to the column widths.
+
+    Shopify limits a product title to 255 characters, but WooCommerce titles are
+    unbounded: a long title is shortened for display rather than refused, since the
+    product itself is real. Over-long URLs are dropped."""
+    return replace(
+        change,
+        title=shortened(change.title, TITLE_MAX_CHARS) or "",
+        vendor=shortened(change.vendor, NAME_MAX_CHARS),
+        product_type=shortened(change.product_type, NAME_MAX_CHARS),
+        image_url=_url(change.image_url),
+        url=_url(change.url),
+        variants=tuple(
+            replace(v, title=shortened(v.title, NAME_MAX_CHARS), sku=shortened(v.sku, NAME_MAX_CHARS))
+            for v in change.variants
+        ),
+    )

@@ -1,5 +1,9 @@
 """Commands on the catalog. Every write is an idempotent upsert guarded by the
-platform's ``updated_at``, so replays and out-of-order deliveries change nothing."""
+platform's ``updated_at``, so replays and out-of-order deliveries change nothing.
+
+A change without ``updated_at`` cannot be ordered: it is applied only to a record whose
+platform time is unknown too, and never erases a known time. Otherwise one undated
+change would switch the guard off and let any older change through after it."""
 
 from datetime import datetime
 
@@ -7,21 +11,61 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.changes import ApplyResult, ProductChange, VariantChange
+from app.catalog.changes import (
+    ID_MAX_CHARS,
+    NAME_MAX_CHARS,
+    QUANTITY_RANGE,
+    STATUS_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    ApplyResult,
+    ProductChange,
+    VariantChange,
+    fitted,
+    shortened,
+)
 from app.catalog.models import Collection, CollectionProduct, Product, Variant
 from app.catalog.text import content_hash, product_text
 from app.errors import InvalidInput
 from app.ids import ShopId
 
 
-def _validate(change: ProductChange) -> None:
+def _check_id(what: str, value: str | None) -> None:
+    if value is not None and len(value) > ID_MAX_CHARS:
+        raise InvalidInput(f"{what}: longer than {ID_MAX_CHARS} characters")
+
+
+def _check_quantity(what: str, value: int | None) -> None:
+    if value is not None and not QUANTITY_RANGE[0] <= value <= QUANTITY_RANGE[1]:
+        raise InvalidInput(f"{what}: out of range")
+
+
+def check_product_change(change: ProductChange) -> None:
+    """Refuse what cannot be stored the same way on every database (``InvalidInput``)."""
     if not change.platform_id.strip():
         raise InvalidInput("product id is empty")
+    _check_id("product id", change.platform_id)
     if not change.title.strip():
-        raise InvalidInput(f"product {change.platform_id}: title is empty")
+        raise InvalidInput("product title is empty")
     for price in (change.price_min, change.price_max):
         if price is not None and price < 0:
-            raise InvalidInput(f"product {change.platform_id}: negative price")
+            raise InvalidInput("product price is negative")
+    if change.handle is not None and len(change.handle) > NAME_MAX_CHARS:
+        raise InvalidInput(f"product handle: longer than {NAME_MAX_CHARS} characters")
+    if len(change.status) > STATUS_MAX_CHARS:
+        raise InvalidInput(f"product status: longer than {STATUS_MAX_CHARS} characters")
+    _check_quantity("product inventory quantity", change.inventory_quantity)
+    for variant in change.variants:
+        _check_id("variant id", variant.platform_id)
+        _check_id("variant inventory item id", variant.inventory_item_id)
+        _check_quantity("variant inventory quantity", variant.inventory_quantity)
+    for ref in change.collections or ():
+        _check_id("collection reference", ref)
+
+
+def check_collection(platform_id: str, handle: str | None) -> None:
+    _check_id("collection id", platform_id)
+    if handle is not None and len(handle) > NAME_MAX_CHARS:
+        raise InvalidInput(f"collection handle: longer than {NAME_MAX_CHARS} characters")
 
 
 def _derive_available(change: ProductChange) -> bool:
@@ -37,9 +81,10 @@ def _variant_in_stock(variant: VariantChange | Variant) -> bool:
     return not variant.inventory_tracked or quantity is None or quantity > 0
 
 
-def _is_stale(existing: Product, incoming: datetime | None) -> bool:
-    known = existing.platform_updated_at
-    return known is not None and incoming is not None and incoming < known
+def is_stale(known: datetime | None, incoming: datetime | None) -> bool:
+    """Is a change dated ``incoming`` older than the record's ``known`` time? An undated
+    change never beats a dated record."""
+    return known is not None and (incoming is None or incoming < known)
 
 
 def _fill(product: Product, change: ProductChange) -> bool:
@@ -64,7 +109,7 @@ def _fill(product: Product, change: ProductChange) -> bool:
     product.url = change.url
     product.inventory_quantity = change.inventory_quantity
     product.available = _derive_available(change)
-    product.platform_updated_at = change.updated_at
+    product.platform_updated_at = change.updated_at or product.platform_updated_at
     product.content_hash = new_hash
     return text_changed
 
@@ -115,7 +160,8 @@ async def apply_product_change(
     session: AsyncSession, shop_id: ShopId, change: ProductChange
 ) -> tuple[str, Product | None]:
     """Upsert one product; returns (``created``|``updated``|``unchanged``|``stale``, row)."""
-    _validate(change)
+    check_product_change(change)
+    change = fitted(change)
     return await _apply(session, shop_id, change, await find_product(session, shop_id, change.platform_id))
 
 
@@ -130,7 +176,7 @@ async def _apply(
             return "created", product
         product = await find_product(session, shop_id, change.platform_id)
         assert product is not None
-    if product.deleted or _is_stale(product, change.updated_at):
+    if product.deleted or is_stale(product.platform_updated_at, change.updated_at):
         return "stale", product
     if change.updated_at is not None and product.platform_updated_at == change.updated_at:
         return "unchanged", product  # the same platform version was applied already
@@ -157,7 +203,8 @@ async def apply_product_changes(
 ) -> ApplyResult:
     """Apply many changes (all validated first: one bad change applies none)."""
     for change in changes:
-        _validate(change)
+        check_product_change(change)
+    changes = [fitted(change) for change in changes]
     existing = await _existing(session, shop_id, [c.platform_id for c in changes])
     counts = {"created": 0, "updated": 0, "unchanged": 0, "stale": 0}
     text_changed: list[str] = []
@@ -221,6 +268,7 @@ async def upsert_collection(
     handle: str | None = None,
     updated_at: datetime | None = None,
 ) -> Collection:
+    check_collection(platform_id, handle)
     stmt = select(Collection).where(
         Collection.shop_id == shop_id, Collection.platform_id == platform_id
     )
@@ -228,15 +276,11 @@ async def upsert_collection(
     if collection is None:
         collection = Collection(shop_id=shop_id, platform_id=platform_id)
         session.add(collection)
-    elif (
-        collection.platform_updated_at is not None
-        and updated_at is not None
-        and updated_at < collection.platform_updated_at
-    ):
+    elif is_stale(collection.platform_updated_at, updated_at):
         return collection
-    collection.title = title
+    collection.title = shortened(title, TITLE_MAX_CHARS) or ""
     collection.handle = handle
-    collection.platform_updated_at = updated_at
+    collection.platform_updated_at = updated_at or collection.platform_updated_at
     await session.flush()
     return collection
 

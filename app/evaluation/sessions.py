@@ -67,7 +67,7 @@ async def _views(loaded: Loaded, guest: GuestSession) -> None:
               for n, p in enumerate(guest.viewed)]
     async with transaction(loaded.sessions) as session:
         await track_events(session, loaded.shop, events, guest.at, FULL_CONSENT,
-                           [loaded.session_state, loaded.store])
+                           [loaded.session_state])
 
 
 async def _ranked(loaded: Loaded, guest: GuestSession) -> list[str]:

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime, utcnow
+from app.events.sources import SOURCE_KEY_LENGTH
 
 
 class Event(Base):
@@ -36,6 +37,9 @@ class Event(Base):
     personalization: Mapped[bool] = mapped_column(default=True)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    source_key: Mapped[str | None] = mapped_column(String(SOURCE_KEY_LENGTH))
+    """A keyed hash of the network address the event came from (``events.sources``), so
+    that co-views count each address once; never the address itself."""
 
 
 class VisitorLink(Base):

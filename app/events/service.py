@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.protocol import AcceptedEvent, EventObserver
+from app.events.sources import SourceHasher
 from app.events.storage import insert_new_events, known_event_ids, link_visitors
 from app.events.types import Consent, EventIn, EventType, Rejection, TrackResult
 from app.events.validation import problem_with
@@ -32,7 +33,8 @@ def _settle(event: EventIn, now: datetime, default: Consent) -> AcceptedEvent:
     )
 
 
-def _row(shop_id: ShopId, event: AcceptedEvent, raw: EventIn) -> dict[str, object]:
+def _row(shop_id: ShopId, event: AcceptedEvent, raw: EventIn,
+         sources: SourceHasher | None) -> dict[str, object]:
     return {
         "shop_id": shop_id, "event_id": event.event_id, "type": event.type.value,
         "visitor_id": event.visitor_id, "customer_id": event.customer_id,
@@ -40,6 +42,7 @@ def _row(shop_id: ShopId, event: AcceptedEvent, raw: EventIn) -> dict[str, objec
         "quantity": event.quantity, "query": raw.query,
         "recommendation_id": event.recommendation_id, "dwell_ms": raw.dwell_ms,
         "personalization": event.consent.personalization, "occurred_at": event.occurred_at,
+        "source_key": sources.key_of(raw.client_address) if sources is not None else None,
     }
 
 
@@ -70,10 +73,12 @@ def _links(fresh: list[AcceptedEvent]) -> dict[str, str]:
 
 
 def store_events(connection: Connection, shop_id: ShopId,
-                 accepted: list[tuple[AcceptedEvent, EventIn]]) -> set[str]:
+                 accepted: list[tuple[AcceptedEvent, EventIn]],
+                 sources: SourceHasher | None = None) -> set[str]:
     """Store the consenting events and join identities, in the caller's transaction; the
-    ids of the accepted events not seen before."""
-    consenting = [_row(shop_id, e, raw) for e, raw in accepted if e.consent.analytics]
+    ids of the accepted events not seen before. ``sources`` keys each event's network
+    address (without it, none is kept)."""
+    consenting = [_row(shop_id, e, raw, sources) for e, raw in accepted if e.consent.analytics]
     new = insert_new_events(connection, consenting)
     unstored = [e.event_id for e, _ in accepted if not e.consent.analytics]
     new |= set(unstored) - known_event_ids(connection, shop_id, unstored)
@@ -108,9 +113,10 @@ async def track_events(
     now: datetime,
     default_consent: Consent,
     observers: Sequence[EventObserver] = (),
+    sources: SourceHasher | None = None,
 ) -> TrackResult:
     """The whole of ``trackEvents`` in the caller's session and transaction."""
     result, accepted = accept_events(events, now, default_consent)
     new_ids = await session.run_sync(
-        lambda sync: store_events(sync.connection(), shop_id, accepted))
+        lambda sync: store_events(sync.connection(), shop_id, accepted, sources))
     return finish(result, shop_id, accepted, new_ids, observers)

@@ -4,11 +4,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+# The limits every shopper input shares (recommendations and search too), kept importable
+# from here.
+from app.input_limits import MAX_ID_LENGTH as MAX_ID_LENGTH  # noqa: PLC0414
+from app.input_limits import MAX_QUERY_LENGTH as MAX_QUERY_LENGTH  # noqa: PLC0414
+from app.input_limits import MAX_REFERENCE_LENGTH as MAX_REFERENCE_LENGTH  # noqa: PLC0414
+
 MAX_BATCH = 500
-MAX_ID_LENGTH = 128
-# Product, variant and recommendation ids: what the shop and the server hand out.
-MAX_REFERENCE_LENGTH = 64
-MAX_QUERY_LENGTH = 512
 
 
 class EventType(str, Enum):
@@ -53,6 +55,8 @@ class EventIn:
     dwell_ms: int | None = None
     occurred_at: datetime | None = None
     consent: Consent | None = None
+    client_address: str | None = None
+    """The network address the event came from, as the edge saw it (never stored as is)."""
 
 
 @dataclass(frozen=True)

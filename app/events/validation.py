@@ -13,6 +13,8 @@ from app.events.types import (
 
 MAX_FUTURE = timedelta(minutes=10)
 MAX_QUANTITY = 100_000
+MAX_DWELL_MS = 24 * 60 * 60 * 1000
+"""A day on one page: longer is a broken clock (the column is a 32-bit integer)."""
 
 
 def _id_problem(name: str, value: str | None, required: bool,
@@ -26,7 +28,7 @@ def _id_problem(name: str, value: str | None, required: bool,
 
 def _type_problem(event: EventIn) -> str | None:
     if event.type not in EventType.__members__:
-        return f"unknown event type {event.type!r}"
+        return "unknown event type"
     kind = EventType(event.type)
     if kind in PRODUCT_EVENTS and not event.product_id:
         return f"{kind.value} needs a productId"
@@ -38,8 +40,8 @@ def _type_problem(event: EventIn) -> str | None:
 def _number_problem(event: EventIn) -> str | None:
     if event.quantity is not None and not 0 <= event.quantity <= MAX_QUANTITY:
         return f"quantity must be between 0 and {MAX_QUANTITY}"
-    if event.dwell_ms is not None and event.dwell_ms < 0:
-        return "dwellMs must not be negative"
+    if event.dwell_ms is not None and not 0 <= event.dwell_ms <= MAX_DWELL_MS:
+        return f"dwellMs must be between 0 and {MAX_DWELL_MS}"
     if event.query is not None and len(event.query) > MAX_QUERY_LENGTH:
         return f"query is longer than {MAX_QUERY_LENGTH} characters"
     return None

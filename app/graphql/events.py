@@ -16,6 +16,7 @@ from strawberry.types.base import (
 )
 
 from app.db import utcnow
+from app.events.checked_batches import store_checked, with_proven_customer
 from app.events.types import MAX_BATCH, Consent, EventIn, EventType, TrackResult
 from app.graphql.context import Info
 from app.ids import ShopId
@@ -75,6 +76,9 @@ class EventInput:
     dwell_ms: int | None = None
     occurred_at: datetime | None = None
     consent: ConsentInput | None = None
+    customer_token: str | None = strawberry.field(default=None, description=(
+        "A customer token signed by the shop's server: with the public storefront key, "
+        "the only way to name a customer (a customerId must name the same one)."))
 
 
 for _input in (ConsentInput, EventInput):
@@ -104,7 +108,7 @@ def _opt(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def to_domain(event: EventInput) -> EventIn:
+def to_domain(event: EventInput, client_address: str | None = None) -> EventIn:
     kind = event.type.value if isinstance(event.type, Enum) else str(event.type)
     return EventIn(
         type=kind, visitor_id=str(event.visitor_id), event_id=_opt(event.event_id),
@@ -113,23 +117,30 @@ def to_domain(event: EventInput) -> EventIn:
         recommendation_id=_opt(event.recommendation_id), dwell_ms=event.dwell_ms,
         occurred_at=event.occurred_at,
         consent=Consent(event.consent.analytics, event.consent.personalization)
-        if event.consent else None)
+        if event.consent else None, client_address=client_address)
 
 
-def batch_too_large(count: int) -> TrackEventsResult | None:
-    if count <= MAX_BATCH:
+def batch_too_large(count: int, allowed: int = MAX_BATCH) -> TrackEventsResult | None:
+    """A refusal of the whole call when it has more events than the request may still store
+    (``MAX_BATCH`` per HTTP request, across all its trackEvents fields)."""
+    if count <= allowed:
         return None
-    return TrackEventsResult(accepted=0, duplicates=0, rejected=[
-        EventRejection(index=0, reason=f"at most {MAX_BATCH} events per call, got {count}")])
+    return TrackEventsResult(accepted=0, duplicates=0, rejected=[EventRejection(
+        index=0, reason=f"at most {MAX_BATCH} events per request (all trackEvents together)")])
 
 
 @strawberry.type
 class EventMutation:
-    @strawberry.mutation(description="Record storefront events (at most 500 per call).")
+    @strawberry.mutation(description="Record storefront events (at most 500 per request).")
     async def track_events(self, info: Info, events: list[EventInput]) -> TrackEventsResult:
-        too_large = batch_too_large(len(events))
+        too_large = batch_too_large(len(events), info.context.events.remaining)
         if too_large is not None:
             return too_large
-        result = await info.context.services.tracker.store(
-            ShopId(info.context.shop.id), [to_domain(e) for e in events], utcnow())
+        info.context.events.take([str(event.visitor_id) for event in events])
+        now, proof, address = utcnow(), info.context.proof, info.context.client_address
+        checked = [with_proven_customer(index, to_domain(event, address), event.customer_token,
+                                        proof, now)
+                   for index, event in enumerate(events)]
+        result = await store_checked(
+            info.context.services.tracker, ShopId(info.context.shop.id), checked, now)
         return TrackEventsResult.from_domain(result)

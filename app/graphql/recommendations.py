@@ -1,8 +1,10 @@
 """Recommendation queries: thin resolvers over the recommendation engine."""
 
+from typing import Annotated
+
 import strawberry
 
-from app.db import transaction
+from app.db import transaction, utcnow
 from app.graphql.context import Info
 from app.graphql.events import ConsentInput
 from app.graphql.types import Recommendations
@@ -11,13 +13,24 @@ from app.profiles.service import Shopper
 from app.ranking.types import RecommendationRequest
 from app.recommendations.types import Placement
 
+CUSTOMER_ID = "The customer: with the public storefront key only with a customerToken."
+CUSTOMER_TOKEN = ("A customer token signed by the shop's server; it names its customer "
+                  "(a customerId must name the same one).")
 
-def _shopper(visitor_id: strawberry.ID | None, customer_id: strawberry.ID | None,
+
+def _shopper(visitor_id: strawberry.ID | None, customer_id: CustomerId | None,
              consent: ConsentInput | None) -> Shopper:
     return Shopper(
         visitor_id=VisitorId(str(visitor_id)) if visitor_id else None,
-        customer_id=CustomerId(str(customer_id)) if customer_id else None,
+        customer_id=customer_id,
         personalization=consent.personalization if consent else None)
+
+
+def proven_customer(info: Info, customer_id: strawberry.ID | None,
+                    customer_token: str | None) -> CustomerId | None:
+    """The customer this caller may name; ``CustomerProofRequired`` without proof."""
+    return info.context.proof.customer(
+        None if customer_id is None else str(customer_id), customer_token, utcnow())
 
 
 @strawberry.type
@@ -44,16 +57,20 @@ class RecommendationQuery:
         info: Info,
         placement: Placement,
         visitor_id: strawberry.ID | None = None,
-        customer_id: strawberry.ID | None = None,
+        customer_id: Annotated[strawberry.ID | None,
+                               strawberry.argument(description=CUSTOMER_ID)] = None,
         product_ids: list[strawberry.ID] | None = None,
         first: int = 12,
         consent: ConsentInput | None = None,
+        customer_token: Annotated[str | None,
+                                  strawberry.argument(description=CUSTOMER_TOKEN)] = None,
     ) -> Recommendations:
         shop = info.context.shop
+        customer = proven_customer(info, customer_id, customer_token)
         context: list[ProductId] = [parse_product_id(str(p)) for p in product_ids or []]
         request = RecommendationRequest(
             shop_id=ShopId(shop.id), placement=placement,
-            shopper=_shopper(visitor_id, customer_id, consent), context=context, first=first)
+            shopper=_shopper(visitor_id, customer, consent), context=context, first=first)
         services = info.context.services
         async with transaction(services.sessions) as session:
             result = await services.ranker.recommend(session, request)

@@ -1,21 +1,23 @@
 """The GraphQL schema: feature query types merged, protective extensions on."""
 
 import strawberry
+from graphql import ASTValidationRule, GraphQLError
+from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from app.graphql.catalog import CatalogQuery
-from app.graphql.errors import ErrorCodes, should_mask
+from app.graphql.errors import ErrorCodes, log_error, should_mask
 from app.graphql.events import EventMutation
 from app.graphql.execution import PlainDataExecutionContext
+from app.graphql.limits import DocumentSize, DocumentSizeLimit, alias_rule, depth_rule
 from app.graphql.recommendations import RecommendationQuery
 from app.graphql.search import SearchQuery
 from app.settings import Settings
@@ -31,24 +33,34 @@ class Mutation(EventMutation):
     pass
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+class StorefrontSchema(Schema):
+    """Logs errors by ``log_error``: strawberry's own logging writes the whole query and
+    its variables with every error."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            log_error(error)
+
+
+def build_schema(settings: Settings) -> Schema:
     # The limits' validation rules are made once: the validation cache is keyed by the rule
-    # classes, and a limiter built per request makes new ones (every request a miss).
-    limits = [
-        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
-    ]
-    return strawberry.Schema(
+    # classes, and rules made per request would make every request a miss.
+    limits: list[type[ASTValidationRule]] = [depth_rule(settings.graphql_max_depth), alias_rule(settings.graphql_max_aliases)]
+    document_size = DocumentSizeLimit.factory(
+        DocumentSize(max_nodes=settings.graphql_max_nodes, max_fields=settings.graphql_max_fields))
+    return StorefrontSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=PlainDataExecutionContext,
         # Factories: a fresh extension per request (the parse/validation caches are shared).
         extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=512),
+            document_size,  # after the parser cache's hook: it sees the parsed document
             lambda: ValidationCache(maxsize=512),
             lambda: AddValidationRules(limits),
-            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             ErrorCodes,
             lambda: MaskErrors(should_mask_error=should_mask),
         ],

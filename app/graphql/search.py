@@ -1,9 +1,12 @@
 """Search reordering: the storefront's results, personalized."""
 
+from typing import Annotated
+
 import strawberry
 
 from app.db import transaction
 from app.graphql.context import Info
+from app.graphql.recommendations import CUSTOMER_ID, CUSTOMER_TOKEN, proven_customer
 from app.graphql.types import Recommendations
 from app.ids import ShopId
 from app.recommendations.types import Placement
@@ -19,13 +22,16 @@ class SearchQuery:
         query: str,
         product_ids: list[strawberry.ID],
         visitor_id: strawberry.ID | None = None,
-        customer_id: strawberry.ID | None = None,
+        customer_id: Annotated[strawberry.ID | None,
+                               strawberry.argument(description=CUSTOMER_ID)] = None,
         first: int | None = None,
+        customer_token: Annotated[str | None,
+                                  strawberry.argument(description=CUSTOMER_TOKEN)] = None,
     ) -> Recommendations:
         shop = info.context.shop
         shopper = Shopper(
             visitor_id=str(visitor_id) if visitor_id else None,
-            customer_id=str(customer_id) if customer_id else None,
+            customer_id=proven_customer(info, customer_id, customer_token),
         )
         reranker = info.context.services.reranker
         async with transaction(info.context.services.sessions) as session:

@@ -1,8 +1,13 @@
 """``POST /collect?key=<storefront key>``: the same events as trackEvents, for sendBeacon
-(any content type, usually text/plain). Answers 202 with the per-event outcome."""
+(any content type, usually text/plain). Answers 202 with the per-event outcome.
+
+With the public key the call must come from a browser on one of the shop's storefront
+origins: every browser sends ``Origin`` on a cross-origin POST, sendBeacon included, so a
+call without one is not a storefront's. Servers send the private key in the
+``X-Affinity-Server-Key`` header instead (no origin to check)."""
 
 import json
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -10,74 +15,84 @@ from starlette.responses import JSONResponse
 
 from app.container import Services
 from app.db import utcnow
-from app.events.types import MAX_BATCH, Consent, EventIn
+from app.errors import RateLimited
+from app.events.checked_batches import Checked, store_checked, with_proven_customer
+from app.events.types import MAX_BATCH, EventIn, Rejection
+from app.http.body import BodyTooLarge, read_body
+from app.http.collect_events import EventRefused, parse_event
+from app.http.rate_limit import RateLimits, browser_address, retry_after
 from app.http.storefront_auth import StorefrontAuth
 from app.ids import ShopId
 
-MAX_BODY = 512 * 1024
-FIELDS = {"eventId": "event_id", "visitorId": "visitor_id", "customerId": "customer_id",
-          "productId": "product_id", "variantId": "variant_id",
-          "recommendationId": "recommendation_id"}
+BODY_SHAPE = "body must be JSON: {\"events\": [...]}"
 
 
-def _error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
+def _too_many(limited: RateLimited) -> JSONResponse:
+    return _error(limited.message, 429, retry_after(limited))
+
+
+def _events(body: bytes) -> list[Any] | None:
+    """The events of a body shaped ``{"events": [...]}``, or ``None``."""
+    try:
+        decoded = json.loads(body or b"{}")
+    except ValueError:
         return None
-    return datetime.fromisoformat(value)
+    events = decoded.get("events") if isinstance(decoded, dict) else None
+    return events if isinstance(events, list) else None
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def collect_endpoint(services: Services, auth: StorefrontAuth,
+                     limits: RateLimits | None = None) -> Any:
+    limits = limits or RateLimits(services.settings)
+    max_body = services.settings.collect_max_body_bytes
 
-
-def parse_event(raw: Any) -> EventIn:
-    if not isinstance(raw, dict):
-        raise TypeError("an event must be an object")
-    ids = {name: (str(raw[key]) if raw.get(key) is not None else None)
-           for key, name in FIELDS.items()}
-    consent = raw.get("consent")
-    return EventIn(
-        type=str(raw.get("type", "")), visitor_id=ids.pop("visitor_id") or "",
-        quantity=_int(raw.get("quantity")), dwell_ms=_int(raw.get("dwellMs")),
-        query=raw.get("query") if isinstance(raw.get("query"), str) else None,
-        occurred_at=_time(raw.get("occurredAt")),
-        consent=Consent(bool(consent.get("analytics")), bool(consent.get("personalization")))
-        if isinstance(consent, dict) else None,
-        **ids)
-
-
-def collect_endpoint(services: Services, auth: StorefrontAuth) -> Any:
     async def collect(request: Request) -> JSONResponse:
-        found = await auth.shop_for(request.query_params.get("key"))
+        address = browser_address(request.scope)
+        try:
+            limits.admit_address(address)
+        except RateLimited as limited:
+            return _too_many(limited)
+        found = await auth.access_for(request.scope, request.query_params.get("key"))
         if found is None:
             return _error("missing or invalid storefront key", 401)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return _error("body too large", 413)
+        if not auth.origin_allowed(found, request.headers.get("origin"), origin_required=True):
+            return _error("origin not allowed for this storefront key", 403)
         try:
-            events = json.loads(body or b"{}").get("events")
-        except (ValueError, AttributeError):
-            return _error("body must be JSON: {\"events\": [...]}", 400)
-        if not isinstance(events, list) or len(events) > MAX_BATCH:
+            limits.admit_key(found.key)
+            body = await read_body(request.scope, request.receive, max_body)
+        except RateLimited as limited:
+            return _too_many(limited)
+        except BodyTooLarge as too_large:
+            return _error(str(too_large), 413)
+        events = _events(body)
+        if events is None:
+            return _error(BODY_SHAPE, 400)
+        if len(events) > MAX_BATCH:
             return _error(f"events must be a list of at most {MAX_BATCH}", 400)
-        parsed: list[EventIn] = []
-        bad: list[dict[str, Any]] = []
+        now = utcnow()
+        checked: list[Checked] = []
         for index, raw in enumerate(events):
             try:
-                parsed.append(parse_event(raw))
-            except (ValueError, TypeError) as exc:
-                bad.append({"index": index, "reason": str(exc)})
-                parsed.append(EventIn(type="", visitor_id=""))
-        result = await services.tracker.store(ShopId(found[0].id), parsed, utcnow())
-        reported = {b["index"] for b in bad}
-        rejected = bad + [{"index": r.index, "reason": r.reason}
-                          for r in result.rejected if r.index not in reported]
+                parsed = parse_event(raw)
+            except EventRefused as refused:
+                checked.append(Rejection(index, str(refused)))
+                continue
+            event = replace(parsed.event, client_address=address)
+            checked.append(with_proven_customer(index, event, parsed.customer_token,
+                                                found.proof, now))
+        try:
+            limits.admit_events(found.key, address, [item.visitor_id for item in checked
+                                                     if isinstance(item, EventIn)])
+        except RateLimited as limited:
+            return _too_many(limited)
+        result = await store_checked(services.tracker, ShopId(found.shop.id), checked, now)
         return JSONResponse({"accepted": result.accepted, "duplicates": result.duplicates,
-                             "rejected": sorted(rejected, key=lambda r: r["index"])},
+                             "rejected": [{"index": r.index, "reason": r.reason}
+                                          for r in result.rejected]},
                             status_code=202)
 
     return collect

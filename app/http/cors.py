@@ -1,4 +1,5 @@
-"""CORS limited to the storefront origins of the shops served (plus our own origin).
+"""CORS limited to the storefront origins of the shops served (plus our own origins, from
+the settings: never from the request's Host header, which a rebinding page controls).
 
 The origins are read again in the background once they are ``CACHE_SECONDS`` old
 (``app.refresh``): a request with an ``Origin`` header waits for them only the first time,
@@ -20,21 +21,24 @@ STALE_SECONDS = 60.0
 OriginLoader = Callable[[], Awaitable[set[str]]]
 
 
-def own_origin(scope: Scope) -> str:
-    headers = Headers(scope=scope)
-    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+def origin_allowed(origin: str, shop_origins: frozenset[str], own: frozenset[str]) -> bool:
+    """Whether a browser call from ``origin`` may act for a shop with ``shop_origins``."""
+    value = origin.rstrip("/").lower()
+    return value in own or value in shop_origins or origin.rstrip("/") in shop_origins
 
 
 class StorefrontCors:
-    def __init__(self, app: ASGIApp, load_origins: OriginLoader) -> None:
+    def __init__(self, app: ASGIApp, load_origins: OriginLoader,
+                 own_origins: frozenset[str] = frozenset()) -> None:
         self._app = app
+        self._own = own_origins
         self.origins: Refreshed[None, set[str]] = Refreshed(
             lambda _: load_origins(), CACHE_SECONDS, STALE_SECONDS, "the storefront origins")
 
-    async def _allowed(self, origin: str, scope: Scope) -> bool:
-        if origin == own_origin(scope):
+    async def _allowed(self, origin: str) -> bool:
+        if origin.rstrip("/").lower() in self._own:
             return True
-        return origin in await self.origins.get(None)
+        return origin.rstrip("/") in await self.origins.get(None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +49,7 @@ class StorefrontCors:
         if origin is None:
             await self._app(scope, receive, send)
             return
-        allowed = await self._allowed(origin, scope)
+        allowed = await self._allowed(origin)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             await self._preflight(allowed, origin)(scope, receive, send)
             return

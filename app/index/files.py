@@ -1,5 +1,8 @@
 """Index files on disk: one folder per shop and model, a ``CURRENT`` pointer swapped
-atomically with ``os.replace`` so readers see either the old or the new version."""
+atomically with ``os.replace`` so readers see either the old or the new version.
+
+Files are the owner's only (0600 in 0700 folders), and only the current version and the
+one before it stay on disk (a server may still have the previous one mapped)."""
 
 import json
 import os
@@ -10,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.crypto.file_modes import PRIVATE_FILE, private_file, private_folder
+
 POINTER = "CURRENT"
-KEEP_VERSIONS = 3
+KEEP_VERSIONS = 2
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,14 @@ class IndexPointer:
     setting queries Annoy itself, so that its answers follow its own setting."""
 
 
+def shop_index_folder(index_dir: Path, shop_id: int) -> Path:
+    """Every index of the shop, one subfolder per model."""
+    return index_dir / f"shop-{shop_id}"
+
+
 def index_folder(index_dir: Path, shop_id: int, model_name: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name).strip("_") or "model"
-    return index_dir / f"shop-{shop_id}" / slug
+    return shop_index_folder(index_dir, shop_id) / slug
 
 
 def read_pointer(folder: Path) -> IndexPointer | None:
@@ -68,13 +78,25 @@ def write_pointer(folder: Path, pointer: IndexPointer) -> None:
         "neighbours_file": pointer.neighbours_file,
         "neighbours_search_k": pointer.neighbours_search_k,
     }
+    _make_private(folder, pointer)
     temporary = folder / f".{POINTER}.{os.getpid()}.tmp"
-    with open(temporary, "w") as handle:
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE),
+              "w") as handle:
         json.dump(payload, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, folder / POINTER)
     _fsync_dir(folder)
+
+
+def _make_private(folder: Path, pointer: IndexPointer) -> None:
+    """The version's files 0600, its folder, the shop's and the index root 0700."""
+    names = (pointer.file_name, pointer.keys_file, pointer.vectors_file, pointer.neighbours_file)
+    for name in names:
+        if name:
+            private_file(folder / name)
+    for enclosing in (folder, folder.parent, folder.parent.parent):
+        private_folder(enclosing)
 
 
 def save_array(path: Path, array: np.ndarray) -> None:

@@ -1,6 +1,6 @@
 """Stock per location: a variant's stock is the sum over the locations reported, so an
 item is unavailable only when no location has any left. Older reports never overwrite
-newer ones."""
+newer ones, and an undated report never overwrites a dated one."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,7 +49,7 @@ async def _upsert(session: AsyncSession, shop_id: ShopId, change: LevelChange) -
             level = await _find(session, shop_id, change)
             assert level is not None
     known = level.platform_updated_at
-    if known is not None and change.updated_at is not None and change.updated_at < known:
+    if known is not None and (change.updated_at is None or change.updated_at < known):
         return False
     level.available = change.available
     level.platform_updated_at = change.updated_at or known

@@ -1,12 +1,31 @@
-"""Commands on orders: idempotent upserts guarded by the platform's ``updated_at``."""
+"""Commands on orders: idempotent upserts guarded by the platform's ``updated_at``.
+
+An order change without ``updated_at`` is applied only while the order's platform time
+is unknown; it never beats nor erases a known time."""
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import InvalidInput
 from app.ids import ShopId
 from app.orders.changes import OrderChange, RefundChange
 from app.orders.models import Order, OrderLine, RefundLine
+
+ID_MAX_CHARS = 64
+QUANTITY_RANGE = (-(2**31), 2**31 - 1)
+
+
+def check_order_change(change: OrderChange) -> None:
+    """Refuse what cannot be stored the same way on every database (``InvalidInput``)."""
+    ids = [change.platform_id, change.customer_id]
+    ids += [i for line in change.lines for i in (line.platform_id, line.product_id, line.variant_id)]
+    if any(i is not None and len(i) > ID_MAX_CHARS for i in ids):
+        raise InvalidInput(f"order: an id longer than {ID_MAX_CHARS} characters")
+    if change.currency is not None and len(change.currency) != 3:
+        raise InvalidInput("order currency: not a three-letter code")
+    if any(not QUANTITY_RANGE[0] <= line.quantity <= QUANTITY_RANGE[1] for line in change.lines):
+        raise InvalidInput("order line quantity: out of range")
 
 
 async def find_order(session: AsyncSession, shop_id: ShopId, platform_id: str) -> Order | None:
@@ -16,6 +35,7 @@ async def find_order(session: AsyncSession, shop_id: ShopId, platform_id: str) -
 
 async def record_order(session: AsyncSession, shop_id: ShopId, change: OrderChange) -> str:
     """Store an order and its lines; returns ``created``, ``updated``, ``unchanged`` or ``stale``."""
+    check_order_change(change)
     order = await find_order(session, shop_id, change.platform_id)
     outcome = "updated"
     if order is None:
@@ -30,8 +50,8 @@ async def record_order(session: AsyncSession, shop_id: ShopId, change: OrderChan
             order = await find_order(session, shop_id, change.platform_id)
             assert order is not None
     known = order.platform_updated_at
-    if outcome != "created" and known and change.updated_at:
-        if change.updated_at < known:
+    if outcome != "created" and known is not None:
+        if change.updated_at is None or change.updated_at < known:
             return "stale"
         if change.updated_at == known and change.cancelled == order.cancelled:
             return "unchanged"
@@ -45,7 +65,7 @@ def _fill(order: Order, change: OrderChange) -> None:
     order.placed_at = change.placed_at
     order.cancelled = change.cancelled or order.cancelled
     order.currency = change.currency
-    order.platform_updated_at = change.updated_at
+    order.platform_updated_at = change.updated_at or order.platform_updated_at
 
 
 async def _replace_lines(
@@ -162,6 +182,8 @@ BATCH = 500
 async def record_orders(session: AsyncSession, shop_id: ShopId, changes: list[OrderChange]) -> int:
     """Bulk path for backfills and imports: new orders are inserted in batches, known
     ones go through ``record_order``. Returns how many orders were created."""
+    for change in changes:
+        check_order_change(change)
     created = 0
     for start in range(0, len(changes), BATCH):
         chunk = list({c.platform_id: c for c in changes[start : start + BATCH]}.values())

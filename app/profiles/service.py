@@ -15,6 +15,7 @@ from app.catalog.models import Product
 from app.events.queries import customer_of, recent_events, visitors_of
 from app.events.types import EventType
 from app.ids import ShopId
+from app.input_limits import check_id
 from app.profiles.history import customer_orders, fill_purchases
 from app.profiles.session_state import SessionIntent, SessionStore
 from app.profiles.types import Profile
@@ -36,6 +37,10 @@ class Shopper:
     customer_id: str | None
     personalization: bool | None = None
     """Consent for this request; ``None``: the session's last known answer (default yes)."""
+
+    def __post_init__(self) -> None:
+        check_id("visitorId", self.visitor_id)
+        check_id("customerId", self.customer_id)
 
 
 def _consents(shopper: Shopper, intent: SessionIntent | None) -> bool:

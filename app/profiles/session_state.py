@@ -76,3 +76,11 @@ class SessionStore:
     def forget_shop(self, shop_id: ShopId) -> None:
         for key in [k for k in self._items if k[0] == shop_id]:
             del self._items[key]
+
+    def forget_customer(self, shop_id: ShopId, customer_id: str) -> int:
+        """Drop every visitor's session that named this customer; returns how many."""
+        keys = [k for k, intent in self._items.items()
+                if k[0] == shop_id and intent.customer_id == customer_id]
+        for key in keys:
+            del self._items[key]
+        return len(keys)

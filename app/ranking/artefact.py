@@ -1,11 +1,18 @@
 """The per-shop model artefact: everything heavy, computed by a job, loaded by servers.
 
 Rows are products (by platform id). Saved as one ``.npz`` plus a small JSON header in a
-versioned folder; a pointer file names the current version, so a swap is atomic."""
+versioned folder; a pointer file names the current version, so a swap is atomic.
+
+The header names the shop's customers and the archive holds one row of factors per
+customer: files for the owner only, the current and one previous version kept (a server
+may still be loading it), and a redacted customer scrubbed out of the current version with
+every other version deleted (``scrub_customers``)."""
 
 import json
 import os
-from dataclasses import dataclass, field
+import shutil
+import threading
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +21,16 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from app.crypto.file_modes import PRIVATE_FILE, private_folder
 from app.db import utcnow
 
 Floats = npt.NDArray[np.float32]
 POINTER = "CURRENT"
+KEEP_PREVIOUS = 1
+SCRUBBED = "~"
+"""Separates a version from the stamp of the rewrite that scrubbed customers out of it."""
+# One writer at a time per process: a scrub and a training save both move the pointer.
+_WRITING = threading.Lock()
 
 
 @dataclass
@@ -59,8 +72,15 @@ def shop_folder(models_dir: Path, shop_id: int) -> Path:
 
 
 def save_artefact(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path:
-    folder = shop_folder(models_dir, shop_id) / model.version
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write ``model`` as a new version, make it current, delete all but one older one."""
+    with _WRITING:
+        folder = _write_version(models_dir, shop_id, model)
+        _delete_versions(shop_folder(models_dir, shop_id), keep=KEEP_PREVIOUS)
+    return folder
+
+
+def _write_version(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path:
+    folder = private_folder(shop_folder(models_dir, shop_id) / model.version)
     n = model.neighbours.tocsr()
     arrays: dict[str, npt.NDArray[Any]] = {
         "item_factors": model.item_factors, "user_factors": model.user_factors,
@@ -76,11 +96,54 @@ def save_artefact(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path:
               "product_ids": model.product_ids, "customer_ids": model.customer_ids,
               "regularization": model.regularization, "average_length": model.average_length}
     (folder / "header.json").write_text(json.dumps(header))
+    for written in (folder / "model.npz", folder / "header.json"):
+        written.chmod(PRIVATE_FILE)
     pointer = shop_folder(models_dir, shop_id) / POINTER
     tmp = pointer.with_suffix(".tmp")
     tmp.write_text(model.version)
+    tmp.chmod(PRIVATE_FILE)
     os.replace(tmp, pointer)
     return folder
+
+
+def _delete_versions(shop_dir: Path, keep: int) -> None:
+    """Delete every version folder but the current one and the ``keep`` newest others."""
+    pointer = shop_dir / POINTER
+    current = pointer.read_text().strip() if pointer.is_file() else None
+    others = sorted((f for f in shop_dir.iterdir() if f.is_dir() and f.name != current),
+                    key=lambda f: f.stat().st_mtime_ns, reverse=True)
+    for folder in others[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def scrub_customers(models_dir: Path, shop_id: int, customer_ids: set[str]) -> int:
+    """Rewrite the current version without these customers and delete every other version
+    (each may name them); returns how many customers the current version named."""
+    shop_dir = shop_folder(models_dir, shop_id)
+    with _WRITING:
+        version = current_version(models_dir, shop_id)
+        if version is None:
+            return 0
+        model = load_artefact(models_dir, shop_id, version)
+        kept = np.array([c not in customer_ids for c in model.customer_ids], dtype=bool)
+        removed = int((~kept).sum())
+        if removed:
+            stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+            _write_version(models_dir, shop_id, replace(
+                model, version=f"{version.split(SCRUBBED)[0]}{SCRUBBED}{stamp}",
+                customer_ids=[c for c, k in zip(model.customer_ids, kept, strict=True) if k],
+                user_factors=model.user_factors[kept],
+                customer_best=None if model.customer_best is None else model.customer_best[kept],
+                customer_scale=None if model.customer_scale is None else model.customer_scale[kept],
+            ))
+        _delete_versions(shop_dir, keep=0)
+    return removed
+
+
+def delete_shop_artefacts(models_dir: Path, shop_id: int) -> None:
+    """Every version of the shop's model, and its folder."""
+    with _WRITING:
+        shutil.rmtree(shop_folder(models_dir, shop_id), ignore_errors=True)
 
 
 def current_version(models_dir: Path, shop_id: int) -> str | None:

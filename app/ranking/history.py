@@ -1,7 +1,8 @@
 """Purchase history as the training job and the harness see it: one record per order."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,18 +25,50 @@ class OrderRecord:
 
 SESSION_EVENTS = (EventType.PRODUCT_VIEWED.value, EventType.PRODUCT_CLICKED.value,
                   EventType.PRODUCT_ADDED_TO_CART.value)
+PRODUCTS_PER_VISITOR_DAY = 20
+"""A visitor's distinct products counted per day; the rest of that day's views are not."""
+PRODUCTS_PER_VISITOR = 50
+"""A visitor's distinct products counted over the whole look-back (at most 1,225 pairs)."""
+
+
+@dataclass(frozen=True)
+class ViewSession:
+    """The products one visitor looked at, and where from: the keyed hash of the network
+    address (``events.sources``), or the visitor itself where none was kept."""
+
+    source: str
+    products: tuple[str, ...]
+
+
+def _capped_sessions(rows: Iterable[tuple[str, str | None, str, datetime]],
+                     ) -> list[ViewSession]:
+    """Each visitor's distinct products, in the order first seen, within the caps."""
+    products: dict[str, dict[str, None]] = {}
+    sources: dict[str, str] = {}
+    per_day: dict[tuple[str, date], int] = {}
+    for visitor, source, product, occurred_at in rows:
+        seen = products.setdefault(visitor, {})
+        sources.setdefault(visitor, f"address:{source}" if source else f"visitor:{visitor}")
+        day = (visitor, occurred_at.date())
+        if product in seen or len(seen) >= PRODUCTS_PER_VISITOR:
+            continue
+        if per_day.get(day, 0) >= PRODUCTS_PER_VISITOR_DAY:
+            continue
+        per_day[day] = per_day.get(day, 0) + 1
+        seen[product] = None
+    return [ViewSession(sources[v], tuple(p)) for v, p in products.items() if len(p) > 1]
 
 
 async def view_sessions(session: AsyncSession, shop_id: ShopId, since: datetime,
-                        ) -> list[tuple[str, ...]]:
-    """Products each visitor looked at (stored events, so only with consent) since then."""
-    stmt = (select(Event.visitor_id, Event.product_id)
+                        ) -> list[ViewSession]:
+    """Products each visitor looked at (stored events, so only with consent) since then,
+    within the per-visitor caps; ``ranking.coviews`` caps what one address adds."""
+    stmt = (select(Event.visitor_id, Event.source_key, Event.product_id, Event.occurred_at)
             .where(Event.shop_id == shop_id, Event.type.in_(SESSION_EVENTS),
-                   Event.product_id.is_not(None), Event.occurred_at >= since))
-    grouped: dict[str, dict[str, None]] = {}
-    for visitor, product in (await session.execute(stmt)).all():
-        grouped.setdefault(visitor, {})[str(product)] = None
-    return [tuple(p) for p in grouped.values() if len(p) > 1]
+                   Event.product_id.is_not(None), Event.occurred_at >= since)
+            .order_by(Event.occurred_at, Event.id))
+    rows = (await session.execute(stmt)).all()
+    return _capped_sessions((v, s, str(p), t) for v, s, p, t in rows)
 
 
 def buyer_key(customer_id: str | None, order_id: str) -> str:

@@ -20,7 +20,6 @@ from app.candidates.model_sources import (
 from app.candidates.pool import Candidate, CandidatePool, Candidates, Source, among
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots, ShopCatalog
 from app.db import utcnow
-from app.errors import InvalidInput
 from app.index.neighbours import ContentNeighbours
 from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
@@ -41,15 +40,12 @@ from app.ranking.store import ModelStore
 from app.ranking.types import DEFAULT_LIMITS, CandidateLimits, RecommendationRequest
 from app.reads import Reads, SessionReads
 from app.recommendations.types import (
-    MAX_FIRST,
-    MIN_FIRST,
     Placement,
     Reason,
     RecommendationList,
     ScoredProduct,
 )
 
-MAX_CONTEXT = 50
 NEW_ARRIVAL_DAYS = 30
 FRESH_PICK = Reason("FRESH_PICK", "Something new to discover")
 
@@ -64,13 +60,6 @@ class Scored:
     owned_x: np.ndarray | None = None
     new_x: np.ndarray | None = None
     owned: np.ndarray | None = None
-
-
-def _check(request: RecommendationRequest) -> None:
-    if not MIN_FIRST <= request.first <= MAX_FIRST:
-        raise InvalidInput(f"first must be between {MIN_FIRST} and {MAX_FIRST}, got {request.first}")
-    if len(request.context) > MAX_CONTEXT:
-        raise InvalidInput(f"at most {MAX_CONTEXT} productIds")
 
 
 def _context(request: RecommendationRequest, profile: Profile) -> list[str]:
@@ -104,7 +93,6 @@ class RecommendationEngine:
 
     async def recommend(self, session: AsyncSession,
                         request: RecommendationRequest) -> RecommendationList:
-        _check(request)
         now = request.now or utcnow()
         profile = await self._profile(session, request, now)
         context = _context(request, profile)

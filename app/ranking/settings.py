@@ -20,8 +20,10 @@ class EngineSettings(BaseSettings):
     weights_file: Path | None = Field(
         default=None, description="Blend weights JSON (default: the tuned weights shipped).")
     assume_consent: bool = Field(
-        default=True, description="Consent for events that carry none (analytics and "
-                                  "personalization alike).")
+        default=False, description=(
+            "Consent for events that carry none (analytics and personalization alike). Off: "
+            "such an event shapes only the live session, unpersonalized, and is not stored; "
+            "turn on only where consent is collected before any event is sent."))
     session_ttl_seconds: float = Field(default=1800.0, gt=0,
                                        description="How long a live session is remembered.")
     exclude_recent_purchases_days: int = Field(

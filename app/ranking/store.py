@@ -1,11 +1,12 @@
-"""Loaded model artefacts per shop; a new version on disk is picked up on the next look."""
+"""Loaded model artefacts per shop; a new version on disk is picked up on the next look.
+
+Storefront events never reach a loaded model: its live trend moves with stored orders only
+(``ranking.live_orders``), since anyone can send a checkout event."""
 
 import logging
 import time
 from pathlib import Path
 
-from app.events.protocol import AcceptedEvent
-from app.events.types import EventType
 from app.heap import settle
 from app.ids import ShopId
 from app.ranking.artefact import current_version, load_artefact
@@ -30,6 +31,11 @@ class ModelStore:
         self._loaded[shop_id] = runtime
         self._checked[shop_id] = time.monotonic()
 
+    def forget(self, shop_id: ShopId) -> None:
+        """Drop the shop's loaded model: the next look loads what is current on disk."""
+        self._loaded.pop(shop_id, None)
+        self._checked.pop(shop_id, None)
+
     def get(self, shop_id: ShopId) -> ModelRuntime | None:
         if time.monotonic() - self._checked.get(shop_id, -1e9) >= self._check:
             self._checked[shop_id] = time.monotonic()
@@ -48,10 +54,3 @@ class ModelStore:
             return
         self._loaded[shop_id] = ModelRuntime(artefact, self._trend_days)
         settle()
-
-    def observe(self, shop_id: ShopId, event: AcceptedEvent) -> None:
-        """A completed checkout moves the live trend at once."""
-        if event.type is EventType.CHECKOUT_COMPLETED and event.product_id:
-            runtime = self._loaded.get(shop_id)
-            if runtime is not None:
-                runtime.observe_order([event.product_id], event.occurred_at)

@@ -1,9 +1,10 @@
 """Build a model artefact from purchase history: ALS (``implicit``), co-purchase
-neighbours, popularity, decayed trend and per-product repeat rates."""
+neighbours (plus co-views, ``ranking.coviews``), popularity, decayed trend and per-product
+repeat rates. Purchases are orders only: a storefront's checkout events are never read."""
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -12,7 +13,8 @@ from scipy import sparse
 
 from app.ranking.artefact import Floats, ModelArtefact
 from app.ranking.collaborative import customer_best_rows
-from app.ranking.history import OrderRecord
+from app.ranking.coviews import CoviewLimits, coview_similarity
+from app.ranking.history import OrderRecord, ViewSession
 from app.ranking.sales import sale_keys
 
 DAY = 86400.0
@@ -29,6 +31,7 @@ class TrainingParams:
     trend_days: float = 10.0
     repeat_prior: float = 5.0
     coview_weight: float = 0.5
+    coviews: CoviewLimits = field(default_factory=CoviewLimits)
     random_state: int = 42
 
 
@@ -154,24 +157,14 @@ def _sales_keys(history: Sequence[OrderRecord], rows: dict[str, int]) -> npt.NDA
     return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
 
-def _sessions_matrix(sessions: Sequence[Sequence[str]], rows: dict[str, int]) -> sparse.csr_matrix:
-    r, c = [], []
-    for n, products in enumerate(sessions):
-        for product in set(products):
-            if product in rows:
-                r.append(n)
-                c.append(rows[product])
-    data = np.ones(len(r), dtype=np.float32)
-    return sparse.csr_matrix((data, (r, c)), shape=(len(sessions), len(rows)))
-
-
-def _related(counts: sparse.csr_matrix, views: sparse.csr_matrix, p: TrainingParams,
-             ) -> sparse.csr_matrix:
-    """Bought together, plus viewed together in one session (weighted down)."""
+def _related(counts: sparse.csr_matrix, sessions: Sequence[ViewSession], rows: dict[str, int],
+             p: TrainingParams) -> sparse.csr_matrix:
+    """Bought together, plus viewed together by enough distinct shoppers (weighted down)."""
     bought = _neighbours(counts, p.neighbours)
-    if views.nnz == 0:
+    viewed = coview_similarity(sessions, rows, p.coviews)
+    if viewed.nnz == 0:
         return bought
-    return _top_k_rows((bought + p.coview_weight * _neighbours(views, p.neighbours)).tocsr(),
+    return _top_k_rows((bought + p.coview_weight * _top_k_rows(viewed, p.neighbours)).tocsr(),
                        p.neighbours)
 
 
@@ -181,9 +174,11 @@ def train(
     as_of: datetime,
     version: str,
     params: TrainingParams = DEFAULT_PARAMS,
-    sessions: Sequence[Sequence[str]] = (),
+    sessions: Sequence[ViewSession] = (),
 ) -> ModelArtefact:
-    """``sessions``: products viewed, clicked or carted together by one visitor."""
+    """``history``: orders only (webhooks, backfill), never the storefront's checkout
+    events, which anyone can send. ``sessions``: products viewed, clicked or carted
+    together by one visitor, with where they came from (see ``ranking.coviews``)."""
     rows = {p: i for i, p in enumerate(product_ids)}
     buyers: dict[str, int] = {}
     for order in history:
@@ -199,7 +194,7 @@ def train(
         item_factors=item_factors, customer_ids=customers,
         user_factors=customer_factors, customer_best=best, customer_scale=scales,
         regularization=params.regularization, idf=idf, average_length=average,
-        neighbours=_related(counts, _sessions_matrix(sessions, rows), params),
+        neighbours=_related(counts, sessions, rows, params),
         popularity=_normalized_log(np.asarray((counts > 0).sum(axis=0)).ravel()),
         trend=_normalized_log(trend_raw), trend_raw=trend_raw,
         repeat_rate=_repeat_rate(history, rows, params.repeat_prior),

@@ -1,11 +1,13 @@
-"""What a recommendation request asks for, independent of GraphQL."""
+"""What a recommendation request asks for, independent of GraphQL; a request outside the
+shared input limits (``app.input_limits``) is never made."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.ids import ProductId, ShopId
+from app.input_limits import MAX_CONTEXT_PRODUCTS, check_ids, check_range
 from app.profiles.service import Shopper
-from app.recommendations.types import Placement
+from app.recommendations.types import MAX_FIRST, MIN_FIRST, Placement
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,10 @@ class RecommendationRequest:
     now: datetime | None = None
     exclude_purchased: bool = False
     """Discovery only: nothing the customer bought before."""
+
+    def __post_init__(self) -> None:
+        check_range("first", self.first, MIN_FIRST, MAX_FIRST)
+        check_ids("productIds", self.context, MAX_CONTEXT_PRODUCTS)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from app.catalog.snapshot import CatalogSnapshots
 from app.errors import InvalidInput, NotFound
 from app.ids import ProductId, ShopId
 from app.index.neighbours import ContentNeighbours
+from app.input_limits import MAX_REFERENCE_LENGTH, check_id
 from app.recommendations.types import (
     MAX_FIRST,
     MIN_FIRST,
@@ -37,10 +38,11 @@ class Recommender:
         self, session: AsyncSession, shop_id: ShopId, product_id: ProductId, first: int
     ) -> RecommendationList:
         check_first(first)
+        check_id("productId", product_id, MAX_REFERENCE_LENGTH)
         catalog = await self._catalogs.catalog(session, shop_id)
         product = catalog.by_platform_id.get(product_id)
         if product is None or product.deleted:
-            raise NotFound(f"no product {product_id}")
+            raise NotFound("no such product")
         vector = await self._neighbours.vector_of(session, shop_id, product.id)
         neighbours = [] if vector is None else await self._neighbours.nearest(
             session, shop_id, vector, first, {product.id}, anchor=product.id)

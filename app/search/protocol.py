@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog.snapshot import CatalogProduct
 from app.ids import ShopId
 from app.index.protocol import AlignedVectors
+from app.input_limits import check_id
 from app.recommendations.types import Reason
 
 Matrix = npt.NDArray[np.float64]
@@ -20,6 +21,10 @@ Matrix = npt.NDArray[np.float64]
 class Shopper:
     visitor_id: str | None
     customer_id: str | None
+
+    def __post_init__(self) -> None:
+        check_id("visitorId", self.visitor_id)
+        check_id("customerId", self.customer_id)
 
     @property
     def anonymous(self) -> bool:

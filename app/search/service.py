@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.db import utcnow
-from app.errors import InvalidInput
 from app.ids import ShopId, parse_product_id
 from app.index.protocol import AlignedVectors
+from app.input_limits import MAX_SEARCH_RESULTS, check_ids, check_query, check_range
 from app.ranking.sales import SALES_FEATURES
 from app.recommendations.service import new_recommendation_id
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
@@ -31,8 +31,6 @@ from app.search.protocol import (
 )
 from app.search.query_vectors import QueryVectors
 
-MAX_IDS = 500
-MAX_QUERY_LENGTH = 500
 SEMANTIC_REASON_MARGIN = 0.05
 TRENDING_QUANTILE = 0.9
 Unavailable = Literal["sink", "drop"]
@@ -51,10 +49,8 @@ class Slot:
 
 
 def _validate(query: str, product_ids: list[str]) -> None:
-    if not query.strip() or len(query) > MAX_QUERY_LENGTH:
-        raise InvalidInput(f"query must be 1 to {MAX_QUERY_LENGTH} characters")
-    if len(product_ids) > MAX_IDS:
-        raise InvalidInput(f"at most {MAX_IDS} productIds, got {len(product_ids)}")
+    check_query(query)
+    check_ids("productIds", product_ids, MAX_SEARCH_RESULTS)
 
 
 @dataclass
@@ -137,8 +133,8 @@ class SearchReranker:
         personalize: bool = True,
         now: datetime | None = None,
     ) -> RecommendationList:
-        if first is not None and not 1 <= first <= MAX_IDS:
-            raise InvalidInput(f"first must be between 1 and {MAX_IDS}, got {first}")
+        if first is not None:
+            check_range("first", first, 1, MAX_SEARCH_RESULTS)
         found = await self.features(
             session, shop_id, query, product_ids, shopper if personalize else None, now)
         scores = self.model.score(found.matrix, found.personalized)

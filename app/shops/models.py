@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UtcDateTime, utcnow
@@ -22,6 +22,10 @@ class Shop(Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     storefront_key: Mapped[str] = mapped_column(String(64), unique=True)
     admin_token_hash: Mapped[str] = mapped_column(String(64))
+    server_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """SHA-256 of the private server key (``srk_...``), which only the shop's servers send."""
+    customer_token_secret: Mapped[str | None] = mapped_column(Text)
+    """Signs customer tokens (``app.shops.customer_tokens``); encrypted at rest."""
     webhook_secrets: Mapped[list[str]] = mapped_column(JSON, default=list)
     storefront_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.crypto.secret_box import SecretBox
 from app.errors import Conflict, InvalidInput, NotFound
+from app.shops.customer_tokens import new_customer_token_secret
 from app.shops.models import SHOP_ACTIVE, SHOP_UNINSTALLED, Shop
 
 PLATFORMS = ("shopify", "woocommerce", "bigcommerce", "custom")
@@ -18,10 +20,25 @@ class NewShopCredentials:
     shop: Shop
     storefront_key: str
     admin_token: str
+    server_key: str
+    customer_token_secret: str | None
+    """``None`` when the shop was made without a secret box (it can rotate one in)."""
+
+
+@dataclass(frozen=True)
+class ShopKeys:
+    """A new private server key and customer-token secret, shown once."""
+
+    server_key: str
+    customer_token_secret: str
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_server_key() -> str:
+    return "srk_" + secrets.token_urlsafe(32)
 
 
 def _normalize_domain(domain: str) -> str:
@@ -39,8 +56,13 @@ async def create_shop(
     storefront_origins: list[str] | None = None,
     currency: str = "USD",
     name: str = "",
+    box: SecretBox | None = None,
 ) -> NewShopCredentials:
-    """Register a shop; the admin token is returned once and only its hash is stored."""
+    """Register a shop; its admin token and server key are returned once and only their
+    hashes are stored; its customer-token secret and webhook secret are stored encrypted
+    with ``box`` (a webhook secret is never stored without one)."""
+    if webhook_secret and box is None:
+        raise ValueError("a webhook secret is stored encrypted: pass the secret box")
     if platform not in PLATFORMS:
         raise InvalidInput(f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}")
     domain = _normalize_domain(domain)
@@ -49,6 +71,8 @@ async def create_shop(
     storefront_key = "sfk_" + secrets.token_urlsafe(24)
     admin_token = "adm_" + secrets.token_urlsafe(32)
     origins = storefront_origins if storefront_origins is not None else [f"https://{domain}"]
+    server_key = new_server_key()
+    token_secret = new_customer_token_secret() if box is not None else None
     shop = Shop(
         domain=domain,
         platform=platform,
@@ -56,14 +80,17 @@ async def create_shop(
         currency=currency.upper(),
         storefront_key=storefront_key,
         admin_token_hash=hash_token(admin_token),
-        webhook_secrets=[webhook_secret] if webhook_secret else [],
+        server_key_hash=hash_token(server_key),
+        customer_token_secret=box.encrypt(token_secret) if box and token_secret else None,
+        webhook_secrets=[box.encrypt(webhook_secret)] if box and webhook_secret else [],
         storefront_origins=origins,
         settings={},
         status=SHOP_ACTIVE,
     )
     session.add(shop)
     await session.flush()
-    return NewShopCredentials(shop=shop, storefront_key=storefront_key, admin_token=admin_token)
+    return NewShopCredentials(shop=shop, storefront_key=storefront_key, admin_token=admin_token,
+                              server_key=server_key, customer_token_secret=token_secret)
 
 
 async def find_by_domain(session: AsyncSession, domain: str) -> Shop | None:
@@ -83,13 +110,37 @@ async def find_active_by_storefront_key(session: AsyncSession, key: str) -> Shop
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def find_active_by_server_key(session: AsyncSession, key: str) -> Shop | None:
+    stmt = select(Shop).where(Shop.server_key_hash == hash_token(key), Shop.status == SHOP_ACTIVE)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def rotate_keys(session: AsyncSession, shop: Shop, box: SecretBox) -> ShopKeys:
+    """A new server key and customer-token secret; the old ones stop working at once
+    (servers that cached them within seconds)."""
+    keys = ShopKeys(new_server_key(), new_customer_token_secret())
+    shop.server_key_hash = hash_token(keys.server_key)
+    shop.customer_token_secret = box.encrypt(keys.customer_token_secret)
+    await session.flush()
+    return keys
+
+
+def customer_token_secret(shop: Shop, box: SecretBox) -> str | None:
+    """The shop's customer-token secret in plain text, ``None`` if it has none."""
+    stored = shop.customer_token_secret
+    return box.decrypt(stored) if stored else None
+
+
 async def list_shops(session: AsyncSession) -> list[Shop]:
     return list((await session.execute(select(Shop).order_by(Shop.id))).scalars())
 
 
-async def add_webhook_secret(session: AsyncSession, shop: Shop, secret: str) -> None:
-    """Accept a new secret next to the current one (rotation keeps at most two)."""
-    shop.webhook_secrets = [secret, *[s for s in shop.webhook_secrets if s != secret]][:2]
+async def add_webhook_secret(session: AsyncSession, shop: Shop, secret: str,
+                             box: SecretBox) -> None:
+    """Accept a new secret next to the current one (rotation keeps at most two), both
+    stored encrypted."""
+    kept = [s for s in (box.decrypt(old) for old in shop.webhook_secrets) if s != secret]
+    shop.webhook_secrets = [box.encrypt(s) for s in [secret, *kept][:2]]
     await session.flush()
 
 

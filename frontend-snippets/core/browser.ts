@@ -23,20 +23,27 @@ export function consentedVisitorId(consent: Consent): string | null {
   return id;
 }
 
+export interface TrackOptions {
+  /** Send at once, for clicks that navigate. */
+  urgent?: boolean;
+  /** The logged-in customer's token, handed to the page by the shop's server. */
+  customerToken?: string | null;
+}
+
 /**
  * Queue one event for `path` when consent allows (batched, sent by beacon); returns it,
- * or null when nothing will be sent. `urgent` sends at once, for clicks that navigate.
+ * or null when nothing will be sent. A customer is named only by `customerToken`.
  */
 export function trackEvent(
   path: string,
   consent: Consent,
   type: EventType,
   fields: EventFields,
-  urgent = false,
+  options: TrackOptions = {},
 ): EventInput | null {
   const visitorId = consentedVisitorId(consent);
   if (!consent.analytics || !visitorId) return null;
-  const event = buildEvent(type, fields, { visitorId, consent });
-  collectorFor(path).push(event, urgent);
+  const event = buildEvent(type, fields, { visitorId, consent, customerToken: options.customerToken ?? null });
+  collectorFor(path).push(event, options.urgent ?? false);
   return event;
 }

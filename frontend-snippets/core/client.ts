@@ -1,13 +1,37 @@
+/**
+ * Affinity's storefront API client, shared by the browser (storefront key) and the shop's
+ * servers (`core/server.ts`, which may add the private server key).
+ */
+import { liveCustomerToken } from './events';
 import type { Placement, Recommendations } from './types';
 
 /** Fields every integration asks for; kept small so the response stays small. */
 const ITEM_FIELDS = `recommendationId items { score reasons { code message }
   product { id handle title vendor productType price currency imageUrl url available } }`;
 
-export const RECOMMENDATIONS_QUERY = `query AffinityRecommendations($placement: Placement!, $visitorId: ID,
-  $customerId: ID, $productIds: [ID!], $first: Int) {
-  recommendations(placement: $placement, visitorId: $visitorId, customerId: $customerId,
-    productIds: $productIds, first: $first) { ${ITEM_FIELDS} } }`;
+/** The header of the public storefront key: what browsers send. */
+export const STOREFRONT_KEY_HEADER = 'X-Affinity-Storefront-Key';
+
+/** GraphQL types of the `recommendations` arguments, in the order they are declared. */
+const ARGUMENT_TYPES = {
+  placement: 'Placement!',
+  visitorId: 'ID',
+  customerId: 'ID',
+  customerToken: 'String',
+  productIds: '[ID!]',
+  first: 'Int',
+} as const;
+
+type RankingVariables = Partial<Record<keyof typeof ARGUMENT_TYPES, unknown>>;
+
+/** The `recommendations` query declaring only the arguments given, so absent ones stay absent. */
+function recommendationsQuery(variables: RankingVariables): string {
+  const names = (Object.keys(ARGUMENT_TYPES) as (keyof typeof ARGUMENT_TYPES)[]).filter((name) => name in variables);
+  const declared = names.map((name) => `$${name}: ${ARGUMENT_TYPES[name]}`).join(', ');
+  const passed = names.map((name) => `${name}: $${name}`).join(', ');
+  return `query AffinityRecommendations(${declared}) {
+  recommendations(${passed}) { ${ITEM_FIELDS} } }`;
+}
 
 export const SIMILAR_PRODUCTS_QUERY = `query AffinitySimilarProducts($productId: ID!, $first: Int) {
   similarProducts(productId: $productId, first: $first) { ${ITEM_FIELDS} } }`;
@@ -18,19 +42,34 @@ export interface RecommendationRequest {
   productIds?: string[];
   /** Left out when the visitor did not allow personalization. */
   visitorId?: string | null;
-  customerId?: string | null;
+  /**
+   * The logged-in customer, as a token the shop's own server signed (`signCustomerToken`).
+   * Browsers name a customer only this way: a raw customer id is never sent with the
+   * storefront key. Left out once expired.
+   */
+  customerToken?: string | null;
   first?: number;
   /** Ask for `similarProducts` of this product instead of `recommendations`. */
   similarTo?: string | null;
 }
 
-export interface ClientOptions {
+/** What only a caller holding the shop's private server key may add to a request. */
+export interface ServerOnlyFields {
+  /** A raw customer id: accepted by Affinity with the server key only. */
+  customerId?: string | null;
+}
+
+/** Where and how a request goes, whichever key it carries. */
+export interface TransportOptions {
   endpoint: string;
-  storefrontKey: string;
   fetch?: typeof fetch;
   signal?: AbortSignal;
   /** Give up after this long; the caller decides what a failure looks like. */
   timeoutMs?: number;
+}
+
+export interface ClientOptions extends TransportOptions {
+  storefrontKey: string;
 }
 
 export class AffinityRequestError extends Error {
@@ -48,22 +87,40 @@ interface GraphQLResponse {
   errors?: { message: string }[];
 }
 
-export function graphqlBody(request: RecommendationRequest): { query: string; variables: object } {
+/**
+ * The GraphQL request for one ranking. Only the fields named here are read, so a stray
+ * `customerId` on `request` is never sent; `serverOnly` is for callers with the server key.
+ */
+export function graphqlBody(
+  request: RecommendationRequest,
+  serverOnly: ServerOnlyFields = {},
+): { query: string; variables: object } {
   const first = request.first ?? 12;
   if (request.similarTo) {
     return { query: SIMILAR_PRODUCTS_QUERY, variables: { productId: request.similarTo, first } };
   }
-  const variables: Record<string, unknown> = { placement: request.placement, first };
+  const variables: RankingVariables = { placement: request.placement, first };
   if (request.productIds?.length) variables.productIds = request.productIds;
   if (request.visitorId) variables.visitorId = request.visitorId;
-  if (request.customerId) variables.customerId = request.customerId;
-  return { query: RECOMMENDATIONS_QUERY, variables };
+  if (serverOnly.customerId) variables.customerId = serverOnly.customerId;
+  const customerToken = liveCustomerToken(request.customerToken);
+  if (customerToken) variables.customerToken = customerToken;
+  return { query: recommendationsQuery(variables), variables };
 }
 
 /** Fetch one ranking. Rejects with `AffinityRequestError` on any failure, including a timeout. */
-export async function fetchRecommendations(
-  request: RecommendationRequest,
-  options: ClientOptions,
+export async function fetchRecommendations(request: RecommendationRequest, options: ClientOptions): Promise<Recommendations> {
+  return await postRankingQuery(graphqlBody(request), options, { [STOREFRONT_KEY_HEADER]: options.storefrontKey });
+}
+
+/**
+ * POST a ranking query with the given key header and read the ranking from the answer.
+ * Rejects with `AffinityRequestError` on any failure, including a timeout.
+ */
+export async function postRankingQuery(
+  body: { query: string; variables: object },
+  options: TransportOptions,
+  keyHeader: Record<string, string>,
 ): Promise<Recommendations> {
   const controller = new AbortController();
   const abort = (): void => controller.abort();
@@ -72,11 +129,8 @@ export async function fetchRecommendations(
   try {
     const response = await (options.fetch ?? fetch)(options.endpoint, {
       method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'X-Affinity-Storefront-Key': options.storefrontKey,
-      },
-      body: JSON.stringify(graphqlBody(request)),
+      headers: { 'Content-Type': 'application/json', ...keyHeader },
+      body: JSON.stringify(body),
       credentials: 'omit',
       cache: 'no-store',
       signal: controller.signal,

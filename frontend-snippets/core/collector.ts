@@ -1,9 +1,18 @@
+/** Batching of storefront events to `/collect`, by beacon, shared by every carousel on a page. */
 import type { EventInput } from './types';
 
 const MAX_BATCH = 25;
 const FLUSH_DELAY_MS = 1000;
 
 type Send = (url: string, body: string) => boolean;
+
+/**
+ * A JSON replacer: the last check before the network that no event names a customer by a
+ * raw id (only a customer token may, see `buildEvent`).
+ */
+function withoutRawCustomerId(key: string, value: unknown): unknown {
+  return key === 'customerId' ? undefined : value;
+}
 
 function beacon(url: string, body: string): boolean {
   // A string body goes out as text/plain, which needs no CORS preflight.
@@ -51,7 +60,7 @@ export class Collector {
     this.#timer = undefined;
     while (this.#queue.length) {
       const events = this.#queue.splice(0, MAX_BATCH);
-      this.send(this.url, JSON.stringify({ events }));
+      this.send(this.url, JSON.stringify({ events }, withoutRawCustomerId));
     }
   }
 }

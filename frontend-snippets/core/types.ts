@@ -52,7 +52,11 @@ export interface EventInput {
   eventId: string;
   type: EventType;
   visitorId: string;
-  customerId?: string;
+  /**
+   * Proof of the logged-in customer, minted by the shop's own server (`signCustomerToken`).
+   * A browser never sends a raw customer id: anyone can read the storefront key from the page.
+   */
+  customerToken?: string;
   productId?: string;
   variantId?: string;
   quantity?: number;

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Runs the real Affinity server for the browser tests: a fresh SQLite database and data
- * directory, the demo shop, and `affinity serve` on a free port.
+ * directory, the demo shop, and `affinity serve` on a free port in demo mode (which serves
+ * the demo storefront).
  */
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -51,8 +52,31 @@ async function waitForHealth(url, timeoutMs, failure) {
 
 /**
  * @typedef {{ base: string, storefrontKey: string, dir: string, databasePath: string,
+ *   customerId: string | null, customerToken: string | null,
  *   query: (sql: string, ...params: unknown[]) => Promise<any[]>, stop: () => Promise<void> }} RunningServer
  */
+
+/**
+ * What `affinity demo` printed: one JSON object per line, merged.
+ * @param {string} stdout
+ * @returns {Record<string, unknown>}
+ */
+function demoReport(stdout) {
+  return Object.assign(
+    {},
+    ...stdout.split('\n').flatMap((line) => {
+      try {
+        const parsed = JSON.parse(line);
+        return parsed && typeof parsed === 'object' ? [parsed] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+}
+
+/** @param {unknown} value */
+const textOrNull = (value) => (typeof value === 'number' ? String(value) : typeof value === 'string' && value ? value : null);
 
 /**
  * @param {string} databasePath
@@ -67,14 +91,24 @@ async function querySqlite(databasePath, sql, params) {
 
 /**
  * While working on the tests: use a server already running at AFFINITY_E2E_BASE_URL, whose
- * SQLite database is AFFINITY_E2E_DATABASE, instead of starting one.
+ * SQLite database is AFFINITY_E2E_DATABASE, instead of starting one (the demo customer's id
+ * and token, as `affinity demo` printed them: AFFINITY_E2E_CUSTOMER_ID, AFFINITY_E2E_CUSTOMER_TOKEN).
  * @returns {RunningServer | null}
  */
 function runningServer() {
   const base = process.env.AFFINITY_E2E_BASE_URL;
   const databasePath = process.env.AFFINITY_E2E_DATABASE;
   if (!base || !databasePath) return null;
-  return { base, storefrontKey: '', dir: '', databasePath, query: (sql, ...params) => querySqlite(databasePath, sql, params), stop: async () => undefined };
+  return {
+    base,
+    storefrontKey: '',
+    dir: '',
+    databasePath,
+    customerId: textOrNull(process.env.AFFINITY_E2E_CUSTOMER_ID),
+    customerToken: textOrNull(process.env.AFFINITY_E2E_CUSTOMER_TOKEN),
+    query: (sql, ...params) => querySqlite(databasePath, sql, params),
+    stop: async () => undefined,
+  };
 }
 
 /**
@@ -90,21 +124,14 @@ export async function startServer({ logFile }) {
     ...process.env,
     AFFINITY_DATABASE_URL: `sqlite+aiosqlite:///${databasePath}`,
     AFFINITY_DATA_DIR: join(dir, 'data'),
+    AFFINITY_DEMO_MODE: 'true',
   };
   const affinity = join(VENV_BIN, 'affinity');
   const options = { env, cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 };
   await run(affinity, ['migrate'], options);
   const { stdout } = await run(affinity, ['demo'], options);
-  const storefrontKey = stdout
-    .split('\n')
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line).storefront_key];
-      } catch {
-        return [];
-      }
-    })
-    .find(Boolean);
+  const report = demoReport(stdout);
+  const storefrontKey = textOrNull(report.storefront_key);
   if (!storefrontKey) throw new Error(`affinity demo printed no storefront_key:\n${stdout}`);
 
   const port = await freePort();
@@ -125,6 +152,9 @@ export async function startServer({ logFile }) {
     storefrontKey,
     dir,
     databasePath,
+    /** The demo shop's customer, and a token its server would mint for them. */
+    customerId: textOrNull(report.customer_id),
+    customerToken: textOrNull(report.customer_token),
     /** Query the server's SQLite database with Python's sqlite3 (no native node module needed). */
     query: (sql, ...params) => querySqlite(databasePath, sql, params),
     async stop() {

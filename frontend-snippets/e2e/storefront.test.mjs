@@ -57,22 +57,44 @@ describe('demo storefront in Chromium', { skip }, () => {
 
   /** @type {BrowserContext[]} */
   const contexts = [];
+  /** Every request a page made to Affinity (`/graphql`, `/collect`), whatever the test. */
+  /** @type {{ url: string, body: string, headers: Record<string, string> }[]} */
+  const affinityRequests = [];
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
+    // A browser holds only the public storefront key: it never names a customer by a raw id.
+    const requests = affinityRequests.splice(0);
+    for (const request of requests) {
+      assert.ok(!request.body.includes('customerId') && !request.url.includes('customerId'), `${request.url} sent a raw customerId`);
+      assert.ok(!('x-affinity-server-key' in request.headers), `${request.url} sent a server key`);
+    }
   });
 
   /**
    * A fresh visitor: new cookies and storage.
-   * @param {{ consent?: boolean }} [options] accept the consent banner before anything loads
+   * @param {{ consent?: boolean, auditScripts?: boolean }} [options] accept the consent banner
+   *   before anything loads; let the test inject audit scripts (axe) past the page's
+   *   Content-Security-Policy, which allows the server's own scripts only
    * @returns {Promise<{ context: BrowserContext, page: Page, errors: Error[] }>}
    */
   async function visitor(options = {}) {
-    const context = await browser.newContext({ baseURL: server.base, viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const context = await browser.newContext({
+      baseURL: server.base,
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-GB',
+      bypassCSP: options.auditScripts === true,
+    });
     contexts.push(context);
     if (options.consent) {
       await context.addInitScript(() => localStorage.setItem('demo.trackingConsent', 'yes'));
     }
     const page = await context.newPage();
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname === '/graphql' || pathname === '/collect') {
+        affinityRequests.push({ url: request.url(), body: request.postData() ?? '', headers: request.headers() });
+      }
+    });
     /** @type {Error[]} */
     const errors = [];
     page.on('pageerror', (error) => errors.push(error));
@@ -129,7 +151,7 @@ describe('demo storefront in Chromium', { skip }, () => {
   }
 
   test('the home carousel renders one card per recommended product, from live data', async () => {
-    const { page, errors } = await visitor();
+    const { page, errors } = await visitor({ auditScripts: true });
     await page.goto('/demo');
     const ranking = await loadedRanking(page);
     assert.ok(ranking.productIds.length >= 4, `only ${ranking.productIds.length} recommendations`);
@@ -206,6 +228,44 @@ describe('demo storefront in Chromium', { skip }, () => {
       (rows) => rows.length > 0,
     );
     assert.deepEqual(dismissed, [{ product_id: onProduct.productIds[0], recommendation_id: onProduct.recommendationId }]);
+  });
+
+  test('a logged-in customer is named by the token the shop signed, never by id', async () => {
+    const { customerId, customerToken } = server;
+    assert.ok(customerId && customerToken, '`affinity demo` printed the demo customer and a customer token');
+    const { context, page, errors } = await visitor({ consent: true });
+    // As a shop's page would render it: the token its server minted on every carousel.
+    await context.addInitScript((token) => {
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of record.addedNodes) {
+            if (node instanceof Element && node.localName === 'affinity-carousel') node.setAttribute('customer-token', token);
+          }
+        }
+      }).observe(document, { childList: true, subtree: true });
+    }, customerToken);
+    /** @type {string[]} */
+    const rankingBodies = [];
+    page.on('request', (request) => {
+      if (/recommendations\(/.test(request.postData() ?? '')) rankingBodies.push(request.postData() ?? '');
+    });
+
+    await page.goto('/demo');
+    const ranking = await loadedRanking(page);
+    assert.ok(rankingBodies.length > 0 && rankingBodies.every((body) => JSON.parse(body).variables.customerToken === customerToken));
+    const clicked = ranking.productIds[0];
+    await Promise.all([
+      page.waitForURL(`**/demo/products/${clicked}`),
+      page.locator(`${HOME_CAROUSEL} a[data-product-id="${clicked}"]`).click(),
+    ]);
+    const visitorId = await page.evaluate(() => localStorage.getItem('affinity.visitorId'));
+    const clicks = await eventually(
+      "SELECT customer_id FROM events WHERE type = 'PRODUCT_CLICKED' AND visitor_id = ?",
+      [visitorId],
+      (rows) => rows.length > 0,
+    );
+    assert.deepEqual(clicks, [{ customer_id: customerId }]);
+    assert.deepEqual(errors, []);
   });
 
   test('viewing products changes the home carousel', async () => {

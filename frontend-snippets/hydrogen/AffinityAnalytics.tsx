@@ -1,5 +1,5 @@
 import { AnalyticsEvent, useAnalytics, type CartLineUpdatePayload } from '@shopify/hydrogen';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { consentedVisitorId, trackEvent } from '../core/browser';
 import { affinityProductId, type EventFields } from '../core/events';
 import type { Consent, EventType } from '../core/types';
@@ -8,6 +8,11 @@ import { AFFINITY_EVENTS } from './events';
 export interface AffinityAnalyticsProps {
   /** The same-origin route relaying events to Affinity (see `affinityCollectAction`). */
   collectPath?: string;
+  /**
+   * The logged-in customer's token from the root loader (`affinityCustomerToken`); events name
+   * the customer only through it. Absent for guests.
+   */
+  customerToken?: string | null;
 }
 
 function lineFields(line: CartLineUpdatePayload['currentLine'], quantity: number): EventFields {
@@ -23,9 +28,12 @@ function lineFields(line: CartLineUpdatePayload['currentLine'], quantity: number
  * product views, cart changes, searches and the recommendation events to Affinity, only while
  * the Customer Privacy API allows analytics; the visitor cookie follows the same consent.
  */
-export function AffinityAnalytics({ collectPath = '/api/affinity/collect' }: AffinityAnalyticsProps) {
+export function AffinityAnalytics({ collectPath = '/api/affinity/collect', customerToken = null }: AffinityAnalyticsProps) {
   const { subscribe, register, canTrack, customerPrivacy } = useAnalytics();
   const { ready } = register('Affinity');
+  // Subscribers register once; the token follows logins and logouts through the ref.
+  const token = useRef(customerToken);
+  token.current = customerToken;
 
   useEffect(() => {
     const consent = (): Consent => ({
@@ -33,7 +41,7 @@ export function AffinityAnalytics({ collectPath = '/api/affinity/collect' }: Aff
       personalization: customerPrivacy?.preferencesProcessingAllowed() ?? false,
     });
     const send = (type: EventType, fields: EventFields, urgent = false): void => {
-      trackEvent(collectPath, consent(), type, fields, urgent);
+      trackEvent(collectPath, consent(), type, fields, { urgent, customerToken: token.current });
     };
     const syncVisitor = (): void => void consentedVisitorId(consent());
 

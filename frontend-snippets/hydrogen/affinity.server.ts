@@ -1,6 +1,8 @@
 /**
- * Loader helpers for Hydrogen routes. The ranking is fetched on the server with the storefront
- * key from the environment, handed to the page as deferred data, and never cached shared.
+ * Loader functions for Hydrogen routes. The ranking is fetched on the server with the keys from
+ * the environment, handed to the page as deferred data, and never cached shared. A logged-in
+ * customer is named by id with the private server key, and to the browser by a customer token
+ * (`affinityCustomerToken`, for `<AffinityAnalytics customerToken>`).
  *
  *   export async function loader(args: Route.LoaderArgs) {
  *     const critical = await loadCriticalData(args);
@@ -12,8 +14,10 @@
  *   export const headers = affinityHeaders;
  */
 import type { Placement, Recommendations } from '../core/types';
-import { affinityProductId } from '../core/events';
+import { affinityCustomerId, affinityProductId } from '../core/events';
 import {
+  customerTokenOrNull,
+  DEFAULT_CUSTOMER_TOKEN_TTL_SECONDS,
   forwardEvents,
   PERSONALIZED_CACHE_HEADERS,
   recommendationsOrNull,
@@ -24,6 +28,10 @@ import {
 export interface AffinityEnv {
   AFFINITY_ENDPOINT: string;
   AFFINITY_STOREFRONT_KEY: string;
+  /** The shop's private server key (`srk_…`): lets loaders name the logged-in customer. */
+  AFFINITY_SERVER_KEY?: string;
+  /** The shop's customer-token secret (`cts_…`): signs the token the browser's events carry. */
+  AFFINITY_CUSTOMER_TOKEN_SECRET?: string;
 }
 
 export interface AffinityLoaderArgs {
@@ -36,6 +44,10 @@ export interface AffinityLoaderArgs {
   productIds?: string[];
   /** Ask for products similar to `productId` instead of a personalized ranking. */
   similar?: boolean;
+  /**
+   * The logged-in customer's id (or GID). Sent with `AFFINITY_SERVER_KEY` only, and only for visitors
+   * whose consent cookie is present; without the server key the ranking is anonymous.
+   */
   customerId?: string | null;
   first?: number;
   fetch?: typeof fetch;
@@ -56,16 +68,34 @@ export function loadAffinityRecommendations(args: AffinityLoaderArgs): Promise<R
       productIds: productId ? [productId, ...context] : context,
       similarTo: args.similar ? productId : null,
       visitorId,
-      customerId: visitorId ? (args.customerId ?? null) : null,
+      customerId: visitorId && args.customerId ? affinityCustomerId(args.customerId) : null,
       first: args.first ?? 8,
     },
     {
       endpoint: args.env.AFFINITY_ENDPOINT,
       storefrontKey: args.env.AFFINITY_STOREFRONT_KEY,
+      serverKey: args.env.AFFINITY_SERVER_KEY ?? null,
       ...(args.fetch ? { fetch: args.fetch } : {}),
     },
     args.onError ?? ((error) => console.error('Affinity recommendations unavailable', error)),
   );
+}
+
+/**
+ * The customer token for a logged-in customer's page (null for a guest, or without
+ * `AFFINITY_CUSTOMER_TOKEN_SECRET`): return it from the root loader and pass it to
+ * `<AffinityAnalytics customerToken>`, so the browser's events name the customer with proof.
+ */
+export function affinityCustomerToken({
+  env,
+  customerId,
+  ttlSeconds = DEFAULT_CUSTOMER_TOKEN_TTL_SECONDS,
+}: {
+  env: AffinityEnv;
+  customerId: string | null | undefined;
+  ttlSeconds?: number;
+}): string | null {
+  return customerTokenOrNull(env.AFFINITY_CUSTOMER_TOKEN_SECRET, customerId ? affinityCustomerId(customerId) : null, ttlSeconds);
 }
 
 /** A route's `headers` export for pages that show personalized recommendations. */
@@ -75,7 +105,8 @@ export function affinityHeaders(): Headers {
 
 /**
  * The `action` of a resource route (e.g. `app/routes/api.affinity.collect.ts`) that relays the
- * browser's events to Affinity with the storefront key added on the server.
+ * browser's events to Affinity with the storefront key added on the server; a raw
+ * `customerId` in them is dropped, a `customerToken` goes through.
  */
 export function affinityCollectAction({ request, context }: { request: Request; context: { env: AffinityEnv } }): Promise<Response> {
   return forwardEvents(request, { endpoint: context.env.AFFINITY_ENDPOINT, storefrontKey: context.env.AFFINITY_STOREFRONT_KEY });

@@ -85,6 +85,14 @@ def test_demo_is_idempotent_and_prints_the_key(server: Server) -> None:
     assert {"shop": "demo.myshopify.com", "storefront_key": server.key}.items() <= listed[0].items()
 
 
+def test_answers_name_no_server_and_carry_security_headers(server: Server) -> None:
+    response = httpx.get(f"{server.url}/health", timeout=5)
+    assert response.json() == {"status": "ok"}
+    assert "server" not in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert httpx.get(f"{server.url}/demo/config.json", timeout=5).status_code == 404
+
+
 def test_a_demo_mug_gives_mugs_and_cups(server: Server) -> None:
     body = server.query(SIMILAR, id="21844")  # Red Retrospot Mug
     items = body["data"]["similarProducts"]["items"]
@@ -121,7 +129,14 @@ def test_shop_add_prints_credentials_once(server: Server) -> None:
     result = _run(server.env, "shop", "add", "new-shop.myshopify.com", "--platform", "shopify",
                   "--webhook-secret", "s3cret")
     created = json.loads(result.stdout)
-    assert set(created) == {"shop", "storefront_key", "admin_token"}
+    assert set(created) == {"shop", "storefront_key", "admin_token", "server_key",
+                            "customer_token_secret"}
+    assert created["server_key"].startswith("srk_")
+    assert created["customer_token_secret"].startswith("cts_")
+    rotated = json.loads(_run(server.env, "shop", "rotate-keys", "--domain",
+                              "new-shop.myshopify.com").stdout)
+    assert rotated["server_key"] != created["server_key"]
+    assert rotated["customer_token_secret"] != created["customer_token_secret"]
     duplicate = _run(server.env, "shop", "add", "new-shop.myshopify.com", "--webhook-secret", "x")
     assert duplicate.returncode == 2 and "already exists" in duplicate.stderr
     assert "s3cret" not in duplicate.stderr + duplicate.stdout

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from tests.factories import MUGS_AND_MORE, product
@@ -78,12 +79,14 @@ async def test_cors_is_limited_to_the_shops_origins(api: Harness) -> None:
 
 async def test_health_reports_database_index_and_catalogs(api: Harness) -> None:
     _, key = await api.add_shop(CATALOG)
-    body = (await api.client.get("/health")).json()
+    api.services.settings.admin_token = SecretStr("operator")  # the details are the operator's
+    operator = {"Authorization": "Bearer operator"}
+    body = (await api.client.get("/health", headers=operator)).json()
     assert body["status"] == "ok" and body["database"]["ok"] is True
     assert body["index"]["shops_indexed"] >= 1 and body["index"]["items"] >= 4
     shops = body["index"]["shops"]
     assert body["catalogs"]["shops"] == shops and body["catalogs"]["loaded"] < shops
     assert (await api.graphql(key, SIMILAR, id="1")).json()["data"]["similarProducts"]["items"]
-    after = (await api.client.get("/health")).json()["catalogs"]
+    after = (await api.client.get("/health", headers=operator)).json()["catalogs"]
     # The new shop's catalog, loaded by its first request.
     assert after == {"shops": shops, "loaded": body["catalogs"]["loaded"] + 1}

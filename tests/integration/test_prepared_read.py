@@ -78,11 +78,11 @@ async def test_rows_match_execute(database_url: str, engine: AsyncEngine, shop: 
     assert [r[0] for r in recent] == ["p5", "p3", "p2"]  # newest first, consented, limited
 
 
+@pytest.mark.sqlite_only
 async def test_the_profile_queries_answer_inline(database_url: str, engine: AsyncEngine,
                                                  shop: int) -> None:
     reads = reads_for(database_url)
-    if not isinstance(reads, InlineReads):
-        pytest.skip("inline reads are for SQLite files")
+    assert isinstance(reads, InlineReads), "inline reads are for SQLite files"
     try:
         async with (transaction(create_session_factory(engine)) as session,
                     reads.reader(session) as reader):
@@ -96,11 +96,11 @@ async def test_the_profile_queries_answer_inline(database_url: str, engine: Asyn
         (at("2024-04-02T11:30:00+00:00"), ["p1", "p3"])])
 
 
+@pytest.mark.sqlite_only
 async def test_lists_of_any_length_and_missing_values(database_url: str, engine: AsyncEngine,
                                                       shop: int) -> None:
     reads = reads_for(database_url)
-    if not isinstance(reads, InlineReads):
-        pytest.skip("inline reads are for SQLite files")
+    assert isinstance(reads, InlineReads), "inline reads are for SQLite files"
     read = PreparedRead(select(VisitorLink.customer_id).where(
         VisitorLink.shop_id == bindparam("shop_id"),
         VisitorLink.visitor_id.in_(bindparam("visitor_ids", expanding=True)))

@@ -71,7 +71,8 @@ async def test_a_shopper_who_bought_mugs_sees_mugs_rise_for_gift(api: Harness) -
         lines = (OrderLineChange("l1", "m1", None, 1), OrderLineChange("l2", "m2", None, 2))
         await record_order(session, shop, OrderChange("o1", "cust-7", at("2024-03-01T00:00:00+00:00"), lines))
     anonymous = _ids((await api.graphql(key, RERANK, q="gift", ids=SEARCH_ORDER)).json())
-    body = (await api.graphql(key, RERANK, q="gift", ids=SEARCH_ORDER, customer="cust-7")).json()
+    body = (await api.graphql_as_server(
+        await api.server_key(shop), RERANK, q="gift", ids=SEARCH_ORDER, customer="cust-7")).json()
     personal = _ids(body)
     for mug in ("g6", "g7"):
         assert personal.index(mug) < anonymous.index(mug), (anonymous, personal)
@@ -81,11 +82,12 @@ async def test_a_shopper_who_bought_mugs_sees_mugs_rise_for_gift(api: Harness) -
 
 
 async def test_bought_before_rises_with_its_reason(api: Harness) -> None:
-    shop, key = await api.add_shop(CATALOG)
+    shop, _key = await api.add_shop(CATALOG)
     async with transaction(api.services.sessions) as session:
         lines = (OrderLineChange("l1", "g8", None, 1),)
         await record_order(session, shop, OrderChange("o2", "cust-8", at("2024-03-01T00:00:00+00:00"), lines))
-    body = (await api.graphql(key, RERANK, q="gift", ids=SEARCH_ORDER, customer="cust-8")).json()
+    body = (await api.graphql_as_server(
+        await api.server_key(shop), RERANK, q="gift", ids=SEARCH_ORDER, customer="cust-8")).json()
     items = body["data"]["rerankSearch"]["items"]
     moved = next(i for i in items if i["product"]["id"] == "g8")
     assert items.index(moved) < 7
@@ -102,8 +104,9 @@ async def test_limits_are_enforced(api: Harness) -> None:
 
 
 async def test_the_served_order_is_recorded_for_attribution(api: Harness) -> None:
-    shop, key = await api.add_shop(CATALOG)
-    body = (await api.graphql(key, RERANK, q="gift", ids=SEARCH_ORDER, customer="cust-9")).json()
+    shop, _key = await api.add_shop(CATALOG)
+    body = (await api.graphql_as_server(
+        await api.server_key(shop), RERANK, q="gift", ids=SEARCH_ORDER, customer="cust-9")).json()
     served = body["data"]["rerankSearch"]
     async with transaction(api.services.sessions) as session:
         ranking = (await session.execute(select(Ranking).where(

@@ -131,8 +131,9 @@ async def test_index_swap_while_queries_run(api: Harness) -> None:
     answered: list[list[str]] = []
 
     async def query_until_stopped() -> None:
-        while not stop.is_set():
+        while not stop.is_set():  # about 100 queries a second each: within the rate limits
             answered.append(ids_of(await api.graphql(key, SIMILAR, id="1", first=3), "similarProducts"))
+            await asyncio.sleep(0.01)
 
     readers = [asyncio.create_task(query_until_stopped()) for _ in range(3)]
     versions = []

@@ -17,14 +17,14 @@ from app.events.models import Ranking
 from app.writes import SqliteWriter, writes_for
 from tests.factories import make_shop, shop_id
 
+pytestmark = pytest.mark.sqlite_only
 RANKINGS = insert(Ranking.metadata.tables[Ranking.__tablename__])
 
 
 @pytest.fixture
 def writer(database_url: str, engine: AsyncEngine) -> Iterator[SqliteWriter]:
     chosen = writes_for(database_url, create_session_factory(engine))
-    if not isinstance(chosen, SqliteWriter):
-        pytest.skip("inline writes are for SQLite files")
+    assert isinstance(chosen, SqliteWriter), "inline writes are for SQLite files"
     yield chosen
     chosen.dispose()
 

@@ -26,6 +26,10 @@ class ShopifyAdminError(Unavailable):
     pass
 
 
+class AccessRevokedError(ShopifyAdminError):
+    """Shopify answered 401 to the shop's token: revoked, as when the app is uninstalled."""
+
+
 def _throttle_wait(cost: dict[str, Any] | None) -> float:
     """Seconds until the bucket holds the requested cost again."""
     if not isinstance(cost, dict):
@@ -85,7 +89,8 @@ class ShopifyAdminClient:
                 await self._wait(backoff, problem)
                 continue
             if response.status_code in (401, 403):
-                raise ShopifyAdminError(
+                refused = AccessRevokedError if response.status_code == 401 else ShopifyAdminError
+                raise refused(
                     f"Shopify refused the access token ({response.status_code}); "
                     "check it with `affinity shop set-credentials`")
             body = response.json() if response.headers.get("content-type", "").startswith(

@@ -2,7 +2,7 @@ import { fetchRecommendations, type RecommendationRequest } from '../../core/cli
 import type { EventFields } from '../../core/events';
 import type { Consent, EventType, Placement, Recommendations } from '../../core/types';
 import { loadShopifyConsentApi, resolveConsent, watchShopifyConsent, type ShopifyWindow } from './consent';
-import { createTracker, type Tracker } from './tracker';
+import { createTracker, warnCustomerIdIgnored, type Tracker } from './tracker';
 import { renderCards, renderFrame, renderSkeleton, type Frame } from './view';
 import { visitorIdFor } from './visitor';
 
@@ -17,7 +17,7 @@ const HEADINGS: Record<string, string> = {
 };
 
 /** Attributes whose change asks for a new ranking. */
-const RELOADING = ['placement', 'product-id', 'product-ids', 'source', 'first', 'customer-id', 'endpoint', 'storefront-key'];
+const RELOADING = ['placement', 'product-id', 'product-ids', 'source', 'first', 'customer-token', 'endpoint', 'storefront-key'];
 
 /** Products viewed on this page, so two carousels do not report the same view twice. */
 const viewedProducts = new Set<string>();
@@ -34,7 +34,8 @@ function afterRender(callback: () => void): void {
 /**
  * `<affinity-carousel placement="PRODUCT" product-id="…" endpoint="…" storefront-key="…">`:
  * fetches a ranking after the page has rendered, shows it, reports what the visitor sees
- * and clicks (with consent only), and hides itself when anything goes wrong.
+ * and clicks (with consent only), and hides itself when anything goes wrong. A logged-in
+ * customer is named only by `customer-token`, signed by the shop's server.
  */
 export class AffinityCarousel extends HTMLElement {
   static readonly observedAttributes = [...RELOADING, 'consent', 'heading'];
@@ -50,6 +51,7 @@ export class AffinityCarousel extends HTMLElement {
   #scheduled = false;
 
   connectedCallback(): void {
+    if (this.hasAttribute('customer-id')) warnCustomerIdIgnored();
     if (!this.#frame) this.#frame = this.#build();
     if (!this.#unwatchConsent) {
       this.#unwatchConsent = watchShopifyConsent(document, () => this.#consentChanged());
@@ -146,7 +148,7 @@ export class AffinityCarousel extends HTMLElement {
       first: this.#first(),
       // Without personalization consent the ranking is asked for anonymously.
       visitorId: consent.personalization ? visitorIdFor(consent) : null,
-      customerId: consent.personalization ? this.getAttribute('customer-id') : null,
+      customerToken: consent.personalization ? this.getAttribute('customer-token') : null,
     };
   }
 
@@ -299,7 +301,7 @@ export class AffinityCarousel extends HTMLElement {
       endpoint: this.getAttribute('endpoint') ?? '/graphql',
       collectEndpoint: this.getAttribute('collect-endpoint'),
       consent: () => this.consent,
-      customerId: this.getAttribute('customer-id'),
+      customerToken: this.getAttribute('customer-token'),
     });
   }
 

@@ -1,3 +1,4 @@
+/** Storefront events from the page itself (add to cart, search...), sent like the carousel's. */
 import { buildEvent, collectUrl, type EventFields } from '../../core/events';
 import type { Consent, EventInput, EventType } from '../../core/types';
 import { collectorFor } from '../../core/collector';
@@ -12,13 +13,26 @@ export interface TrackerOptions {
   collectEndpoint?: string | null;
   /** Asked before every event; defaults to Shopify's Customer Privacy API, else no consent. */
   consent?: () => Consent;
-  customerId?: string | null;
+  /**
+   * The logged-in customer's token, minted by the shop's server. A raw customer id is never
+   * sent from the browser: anyone can read the storefront key from the page.
+   */
+  customerToken?: string | null;
 }
 
 export interface Tracker {
   /** Queue an event; returns it, or null when consent forbids sending anything. */
   track(type: EventType, fields?: EventFields, urgent?: boolean): EventInput | null;
   flush(): void;
+}
+
+let warned = false;
+
+/** Tell the page once that a raw customer id is not sent, and what to use instead. */
+export function warnCustomerIdIgnored(): void {
+  if (warned) return;
+  warned = true;
+  console.warn('Affinity: a customer id is never sent from the browser; give a customer token signed by your server instead.');
 }
 
 export function collectEndpointFor(options: TrackerOptions): string {
@@ -32,6 +46,7 @@ export function collectEndpointFor(options: TrackerOptions): string {
 
 /** Send storefront events (add to cart, search...) the same way the carousel does. */
 export function createTracker(options: TrackerOptions): Tracker {
+  if ('customerId' in options) warnCustomerIdIgnored();
   const collector = collectorFor(collectEndpointFor(options));
   const consent = options.consent ?? ((): Consent => resolveConsent(null, window as ShopifyWindow));
   return {
@@ -40,7 +55,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (!allowed.analytics) return null;
       const visitorId = visitorIdFor(allowed);
       if (!visitorId) return null;
-      const event = buildEvent(type, fields, { visitorId, consent: allowed, customerId: options.customerId ?? null });
+      const event = buildEvent(type, fields, { visitorId, consent: allowed, customerToken: options.customerToken ?? null });
       collector.push(event, urgent);
       return event;
     },

@@ -32,6 +32,15 @@ describe('Collector', () => {
     expect(JSON.parse((send.mock.calls[0] as unknown as [string, string])[1]).events).toHaveLength(2);
   });
 
+  it('never lets a raw customer id leave the browser', () => {
+    const send = vi.fn(() => true);
+    const collector = new Collector('/collect?key=k', send);
+    collector.push({ ...event(), customerId: '12347', customerToken: 'v1.4102444800.MTIzNDc.sig' } as ReturnType<typeof event>, true);
+    const [, body] = send.mock.calls[0] as unknown as [string, string];
+    expect(body).not.toContain('customerId');
+    expect(JSON.parse(body).events[0].customerToken).toBe('v1.4102444800.MTIzNDc.sig');
+  });
+
   it('sends what is queued when the page is left', () => {
     const send = vi.fn(() => true);
     new Collector('/collect', send).push(event());

@@ -241,3 +241,77 @@ describe('<affinity-carousel>', () => {
     expect(shadow(element).querySelector('h2')?.textContent).toBe('Similar products');
   });
 });
+
+describe('naming the logged-in customer', () => {
+  const TOKEN = 'v1.4102444800.MTIzNDc.c2lnbmF0dXJl';
+
+  /** Every request the page made: ranking queries by fetch, events by beacon. */
+  function browserRequests(fetchMock: ReturnType<typeof vi.fn>): { url: string; keyHeader: string | null; body: string }[] {
+    const fetched = fetchMock.mock.calls.map(([url, init]) => ({
+      url: String(url),
+      keyHeader: new Headers((init as RequestInit).headers).get('X-Affinity-Storefront-Key'),
+      body: String((init as RequestInit).body),
+    }));
+    const beaconed = beacons.map((beacon) => ({ url: beacon.url, keyHeader: null, body: JSON.stringify({ events: beacon.events }) }));
+    return [...fetched, ...beaconed];
+  }
+
+  async function browse(attributes: Record<string, string>): Promise<ReturnType<typeof vi.fn>> {
+    const fetchMock = respondWith({ data: { recommendations: ranking } });
+    const element = mount({ placement: 'PRODUCT', 'product-id': '22423', consent: 'granted', ...attributes });
+    await settled(element);
+    observed.forEach((callback) => callback([{ isIntersecting: true }]));
+    shadow(element).querySelector<HTMLButtonElement>('[data-action="dismiss"]')?.click();
+    window.dispatchEvent(new Event('pagehide'));
+    return fetchMock;
+  }
+
+  it('sends the customer token with the ranking query and every event', async () => {
+    const fetchMock = await browse({ 'customer-token': TOKEN });
+    const { variables } = requestBody(fetchMock);
+    expect(variables.customerToken).toBe(TOKEN);
+    expect(sentEvents().length).toBeGreaterThan(0);
+    expect(sentEvents().every((event) => event.customerToken === TOKEN)).toBe(true);
+  });
+
+  it('never sends a raw customer id with the storefront key', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const fetchMock = await browse({ 'customer-id': '12347', 'customer-token': TOKEN });
+    const requests = browserRequests(fetchMock);
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    for (const request of requests) {
+      expect(request.url.includes('key=') || request.keyHeader !== null, request.url).toBe(true);
+      expect(request.body).not.toContain('customerId');
+      expect(request.body).not.toContain('12347');
+    }
+    warn.mockRestore();
+  });
+
+  it('asks as a guest when the page gives only a customer id', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const fetchMock = await browse({ 'customer-id': '12347' });
+    expect(requestBody(fetchMock).variables).not.toHaveProperty('customerToken');
+    for (const request of browserRequests(fetchMock)) expect(request.body).not.toMatch(/customerId|customerToken|12347/);
+  });
+
+  it('keeps the token out of the ranking query without personalization consent', async () => {
+    const fetchMock = await browse({ 'customer-token': TOKEN, consent: 'analytics' });
+    expect(requestBody(fetchMock).variables).not.toHaveProperty('customerToken');
+  });
+
+  it('lets the page track its own events with the token, never with a customer id', async () => {
+    const { createTracker } = await import('../src/index');
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const options = { storefrontKey: 'sfk', endpoint: 'https://affinity.test/graphql', consent: () => ({ analytics: true, personalization: true }) };
+    const withId = createTracker({ ...options, customerId: '12347' } as Parameters<typeof createTracker>[0]);
+    withId.track('PRODUCT_ADDED_TO_CART', { productId: 'p1', quantity: 1, customerId: '12347' } as never);
+    withId.flush();
+    const withToken = createTracker({ ...options, customerToken: TOKEN });
+    withToken.track('SEARCH_SUBMITTED', { query: 'lantern' }, true);
+    const [guest, customer] = sentEvents();
+    expect(guest).not.toHaveProperty('customerId');
+    expect(guest).not.toHaveProperty('customerToken');
+    expect(customer).toMatchObject({ type: 'SEARCH_SUBMITTED', customerToken: TOKEN });
+    expect(beacons.every((beacon) => !JSON.stringify(beacon.events).includes('12347'))).toBe(true);
+  });
+});

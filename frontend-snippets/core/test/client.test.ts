@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AffinityRequestError, fetchRecommendations, graphqlBody } from '../client';
-import { buildEvent, collectUrl } from '../events';
+import { buildEvent, collectUrl, liveCustomerToken } from '../events';
 
 const ranking = { recommendationId: 'r1', items: [] };
 
@@ -10,7 +10,7 @@ function answer(body: unknown, status = 200): typeof fetch {
 
 describe('graphqlBody', () => {
   it('asks anonymously when no visitor is given', () => {
-    const { query, variables } = graphqlBody({ placement: 'HOME', visitorId: null, customerId: null });
+    const { query, variables } = graphqlBody({ placement: 'HOME', visitorId: null, customerToken: null });
     expect(query).toContain('recommendations(');
     expect(variables).toEqual({ placement: 'HOME', first: 12 });
   });
@@ -18,6 +18,22 @@ describe('graphqlBody', () => {
   it('passes the visitor and context products when given', () => {
     const { variables } = graphqlBody({ placement: 'PRODUCT', productIds: ['85123A'], visitorId: 'v1', first: 4 });
     expect(variables).toEqual({ placement: 'PRODUCT', productIds: ['85123A'], visitorId: 'v1', first: 4 });
+  });
+
+  it('names a customer with the customer token, declaring only the arguments it sends', () => {
+    const { query, variables } = graphqlBody({ placement: 'HOME', visitorId: 'v1', customerToken: 'v1.4102444800.MTIzNDc.sig' });
+    expect(variables).toEqual({ placement: 'HOME', visitorId: 'v1', customerToken: 'v1.4102444800.MTIzNDc.sig', first: 12 });
+    expect(query).toContain('$customerToken: String');
+    expect(query).toContain('customerToken: $customerToken');
+    expect(query).not.toContain('customerId');
+    expect(graphqlBody({ placement: 'HOME' }).query).not.toContain('customerToken');
+  });
+
+  it('never sends a raw customer id a page slips into the request', () => {
+    const request = { placement: 'HOME', visitorId: 'v1', customerId: '12347' } as Parameters<typeof graphqlBody>[0];
+    const { query, variables } = graphqlBody(request);
+    expect(variables).not.toHaveProperty('customerId');
+    expect(query).not.toContain('customerId');
   });
 
   it('asks for similar products when told to', () => {
@@ -34,6 +50,16 @@ describe('fetchRecommendations', () => {
     expect(result).toEqual(ranking);
     const init = vi.mocked(fetchMock).mock.calls[0]?.[1];
     expect(new Headers(init?.headers).get('X-Affinity-Storefront-Key')).toBe('k');
+  });
+
+  it('sends no customer id from the browser, only the customer token', async () => {
+    const fetchMock = answer({ data: { recommendations: ranking } });
+    const request = { placement: 'HOME', customerId: '12347', customerToken: 'v1.4102444800.MTIzNDc.sig' } as Parameters<typeof fetchRecommendations>[0];
+    await fetchRecommendations(request, { endpoint: '/graphql', storefrontKey: 'k', fetch: fetchMock });
+    const init = vi.mocked(fetchMock).mock.calls[0]?.[1];
+    expect(String(init?.body)).not.toContain('customerId');
+    expect(JSON.parse(String(init?.body)).variables.customerToken).toBe('v1.4102444800.MTIzNDc.sig');
+    expect(new Headers(init?.headers).has('X-Affinity-Server-Key')).toBe(false);
   });
 
   it('reads similarProducts too', async () => {
@@ -76,6 +102,30 @@ describe('events', () => {
     expect(event).not.toHaveProperty('query');
     expect(event.eventId).toMatch(/.{8,}/);
     expect(Date.parse(event.occurredAt)).not.toBeNaN();
+  });
+
+  it('names the customer by token only, whatever the fields say', () => {
+    const fields = { productId: 'p1', customerId: '12347', customerToken: 'forged' } as Parameters<typeof buildEvent>[1];
+    const event = buildEvent('PRODUCT_VIEWED', fields, {
+      visitorId: 'v1',
+      consent: { analytics: true, personalization: true },
+      customerToken: 'v1.4102444800.MTIzNDc.sig',
+    });
+    expect(event).not.toHaveProperty('customerId');
+    expect(event.customerToken).toBe('v1.4102444800.MTIzNDc.sig');
+    const guest = buildEvent('PRODUCT_VIEWED', fields, { visitorId: 'v1', consent: { analytics: true, personalization: true } });
+    expect(guest).not.toHaveProperty('customerId');
+    expect(guest).not.toHaveProperty('customerToken');
+  });
+
+  it('goes on as a guest once the customer token has expired', () => {
+    const expired = 'v1.1700000000.MTIzNDc.sig';
+    expect(liveCustomerToken(expired, 1_699_999_999_000)).toBe(expired);
+    expect(liveCustomerToken(expired, 1_700_000_000_000)).toBeNull();
+    expect(liveCustomerToken('not-a-token')).toBeNull();
+    const consent = { analytics: true, personalization: true };
+    expect(buildEvent('PRODUCT_VIEWED', {}, { visitorId: 'v1', consent, customerToken: expired })).not.toHaveProperty('customerToken');
+    expect(graphqlBody({ placement: 'HOME', customerToken: expired }).variables).not.toHaveProperty('customerToken');
   });
 
   it('finds /collect beside the GraphQL endpoint', () => {

@@ -36,12 +36,12 @@ describe('<AffinityRecommendations>', () => {
 });
 
 describe('<AffinityAnalytics>', () => {
-  async function shop() {
+  async function shop(customerToken?: string) {
     const beacons = captureBeacons();
     const { container } = await mount(
       inRouter(
         <>
-          <AffinityAnalytics />
+          <AffinityAnalytics customerToken={customerToken ?? null} />
           <AffinityRecommendations recommendations={Promise.resolve(ranking)} />
         </>,
       ),
@@ -87,5 +87,19 @@ describe('<AffinityAnalytics>', () => {
     expect(analyticsBus.published.map(([name]) => name)).toContain('custom_affinity_product_clicked');
     expect(beacons).toEqual([]);
     expect(document.cookie).not.toContain('affinity_visitor=');
+  });
+
+  it("names the logged-in customer by the root loader's token, never by id", async () => {
+    analyticsBus.consent = { analytics: true, preferences: true };
+    const { beacons, container } = await shop('v1.4102444800.MTIzNDc.c2ln');
+    await act(async () => container.querySelector<HTMLAnchorElement>('a')?.click());
+    analyticsBus.publish(AnalyticsEvent.SEARCH_VIEWED, { searchTerm: 'lantern', url: '/search' });
+    leavePage();
+    const events = beacons.flatMap((beacon) => beacon.events);
+    expect(events.map((event) => event.type)).toEqual(['PRODUCT_CLICKED', 'SEARCH_SUBMITTED']);
+    for (const event of events) {
+      expect(event.customerToken).toBe('v1.4102444800.MTIzNDc.c2ln');
+      expect(event).not.toHaveProperty('customerId');
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeAffinity, ranking } from '../../test-support/ranking';
-import { affinityCollectAction, affinityHeaders, loadAffinityRecommendations } from '../affinity.server';
+import { createHmac } from 'node:crypto';
+import { affinityCollectAction, affinityCustomerToken, affinityHeaders, loadAffinityRecommendations } from '../affinity.server';
 
 const env = { AFFINITY_ENDPOINT: 'https://affinity.test/graphql', AFFINITY_STOREFRONT_KEY: 'secret-key' };
 const request = (cookie?: string) => new Request('https://shop.test/products/lantern', cookie ? { headers: { Cookie: cookie } } : {});
@@ -22,6 +23,31 @@ describe('loadAffinityRecommendations', () => {
     expect(affinity.requests[0]?.body.variables).toEqual({ placement: 'HOME', visitorId: 'visitor-0001', first: 8 });
   });
 
+  it('names the logged-in customer with the server key', async () => {
+    const affinity = fakeAffinity();
+    await loadAffinityRecommendations({
+      request: request('affinity_visitor=visitor-0001'),
+      env: { ...env, AFFINITY_SERVER_KEY: 'srk_private' },
+      customerId: 'gid://shopify/Customer/12347',
+      fetch: affinity.fetch,
+    });
+    const [sent] = affinity.requests;
+    expect(sent?.headers.get('X-Affinity-Server-Key')).toBe('srk_private');
+    expect(sent?.headers.has('X-Affinity-Storefront-Key')).toBe(false);
+    expect(sent?.body.variables).toEqual({ placement: 'HOME', visitorId: 'visitor-0001', customerId: '12347', first: 8 });
+  });
+
+  it('asks without the customer when no server key is configured, or without consent', async () => {
+    const affinity = fakeAffinity();
+    await loadAffinityRecommendations({ request: request('affinity_visitor=visitor-0001'), env, customerId: '12347', fetch: affinity.fetch });
+    await loadAffinityRecommendations({ request: request(), env: { ...env, AFFINITY_SERVER_KEY: 'srk_private' }, customerId: '12347', fetch: affinity.fetch });
+    for (const sent of affinity.requests) {
+      expect(sent.headers.get('X-Affinity-Storefront-Key')).toBe('secret-key');
+      expect(sent.headers.has('X-Affinity-Server-Key')).toBe(false);
+      expect(sent.body.variables).not.toHaveProperty('customerId');
+    }
+  });
+
   it('resolves to null instead of failing', async () => {
     const errors: unknown[] = [];
     const down = fakeAffinity({}, 503);
@@ -29,6 +55,25 @@ describe('loadAffinityRecommendations', () => {
       loadAffinityRecommendations({ request: request(), env, fetch: down.fetch, onError: (e) => errors.push(e) }),
     ).resolves.toBeNull();
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('affinityCustomerToken', () => {
+  it('signs the logged-in customer with the customer-token secret', () => {
+    const token = affinityCustomerToken({
+      env: { ...env, AFFINITY_CUSTOMER_TOKEN_SECRET: 'cts_shop' },
+      customerId: 'gid://shopify/Customer/12347',
+      ttlSeconds: 120,
+    });
+    const [version, exp, cid, sig] = (token ?? '').split('.');
+    expect([version, Buffer.from(cid ?? '', 'base64url').toString()]).toEqual(['v1', '12347']);
+    expect(Number(exp) - Date.now() / 1000).toBeGreaterThan(100);
+    expect(sig).toBe(createHmac('sha256', 'cts_shop').update(`v1.${exp}.${cid}`).digest('base64url'));
+  });
+
+  it('is null for a guest or without the secret', () => {
+    expect(affinityCustomerToken({ env: { ...env, AFFINITY_CUSTOMER_TOKEN_SECRET: 'cts_shop' }, customerId: null })).toBeNull();
+    expect(affinityCustomerToken({ env, customerId: '12347' })).toBeNull();
   });
 });
 

@@ -4,8 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cookieJar } from '../../test-support/fake-next';
 import { fakeAffinity, ranking } from '../../test-support/ranking';
 import { POST } from '../app/api/affinity/collect/route';
+import { isValidElement, type ReactNode } from 'react';
 import { AffinityRecommendations, AffinityRecommendationsSkeleton } from '../components/affinity/recommendations';
-import { getRecommendations } from '../lib/affinity';
+import { AffinityTracker } from '../components/affinity/tracker';
+import { affinityCustomerToken, getRecommendations } from '../lib/affinity';
 
 beforeEach(() => {
   cookieJar.clear();
@@ -37,6 +39,29 @@ describe('getRecommendations', () => {
     expect(affinity.requests[0]?.body.variables).toMatchObject({ placement: 'HOME', visitorId: 'visitor-0002' });
   });
 
+  it('names the logged-in customer with the server key only', async () => {
+    const affinity = fakeAffinity();
+    vi.stubGlobal('fetch', affinity.fetch);
+    cookieJar.set('affinity_visitor', 'visitor-0002');
+    await getRecommendations({ placement: 'HOME', customerId: 'gid://shopify/Customer/12347' });
+    vi.stubEnv('AFFINITY_SERVER_KEY', 'srk_private');
+    await getRecommendations({ placement: 'HOME', customerId: 'gid://shopify/Customer/12347' });
+    const [withoutServerKey, withServerKey] = affinity.requests;
+    expect(withoutServerKey?.headers.get('X-Affinity-Storefront-Key')).toBe('secret-key');
+    expect(withoutServerKey?.body.variables).not.toHaveProperty('customerId');
+    expect(withServerKey?.headers.get('X-Affinity-Server-Key')).toBe('srk_private');
+    expect(withServerKey?.headers.has('X-Affinity-Storefront-Key')).toBe(false);
+    expect(withServerKey?.body.variables).toMatchObject({ visitorId: 'visitor-0002', customerId: '12347' });
+  });
+
+  it('mints the customer token for the client components', () => {
+    expect(affinityCustomerToken('12347')).toBeNull();
+    vi.stubEnv('AFFINITY_CUSTOMER_TOKEN_SECRET', 'cts_shop');
+    const token = affinityCustomerToken('gid://shopify/Customer/12347');
+    expect(token).toMatch(/^v1\.\d+\.MTIzNDc\.[\w-]{43}$/);
+    expect(affinityCustomerToken(null)).toBeNull();
+  });
+
   it('is null when Affinity is not configured or down', async () => {
     vi.stubGlobal('fetch', fakeAffinity({}, 500).fetch);
     await expect(getRecommendations()).resolves.toBeNull();
@@ -57,6 +82,23 @@ describe('<AffinityRecommendations>', () => {
     expect(html).toContain('Because you viewed the Lantern');
   });
 
+  it('hands the client tracker a customer token, never the customer id', async () => {
+    vi.stubGlobal('fetch', fakeAffinity().fetch);
+    vi.stubEnv('AFFINITY_CUSTOMER_TOKEN_SECRET', 'cts_shop');
+    cookieJar.set('affinity_visitor', 'visitor-0002');
+    const tree = await AffinityRecommendations({ productId: '55', customerId: '12347' });
+    const findTracker = (node: ReactNode): { props: Record<string, unknown> } | null => {
+      if (!isValidElement<{ children?: ReactNode }>(node)) return null;
+      if (node.type === AffinityTracker) return node as { props: Record<string, unknown> };
+      const children = ([] as ReactNode[]).concat(node.props.children ?? []);
+      return children.map(findTracker).find(Boolean) ?? null;
+    };
+    const tracker = findTracker(tree);
+    expect(tracker?.props.customerToken).toMatch(/^v1\.\d+\.MTIzNDc\./);
+    const { children: _markup, ...clientProps } = tracker?.props ?? {};
+    expect(JSON.stringify(clientProps)).not.toContain('12347');
+  });
+
   it('renders nothing when Affinity fails', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('offline'))));
     expect(await AffinityRecommendations({ productId: '55' })).toBeNull();
@@ -69,6 +111,19 @@ describe('<AffinityRecommendations>', () => {
 });
 
 describe('POST /api/affinity/collect', () => {
+  it('relays events with the storefront key and the browser origin, never a raw customer id', async () => {
+    const upstream = vi.fn(async (_url: URL, _init: RequestInit) => new Response('{"accepted":1,"rejected":[]}', { status: 202 }));
+    vi.stubGlobal('fetch', upstream);
+    vi.stubEnv('AFFINITY_SERVER_KEY', 'srk_private');
+    const body = JSON.stringify({ events: [{ type: 'PRODUCT_VIEWED', visitorId: 'v', customerId: '12347', customerToken: 't' }] });
+    await POST(new Request('https://shop.test/api/affinity/collect', { method: 'POST', body, headers: { Origin: 'https://shop.test' } }));
+    const [url, init] = upstream.mock.calls[0] as [URL, RequestInit];
+    expect(String(url)).toBe('https://affinity.test/collect?key=secret-key');
+    expect(new Headers(init.headers).get('Origin')).toBe('https://shop.test');
+    expect(new Headers(init.headers).has('X-Affinity-Server-Key')).toBe(false);
+    expect(JSON.parse(String(init.body)).events).toEqual([{ type: 'PRODUCT_VIEWED', visitorId: 'v', customerToken: 't' }]);
+  });
+
   it('relays events with the key added on the server', async () => {
     const upstream = vi.fn(async () => new Response('{"accepted":1,"rejected":[]}', { status: 202 }));
     vi.stubGlobal('fetch', upstream);

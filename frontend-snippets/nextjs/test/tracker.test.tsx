@@ -69,4 +69,23 @@ describe('<AffinityTracker>', () => {
     expect(beacons.flatMap((beacon) => beacon.events)).toMatchObject([{ type: 'PRODUCT_VIEWED', productId: 'gid-9' }]);
     expect(document.cookie).toContain('affinity_visitor=');
   });
+
+  it('names the customer by the token from the server, never by id', async () => {
+    const beacons = captureBeacons();
+    const token = 'v1.4102444800.MTIzNDc.c2ln';
+    await mount(<AffinityProductView productId="gid-9" consent={granted} customerToken={token} />);
+    const { container } = await mount(
+      <AffinityTracker recommendationId="rec-8" consent={granted} customerToken={token}>
+        <a href="#p2" data-affinity-product-id="p2">P2</a>
+      </AffinityTracker>,
+    );
+    await act(async () => container.querySelector('a')?.click());
+    leavePage();
+    const events = beacons.flatMap((beacon) => beacon.events);
+    expect(events.map((event) => event.type)).toEqual(['PRODUCT_VIEWED', 'PRODUCT_CLICKED']);
+    for (const event of events) {
+      expect(event.customerToken).toBe(token);
+      expect(event).not.toHaveProperty('customerId');
+    }
+  });
 });

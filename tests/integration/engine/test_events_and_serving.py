@@ -19,6 +19,8 @@ from app.orders.service import record_orders
 from app.profiles.service import Shopper, build_profile
 from app.ranking.jobs import train_shop_model
 from app.reads import InlineReads
+from app.shops.models import Shop
+from app.shops.service import rotate_keys
 from tests.factories import MUGS_AND_MORE, product
 from tests.support import Harness, harness
 
@@ -47,8 +49,28 @@ def _view(product_id: str, visitor: str = "v1", **extra: Any) -> dict[str, Any]:
     return {"type": "PRODUCT_VIEWED", "visitorId": visitor, "productId": product_id, **extra}
 
 
-async def _track(h: Harness, key: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-    body = (await h.graphql(key, TRACK, events=events)).json()
+async def _server_key(h: Harness, shop: ShopId) -> str:
+    """A private server key for the shop: only the shop's server may name customers."""
+    async with transaction(h.services.sessions) as session:
+        found = await session.get(Shop, shop)
+        assert found is not None
+        return (await rotate_keys(session, found, h.services.secrets)).server_key
+
+
+async def _domain(h: Harness, shop: ShopId) -> str:
+    async with transaction(h.services.sessions) as session:
+        found = await session.get(Shop, shop)
+        assert found is not None
+        return found.domain
+
+
+async def _track(h: Harness, key: str, events: list[dict[str, Any]],
+                 server_key: str | None = None) -> dict[str, Any]:
+    if server_key is None:
+        body = (await h.graphql(key, TRACK, events=events)).json()
+    else:
+        body = (await h.client.post("/graphql", json={"query": TRACK, "variables": {
+            "events": events}}, headers={"X-Affinity-Server-Key": server_key})).json()
     assert "errors" not in body, body
     return body["data"]["trackEvents"]  # type: ignore[no-any-return]
 
@@ -99,7 +121,7 @@ async def test_every_field_of_an_event_input_is_stored(served: tuple[Harness, Sh
              "query": "mug", "recommendationId": "r-1", "dwellMs": 1500,
              "occurredAt": "2026-01-02T03:04:05+00:00",
              "consent": {"analytics": True, "personalization": False}}
-    assert (await _track(h, key, [event]))["accepted"] == 1
+    assert (await _track(h, key, [event], await _server_key(h, shop)))["accepted"] == 1
     async with transaction(h.services.sessions) as session:
         stored = (await session.execute(select(Event).where(Event.shop_id == shop))).scalar_one()
     assert (stored.type, stored.visitor_id, stored.customer_id, stored.product_id,
@@ -111,9 +133,11 @@ async def test_every_field_of_an_event_input_is_stored(served: tuple[Harness, Sh
 
 async def test_collect_accepts_beacons_as_text(served: tuple[Harness, ShopId, str]) -> None:
     h, shop, key = served
-    body = '{"events": [{"type": "PRODUCT_CLICKED", "visitorId": "v9", "productId": "3", "eventId": "b1"}, {"type": "X"}]}'
-    response = await h.client.post(f"/collect?key={key}", content=body,
-                                   headers={"content-type": "text/plain"})
+    body = ('{"events": [{"type": "PRODUCT_CLICKED", "visitorId": "v9", "productId": "3", '
+            '"eventId": "b1", "consent": {"analytics": true, "personalization": true}}, '
+            '{"type": "X"}]}')
+    response = await h.client.post(f"/collect?key={key}", content=body, headers={
+        "content-type": "text/plain", "origin": "https://" + (await _domain(h, shop))})
     assert response.status_code == 202
     assert response.json()["accepted"] == 1
     assert [r["index"] for r in response.json()["rejected"]] == [1]
@@ -124,7 +148,8 @@ async def test_collect_accepts_beacons_as_text(served: tuple[Harness, ShopId, st
 async def test_visitor_history_joins_the_customer(served: tuple[Harness, ShopId, str]) -> None:
     h, shop, key = served
     await _track(h, key, [_view("6", visitor="anon", eventId="x1", consent=YES),
-                          _view("8", visitor="anon", customerId="c1", eventId="x2", consent=YES)])
+                          _view("8", visitor="anon", customerId="c1", eventId="x2", consent=YES)],
+                 await _server_key(h, shop))
     assert await _count(h, shop, VisitorLink) == 1
     async with transaction(h.services.sessions) as session:
         profile = await build_profile(session, shop, Shopper(None, "c1"), utcnow(),
@@ -138,7 +163,8 @@ async def test_inline_reads_build_the_profile_the_session_builds(
     h, shop, key = served
     await _track(h, key, [_view("6", visitor="w1", eventId="w1-1", consent=YES),
                           _view("8", visitor="w2", customerId="c9", eventId="w2-1", consent=YES),
-                          _view("3", visitor="w2", eventId="w2-2", consent=YES)])
+                          _view("3", visitor="w2", eventId="w2-2", consent=YES)],
+                 await _server_key(h, shop))
     order = OrderChange("o-w", "c9", utcnow() - timedelta(days=3),
                         (OrderLineChange("o-w-1", "1", None, 1, 5.0),))
     async with transaction(h.services.sessions) as session:
@@ -157,11 +183,11 @@ async def test_inline_reads_build_the_profile_the_session_builds(
     assert set(direct.purchases) == {"1"} and set(direct.recent_views) >= {"8", "3"}
 
 
+@pytest.mark.sqlite_only
 async def test_inline_reads_cannot_write(served: tuple[Harness, ShopId, str],
                                          database_url: str) -> None:
     h, _, _ = served
-    if not database_url.startswith("sqlite"):
-        pytest.skip("inline reads are SQLite's")
+    assert database_url.startswith("sqlite"), "inline reads are SQLite's"
     async with transaction(h.services.sessions) as session, \
             h.services.reads.reader(session) as reader:
         with pytest.raises(OperationalError, match="readonly"):
@@ -185,9 +211,11 @@ async def test_one_view_changes_the_next_recommendation(served: tuple[Harness, S
 async def test_rules_never_show_unavailable_carted_or_dismissed(served: tuple[Harness, ShopId, str]) -> None:
     h, _, key = served
     await _track(h, key, [
-        _view("1", visitor="r", eventId="r1"),
-        {"type": "PRODUCT_ADDED_TO_CART", "visitorId": "r", "productId": "2", "eventId": "r2"},
-        {"type": "PRODUCT_DISMISSED", "visitorId": "r", "productId": "10", "eventId": "r3"}])
+        _view("1", visitor="r", eventId="r1", consent=YES),
+        {"type": "PRODUCT_ADDED_TO_CART", "visitorId": "r", "productId": "2", "eventId": "r2",
+         "consent": YES},
+        {"type": "PRODUCT_DISMISSED", "visitorId": "r", "productId": "10", "eventId": "r3",
+         "consent": YES}])
     result = await _recommend(h, key, visitor="r", placement="PRODUCT", ids=["1"])
     shown = _ids(result)
     assert shown and not {"1", "2", "10", "11"} & set(shown)
@@ -224,9 +252,10 @@ async def test_erasure_removes_the_customers_events_and_links(served: tuple[Harn
     from app.privacy.protocol import CustomerRef
 
     h, shop, key = served
-    await _track(h, key, [_view("1", visitor="w", eventId="p1"),
-                          _view("2", visitor="w", customerId="c9", eventId="p2"),
-                          _view("3", visitor="other", eventId="p3")])
+    await _track(h, key, [_view("1", visitor="w", eventId="p1", consent=YES),
+                          _view("2", visitor="w", customerId="c9", eventId="p2", consent=YES),
+                          _view("3", visitor="other", eventId="p3", consent=YES)],
+                 await _server_key(h, shop))
     store = EventsStore()
     async with transaction(h.services.sessions) as session:
         exported = await store.export(session, CustomerRef(shop, "c9"))

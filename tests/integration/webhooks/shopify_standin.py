@@ -1,7 +1,10 @@
 """A local stand-in for the Shopify Admin GraphQL API: the documented request (POST
 ``/admin/api/{version}/graphql.json`` with ``X-Shopify-Access-Token``) and response
 shapes (connections with ``pageInfo`` and ``nodes``, ``extensions.cost``, ``THROTTLED``
-errors), over an in-memory shop. Only the queries the backfill sends are understood."""
+errors), over an in-memory shop. Only the queries the backfill sends, and the lookups
+that confirm destructive webhooks (``product(id:)``, ``collection(id:)``, ``shop``), are
+understood. ``revoked`` answers 401 to every call, as Shopify does once the app is
+uninstalled."""
 
 import base64
 import re
@@ -67,16 +70,21 @@ class StandIn:
     fail_from_call: int | None = None
     """From this call on, answer 503 (an outage) until cleared."""
     calls: list[tuple[str, str | None]] = field(default_factory=list)
+    revoked: bool = False
+    """The token was revoked (the app is uninstalled): every call is answered 401."""
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/admin/api/{version}/graphql.json", self.graphql,
                                        methods=["POST"])])
 
     async def graphql(self, request: Request) -> JSONResponse:
-        if request.headers.get("x-shopify-access-token") != self.token:
+        if self.revoked or request.headers.get("x-shopify-access-token") != self.token:
             return JSONResponse({"errors": "[API] Invalid API key or access token"}, 401)
         body = await request.json()
         query, variables = body["query"], body.get("variables") or {}
+        lookup = self._lookup(query, variables)
+        if lookup is not None:
+            return JSONResponse({"data": lookup})
         resource = re.search(r"\b(products|orders|collections)(Count)?\b", query)
         assert resource is not None, query
         self.calls.append((resource.group(0), variables.get("after")))
@@ -101,6 +109,19 @@ class StandIn:
             "requestedQueryCost": 12, "actualQueryCost": 6,
             "throttleStatus": {"maximumAvailable": MAXIMUM, "currentlyAvailable": 994,
                                "restoreRate": 50.0}}}})
+
+    def _lookup(self, query: str, variables: dict[str, Any]) -> dict[str, Any] | None:
+        """One record by id (``None`` when gone), or the shop; ``None`` for other queries."""
+        found = re.search(r"\b(product|collection)\(id: \$id\)", query)
+        if found is not None:
+            self.calls.append((found.group(1), variables.get("id")))
+            items = self.products if found.group(1) == "product" else self.collections
+            match = next((n for n in items if n["id"] == variables.get("id")), None)
+            return {found.group(1): None if match is None else {"id": match["id"]}}
+        if re.search(r"\bshop\s*\{", query):
+            self.calls.append(("shop", None))
+            return {"shop": {"id": gid("Shop", 1)}}
+        return None
 
     @staticmethod
     def _page(items: list[dict[str, Any]], first: int, after: str | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,9 @@ def payload(platform: str, name: str, **replace: str) -> bytes:
 
 
 def shopify_headers(domain: str, topic: str, body: bytes, secret: str = SECRET,
-                    webhook_id: str | None = None, event_id: str | None = None) -> dict[str, str]:
+                    webhook_id: str | None = None, event_id: str | None = None,
+                    triggered_at: datetime | None = None) -> dict[str, str]:
+    triggered = (triggered_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return {
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
@@ -44,7 +47,7 @@ def shopify_headers(domain: str, topic: str, body: bytes, secret: str = SECRET,
         "X-Shopify-Shop-Domain": domain,
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": "2024-01-10T17:00:00.000000Z",
+        "X-Shopify-Triggered-At": triggered,
         "X-Shopify-API-Version": "2025-07",
     }
 
@@ -59,6 +62,7 @@ class Hooks:
     async def shop(self, platform: str = "shopify", **kwargs: Any) -> tuple[int, str, str]:
         """A fresh shop: (id, domain, storefront key)."""
         kwargs.setdefault("webhook_secret", SECRET)
+        kwargs.setdefault("box", self.services.secrets)
         async with transaction(self.services.sessions) as session:
             created = await make_shop(session, platform=platform, **kwargs)
         return created.shop.id, created.shop.domain, created.storefront_key
@@ -101,6 +105,7 @@ class Hooks:
 
 
 def settings_for(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    overrides.setdefault("allowed_hosts", ["testserver"])
     return Settings(database_url=database_url, data_dir=data_dir, worker_enabled=False,  # type: ignore[call-arg]
                     webhook_processor_enabled=False, embedding_model="fake-hashing",
                     _env_file=None, **overrides)

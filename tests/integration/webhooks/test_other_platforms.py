@@ -126,7 +126,8 @@ async def test_bigcommerce_thin_payloads_are_filled_through_the_api(
     async with transaction(hooks.services.sessions) as session:
         shop = await session.get(Shop, shop_id)
         assert shop is not None
-        await set_credentials(session, shop, PlatformCredentials("bc-token", store_hash=store_hash))
+        await set_credentials(session, shop, PlatformCredentials("bc-token", store_hash=store_hash),
+                              hooks.services.secrets)
 
     async def send(name: str, token: str = SECRET) -> httpx.Response:
         body = payload("bigcommerce", name, store_hash=store_hash)

@@ -67,7 +67,7 @@ async def _run(hooks: Hooks, shop_id: int, standin: StandIn, http: httpx.AsyncCl
     async with transaction(hooks.services.sessions) as session:
         shop = await session.get(Shop, shop_id)
         assert shop is not None
-        context = context_of(shop)
+        context = context_of(shop, hooks.services.secrets)
     client = ShopifyAdminClient(http, context.domain, standin.token, "2025-07",
                                 api_url="http://standin.test", sleep=sleeps, max_tries=tries)
     return await ShopifySync(hooks.services.sessions, client, context, progress, SIZES).run()

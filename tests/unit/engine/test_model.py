@@ -11,7 +11,7 @@ from app.profiles.types import Profile
 from app.ranking.artefact import current_version, load_artefact, save_artefact
 from app.ranking.blend import load_weights
 from app.ranking.features import NEW_FEATURES, OWNED_FEATURES
-from app.ranking.history import OrderRecord
+from app.ranking.history import OrderRecord, ViewSession
 from app.ranking.runtime import ModelRuntime
 from app.ranking.training import TrainingParams, train
 
@@ -112,6 +112,7 @@ def test_metrics_follow_the_readme_definitions() -> None:
 def test_products_viewed_together_become_neighbours() -> None:
     artefact = train(_history(), PRODUCTS, T0 + timedelta(days=6), "v2",
                      TrainingParams(factors=4, iterations=3),
-                     sessions=[("seeds", "tea"), ("seeds", "tea", "mug")] * 3)
+                     sessions=[ViewSession(f"visitor:{n}", products) for n, products in
+                               enumerate([("seeds", "tea"), ("seeds", "tea", "mug")] * 3)])
     seeds = artefact.neighbours[artefact.row_of["seeds"]].toarray().ravel()
     assert seeds[artefact.row_of["tea"]] > 0

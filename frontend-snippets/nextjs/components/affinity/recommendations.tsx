@@ -2,7 +2,7 @@ import Image from 'next/image';
 import Link from 'next/link';
 import { formatPrice } from '../../../core/format';
 import { affinityProductId } from '../../../core/events';
-import { getRecommendations, type RecommendationOptions } from '../../lib/affinity';
+import { affinityCustomerToken, getRecommendations, type RecommendationOptions } from '../../lib/affinity';
 import { AffinityTracker } from './tracker';
 
 export interface AffinityRecommendationsProps extends RecommendationOptions {
@@ -15,20 +15,22 @@ const ITEM = 'w-full flex-none min-[475px]:w-1/2 sm:w-1/3 md:w-1/4 lg:w-1/5';
 /**
  * Recommendations for a product page, as an async server component. Wrap it in `<Suspense>`
  * with `<AffinityRecommendationsSkeleton>` so the page streams first; renders nothing when
- * Affinity has nothing to say or is unavailable.
+ * Affinity has nothing to say or is unavailable. `customerId` (the logged-in customer) reaches
+ * Affinity with the server key only; the browser's events get a customer token instead.
  *
  *   <Suspense fallback={<AffinityRecommendationsSkeleton />}>
- *     <AffinityRecommendations productId={product.id} />
+ *     <AffinityRecommendations productId={product.id} customerId={customer?.id} />
  *   </Suspense>
  */
 export async function AffinityRecommendations({ heading = 'Recommended for you', ...options }: AffinityRecommendationsProps) {
   const ranking = await getRecommendations(options);
   if (!ranking?.items.length) return null;
+  const customerToken = affinityCustomerToken(options.customerId);
 
   return (
     <div className="py-8">
       <h2 className="mb-4 text-2xl font-bold">{heading}</h2>
-      <AffinityTracker recommendationId={ranking.recommendationId}>
+      <AffinityTracker recommendationId={ranking.recommendationId} customerToken={customerToken}>
         <ul className={TRACK}>
           {ranking.items.map(({ product, reasons }) => (
             <li key={product.id} className={ITEM}>

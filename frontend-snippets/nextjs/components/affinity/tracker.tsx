@@ -25,13 +25,20 @@ function currentConsent(explicit?: Consent): Consent {
   };
 }
 
-function send(consent: Consent | undefined, type: EventType, fields: EventFields, urgent = false): void {
-  trackEvent(COLLECT_PATH, currentConsent(consent), type, fields, urgent);
+interface Sender {
+  consent?: Consent | undefined;
+  customerToken?: string | null | undefined;
+}
+
+function send(sender: Sender, type: EventType, fields: EventFields, urgent = false): void {
+  trackEvent(COLLECT_PATH, currentConsent(sender.consent), type, fields, { urgent, customerToken: sender.customerToken ?? null });
 }
 
 export interface AffinityTrackerProps {
   recommendationId: string;
   consent?: Consent;
+  /** The logged-in customer's token, minted on the server (`affinityCustomerToken`). */
+  customerToken?: string | null;
   children: ReactNode;
 }
 
@@ -39,10 +46,10 @@ export interface AffinityTrackerProps {
  * Wraps a server-rendered list of recommendations: reports when it is seen, which product is
  * clicked (`data-affinity-product-id` links) and "Not interested" (`data-affinity-dismiss`).
  */
-export function AffinityTracker({ recommendationId, consent, children }: AffinityTrackerProps) {
+export function AffinityTracker({ recommendationId, consent, customerToken, children }: AffinityTrackerProps) {
   const root = useRef<HTMLDivElement>(null);
-  const consentRef = useRef(consent);
-  consentRef.current = consent;
+  const sender = useRef<Sender>({ consent, customerToken });
+  sender.current = { consent, customerToken };
 
   useEffect(() => {
     const element = root.current;
@@ -51,7 +58,7 @@ export function AffinityTracker({ recommendationId, consent, children }: Affinit
       (entries) => {
         if (!entries.some((entry) => entry.isIntersecting)) return;
         observer.disconnect();
-        send(consentRef.current, 'RECOMMENDATIONS_VIEWED', { recommendationId });
+        send(sender.current, 'RECOMMENDATIONS_VIEWED', { recommendationId });
       },
       { threshold: 0.5 },
     );
@@ -63,13 +70,13 @@ export function AffinityTracker({ recommendationId, consent, children }: Affinit
     const target = event.target as Element;
     const dismiss = target.closest<HTMLElement>('[data-affinity-dismiss]');
     if (dismiss) {
-      send(consent, 'PRODUCT_DISMISSED', { productId: dismiss.dataset.affinityDismiss, recommendationId });
+      send(sender.current, 'PRODUCT_DISMISSED', { productId: dismiss.dataset.affinityDismiss, recommendationId });
       const card = dismiss.closest('li');
       if (card) card.hidden = true;
       return;
     }
     const link = target.closest<HTMLElement>('[data-affinity-product-id]');
-    if (link) send(consent, 'PRODUCT_CLICKED', { productId: link.dataset.affinityProductId, recommendationId }, true);
+    if (link) send(sender.current, 'PRODUCT_CLICKED', { productId: link.dataset.affinityProductId, recommendationId }, true);
   };
 
   return (
@@ -79,13 +86,20 @@ export function AffinityTracker({ recommendationId, consent, children }: Affinit
   );
 }
 
+export interface AffinityProductViewProps {
+  productId: string;
+  consent?: Consent;
+  /** The logged-in customer's token, minted on the server (`affinityCustomerToken`). */
+  customerToken?: string | null;
+}
+
 /** Reports a product page view; put it on the product page. Keeps the visitor cookie in step with consent. */
-export function AffinityProductView({ productId, consent }: { productId: string; consent?: Consent }) {
-  const consentRef = useRef(consent);
-  consentRef.current = consent;
+export function AffinityProductView({ productId, consent, customerToken }: AffinityProductViewProps) {
+  const sender = useRef<Sender>({ consent, customerToken });
+  sender.current = { consent, customerToken };
   useEffect(() => {
-    consentedVisitorId(currentConsent(consentRef.current));
-    send(consentRef.current, 'PRODUCT_VIEWED', { productId });
+    consentedVisitorId(currentConsent(sender.current.consent));
+    send(sender.current, 'PRODUCT_VIEWED', { productId });
   }, [productId]);
   return null;
 }

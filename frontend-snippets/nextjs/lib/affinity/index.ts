@@ -1,19 +1,41 @@
 /**
  * Affinity's storefront API for Next.js Commerce, in the manner of `lib/shopify`: server-only,
  * configured by environment variables that are never exposed to the browser
- * (`AFFINITY_ENDPOINT`, `AFFINITY_STOREFRONT_KEY`; no `NEXT_PUBLIC_` prefix).
+ * (`AFFINITY_ENDPOINT`, `AFFINITY_STOREFRONT_KEY`, and for logged-in customers
+ * `AFFINITY_SERVER_KEY` and `AFFINITY_CUSTOMER_TOKEN_SECRET`; no `NEXT_PUBLIC_` prefix).
  */
 import { cookies } from 'next/headers';
-import { affinityProductId } from '../../../core/events';
-import { recommendationsOrNull, VISITOR_COOKIE } from '../../../core/server';
+import { affinityCustomerId, affinityProductId } from '../../../core/events';
+import {
+  customerTokenOrNull,
+  DEFAULT_CUSTOMER_TOKEN_TTL_SECONDS,
+  recommendationsOrNull,
+  VISITOR_COOKIE,
+  type AffinityServerConfig,
+} from '../../../core/server';
 import type { Placement, Recommendations } from '../../../core/types';
 
 export type { Product, Recommendations, RecommendedItem } from '../../../core/types';
 
-export function affinityConfig(env: Record<string, string | undefined> = process.env) {
+type Env = Record<string, string | undefined>;
+
+/** The endpoint and keys from the environment, or null when Affinity is not configured. */
+export function affinityConfig(env: Env = process.env): AffinityServerConfig | null {
   const endpoint = env.AFFINITY_ENDPOINT;
   const storefrontKey = env.AFFINITY_STOREFRONT_KEY;
-  return endpoint && storefrontKey ? { endpoint, storefrontKey } : null;
+  if (!endpoint || !storefrontKey) return null;
+  return { endpoint, storefrontKey, serverKey: env.AFFINITY_SERVER_KEY || null };
+}
+
+/**
+ * The customer token for a logged-in customer's page, for the client components'
+ * `customerToken` prop; null for a guest or without `AFFINITY_CUSTOMER_TOKEN_SECRET`.
+ */
+export function affinityCustomerToken(
+  customerId: string | null | undefined,
+  { ttlSeconds = DEFAULT_CUSTOMER_TOKEN_TTL_SECONDS, env = process.env }: { ttlSeconds?: number; env?: Env } = {},
+): string | null {
+  return customerTokenOrNull(env.AFFINITY_CUSTOMER_TOKEN_SECRET, customerId ? affinityCustomerId(customerId) : null, ttlSeconds);
 }
 
 /** The visitor id from the consent-bound cookie; reading cookies keeps the page dynamic. */
@@ -28,6 +50,11 @@ export interface RecommendationOptions {
   productIds?: string[];
   similar?: boolean;
   first?: number;
+  /**
+   * The logged-in customer's id (or GID). Sent with `AFFINITY_SERVER_KEY` only, and only for
+   * visitors whose consent cookie is present; without the server key the ranking is anonymous.
+   */
+  customerId?: string | null;
 }
 
 /**
@@ -46,6 +73,7 @@ export async function getRecommendations(options: RecommendationOptions = {}): P
       productIds: productId ? [productId, ...context] : context,
       similarTo: options.similar ? productId : null,
       visitorId,
+      customerId: visitorId && options.customerId ? affinityCustomerId(options.customerId) : null,
       first: options.first ?? 10,
     },
     config,
