@@ -6,6 +6,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,18 +64,28 @@ def postgres_or_skip() -> str:
         pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An empty database of each backend, migrated to the latest schema."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'affinity.db'}"
+@contextmanager
+def migrated_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database of ``backend`` ("sqlite": a file in ``folder``;
+    "postgres": a new database, dropped afterwards) migrated to the latest schema."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder / 'affinity.db'}"
         asyncio.run(migrate.upgrade(url))
         yield url
         return
     url = postgres_or_skip()
-    asyncio.run(migrate.upgrade(url))
-    yield url
-    asyncio.run(_drop_postgres_database(url))
+    try:
+        asyncio.run(migrate.upgrade(url))
+        yield url
+    finally:
+        asyncio.run(_drop_postgres_database(url))
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database of each backend, migrated to the latest schema."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,11 @@
 PostgreSQL database per test, the CLI, and servers and background roles that can be
 killed with SIGKILL and started again, as a crash or an out-of-memory kill would."""
 
-import asyncio
 import json
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import migrate
 from app.db import create_engine, create_session_factory, transaction
 from app.shops.models import Shop
-from tests.conftest import _drop_postgres_database, postgres_or_skip
 from tests.e2e.test_demo_server import AFFINITY, Server, _run
-
-
-@contextmanager
-def fresh_database(backend: str, folder: Path) -> Iterator[str]:
-    """The URL of an empty database of ``backend`` (``Affinity.install_shop`` migrates
-    it), dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{folder / 'affinity.db'}"
-        return
-    url = postgres_or_skip()
-    try:
-        yield url
-    finally:
-        asyncio.run(_drop_postgres_database(url))
 
 
 def settings_env(**settings: object) -> dict[str, str]:

@@ -18,7 +18,8 @@ from schemathesis.schemas import BaseSchema
 
 from app.graphql.schema import build_schema
 from app.settings import Settings
-from tests.e2e.processes import Affinity, fresh_database
+from tests.conftest import migrated_database
+from tests.e2e.processes import Affinity
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]  # the index and rerankSearch embed
 
@@ -43,7 +44,7 @@ def catalog(path: Path) -> Path:
 
 
 def test_generated_graphql_requests_never_get_a_server_error(tmp_path: Path) -> None:
-    with fresh_database("sqlite", tmp_path) as database_url:
+    with migrated_database("sqlite", tmp_path) as database_url:
         affinity = Affinity(tmp_path, database_url, worker_enabled="false")
         asyncio.run(affinity.install_shop(DOMAIN, "fuzz-secret"))
         affinity.cli("catalog", "import", "--shop", DOMAIN, str(catalog(tmp_path / "c.jsonl")))

@@ -14,7 +14,6 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from app import migrate
 from app.asgi import create_app
 from app.catalog.service import apply_product_changes
 from app.crypto.secret_box import SecretBox, SecretKeyError
@@ -25,7 +24,7 @@ from app.orders.service import record_orders
 from app.shops.models import Shop
 from app.shops.service import add_webhook_secret, get_by_domain
 from app.sync.credentials import PlatformCredentials, seal_stored_secrets, set_credentials
-from tests.conftest import _drop_postgres_database, postgres_or_skip
+from tests.conftest import migrated_database
 from tests.factories import MUGS_AND_MORE, product
 from tests.fakes import HashingEmbedder
 from tests.integration.webhooks.support import SECRET, Hooks, hooks_app, payload, settings_for
@@ -82,15 +81,9 @@ async def test_secrets_and_tokens_are_stored_encrypted_and_still_verify(hooks: H
 def own_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A database of the same backend holding only this test's shops: sealing and key
     checks cover every shop, and other tests' shops have other keys."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
-        asyncio.run(migrate.upgrade(url))
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgres"
+    with migrated_database(backend, tmp_path) as url:
         yield url
-        return
-    url = postgres_or_skip()
-    asyncio.run(migrate.upgrade(url))
-    yield url
-    asyncio.run(_drop_postgres_database(url))
 
 
 @pytest.fixture
