@@ -138,6 +138,10 @@ def field_count(document: DocumentNode) -> int:
     return sum(walk.selections(op.selection_set) for op in _operations(document))
 
 
+TOO_COMPLEX = {"code": "QUERY_TOO_COMPLEX"}
+"""The code of every refusal by size, depth or aliases."""
+
+
 def depth_rule(max_depth: int) -> type[ValidationRule]:
     """A validation rule refusing operations nested deeper than ``max_depth``."""
 
@@ -149,7 +153,7 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
                     name = operation.name.value if operation.name else "anonymous"
                     context.report_error(GraphQLError(
                         f"'{name}' exceeds maximum operation depth of {max_depth}",
-                        [operation]))
+                        [operation], extensions=TOO_COMPLEX))
 
     return DepthLimit
 
@@ -163,7 +167,7 @@ def alias_rule(max_aliases: int) -> type[ValidationRule]:
             count = alias_count(context.document)
             if count > max_aliases:
                 context.report_error(GraphQLError(
-                    f"{count} aliases found. Allowed: {max_aliases}"))
+                    f"{count} aliases found. Allowed: {max_aliases}", extensions=TOO_COMPLEX))
 
     return AliasLimit
 
@@ -219,7 +223,7 @@ class DocumentSizeLimit(SchemaExtension):
         if document is not None:
             error = self._error(document)
             if error is not None:
-                raise GraphQLError(error)
+                raise GraphQLError(error, extensions=TOO_COMPLEX)
 
     def _error(self, document: DocumentNode) -> str | None:
         known = self._known.get(id(document))

@@ -57,7 +57,9 @@ def test_a_fragment_fan_out_is_refused_within_100_ms(server: Server) -> None:
                                                                       f"FanOut{attempt}")})
             took.append(time.perf_counter() - started)
             assert response.status_code == 200
-            assert "fragments are expanded" in response.json()["errors"][0]["message"]
+            error = response.json()["errors"][0]
+            assert "fragments are expanded" in error["message"]
+            assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX"}
     assert statistics.median(took) < 0.1, took
 
 
