@@ -20,7 +20,7 @@ run: install
 test: test-python test-frontend
 
 test-python: install
-	$(BIN)/pytest
+	$(BIN)/pytest -rs
 
 test-frontend:
 	@if [ -f frontend-snippets/package.json ]; then \
