@@ -14,12 +14,10 @@ from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import BaseRoute, Route
 
 from app.container import Services, build_services, customer_stores
-from app.db import create_engine, create_session_factory, transaction
 from app.demo.lookups import demo_image_labels, demo_key_lookup
 from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.embeddings.protocol import Embedder
 from app.graphql.schema import build_schema
-from app.heap import collect_on_schedule, settle
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
 from app.http.graphql_endpoint import StorefrontGraphQL
@@ -30,9 +28,11 @@ from app.http.security import own_origins as own_origins_of
 from app.http.shopify_proxy import shopify_proxy_routes
 from app.http.storefront_auth import StorefrontAuth
 from app.ids import ShopId
+from app.process.heap import collect_on_schedule, settle
 from app.ranking.scheduler import ModelTrainer
 from app.settings import Settings
 from app.shops.models import SHOP_ACTIVE, Shop
+from app.storage.database import create_engine, create_session_factory, transaction
 from app.sync.credentials import seal_stored_secrets
 from app.worker import CatalogWorker
 from webhooks.ingestion import Ingestion

@@ -21,15 +21,14 @@ from app.events.sources import SourceHasher
 from app.events.tracker import EventTracker
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
+from app.ingestion.privacy import core_customer_stores
 from app.privacy.engine_state import EngineStateStore
 from app.privacy.protocol import CustomerDataStore
-from app.privacy.stores import core_customer_stores
 from app.profiles.session_state import SessionStore
 from app.ranking.blend import load_weights
 from app.ranking.service import RecommendationEngine
 from app.ranking.settings import EngineSettings
 from app.ranking.store import ModelStore
-from app.reads import Reads, reads_for
 from app.recommendations.service import Recommender
 from app.search.engine_affinity import EngineAffinity
 from app.search.model import load_search_model
@@ -37,7 +36,8 @@ from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
 from app.settings import Settings
-from app.writes import Writes, writes_for
+from app.storage.reads import Reads, reads_for
+from app.storage.writes import Writes, writes_for
 
 
 @dataclass
@@ -56,12 +56,11 @@ class Services:
     models: ModelStore
     ranker: RecommendationEngine
     tracker: EventTracker
-    rankings: RankingRecorder
     reads: Reads
-    """Where the request path's shopper-history reads run (``app.reads``)."""
+    """Where the request path's shopper-history reads run (``app.storage.reads``)."""
     writes: Writes
     """Where the request path's writes run: storefront events, webhook claims, served lists
-    (``app.writes``)."""
+    (``app.storage.writes``)."""
     secrets: SecretBox
     """Encrypts the secrets stored in the database (webhook secrets, platform tokens)."""
     engine_state: EngineStateStore
@@ -92,13 +91,14 @@ def build_services(
     models_dir = tuning.models_dir or settings.data_dir / "models"
     models = ModelStore(models_dir)
     registry = IndexRegistry(settings.index_dir, search_k=settings.annoy_search_k)
-    reads = reads_for(settings.database_url)
+    reads = reads_for(settings.database_url, settings.sqlite_fast_paths)
     catalogs = CatalogSnapshots(settings.catalog_refresh_seconds, reads)
     watch_catalog_writes(sessions, catalogs.written)
     neighbours = ContentNeighbours(registry, settings.embedding_model, catalogs, reads)
     embedder = LazyEmbedder(embedder_factory or default_embedder_factory(settings))
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
-    writes = writes_for(settings.database_url, sessions)
+    writes = writes_for(settings.database_url, sessions, settings.sqlite_fast_paths)
+    served = RankingRecorder(writes)
     reranker = SearchReranker(
         QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,
@@ -107,6 +107,7 @@ def build_services(
         catalogs,
         load_search_model(),
         unavailable=settings.search_unavailable,
+        served=served,
     )
     return Services(
         settings=settings,
@@ -123,10 +124,9 @@ def build_services(
         models=models,
         ranker=RecommendationEngine(
             models, neighbours, catalogs, session_state,
-            weights, tuning.rules(), reads=reads),
+            weights, tuning.rules(), reads=reads, served=served),
         tracker=EventTracker(tuning.consent(), [session_state], writes,
                              SourceHasher(key)),
-        rankings=RankingRecorder(writes),
         reads=reads,
         writes=writes,
         secrets=SecretBox(key),

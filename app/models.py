@@ -1,7 +1,6 @@
 """Imports every ORM model so that the metadata is complete (for Alembic)."""
 
 from app.catalog import models as catalog_models
-from app.db import Base
 from app.embeddings import models as embedding_models
 from app.events import models as event_models
 from app.index import models as index_models
@@ -10,6 +9,7 @@ from app.inventory import models as inventory_models
 from app.orders import models as order_models
 from app.privacy import models as privacy_models
 from app.shops import models as shop_models
+from app.storage.database import Base
 from app.sync import models as sync_models
 
 metadata = Base.metadata

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
             "Database connections kept open by a server process; more concurrent requests "
             "wait for one (a connection opened and closed per request costs more than the "
             "query)."))
+    sqlite_fast_paths: bool = Field(
+        default=True, description=(
+            "On a SQLite file, run the request path's small reads inline (lookups as prepared "
+            "statements) and its writes on one writer thread; off, they go through the "
+            "session as on PostgreSQL."))
     data_dir: Path = Field(
         default=Path("./var"), description="Folder for index files and model artefacts."
     )
@@ -145,6 +150,11 @@ class Settings(BaseSettings):
         "expanded, each fragment counted once per spread (checked before validation).")
     graphql_max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest POST /graphql body accepted (bytes).")
+    graphql_fast_path: bool = Field(
+        default=True, description="Build plain GraphQL data, list variables and event inputs "
+        "by shortcuts over graphql-core's and strawberry's internals (same results; off: their "
+        "plain path). On with versions outside the pinned ranges, the plain path is used and a "
+        "warning says why.")
     graphql_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Time one GraphQL request may take before it is "
         "stopped with a TIMEOUT error.")

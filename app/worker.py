@@ -11,7 +11,6 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from app.container import Services
-from app.db import transaction
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products, stale_products
 from app.embeddings.stale_watch import StaleWatch
@@ -20,6 +19,7 @@ from app.ids import ShopId
 from app.index.files import index_folder, read_pointer
 from app.index.service import build_index
 from app.shops.models import SHOP_ACTIVE, Shop
+from app.storage.database import transaction
 
 log = logging.getLogger(__name__)
 PASS_LIMIT = 256

@@ -132,7 +132,7 @@ def bench_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]
 def affinity(args: list[str], env: dict[str, str], timeout: float = 900) -> list[dict[str, Any]]:
     """Run one ``affinity`` command; its JSON lines."""
     done = subprocess.run(
-        [PYTHON, "-m", "app.cli", *args], env=env, cwd=REPO, capture_output=True, text=True,
+        [PYTHON, "-m", "app.commands", *args], env=env, cwd=REPO, capture_output=True, text=True,
         check=False,
         timeout=timeout,
     )

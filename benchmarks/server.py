@@ -88,7 +88,7 @@ def serve(env: dict[str, str], timeout: float = 120.0, worker: bool = False,
     log = open(LOGS / f"{log_name}.log", "ab")  # noqa: SIM115 (closed in the finally below)
     started = time.monotonic()
     process = subprocess.Popen(
-        [PYTHON, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)],
+        [PYTHON, "-m", "app.commands", "serve", "--host", HOST, "--port", str(port)],
         cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     try:

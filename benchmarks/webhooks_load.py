@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app import migrate
-from app.db import create_engine, create_session_factory, transaction
 from app.ingestion.service import inbox_counts
+from app.storage.database import create_engine, create_session_factory, transaction
 from benchmarks.loadgen import Pool, paused_collector, request_bytes
 from tests.factories import make_shop
 from webhooks.signatures import hmac_sha256_base64
@@ -107,7 +107,7 @@ def _start_server(url: str, port: int, data_dir: str, processor: bool) -> subpro
     env = {**os.environ, "AFFINITY_DATABASE_URL": url, "AFFINITY_WORKER_ENABLED": "false",
            "AFFINITY_DATA_DIR": data_dir, "AFFINITY_LOG_LEVEL": "WARNING",
            "AFFINITY_WEBHOOK_PROCESSOR_ENABLED": str(processor).lower()}
-    return subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1",
+    return subprocess.Popen([sys.executable, "-m", "app.commands", "serve", "--host", "127.0.0.1",
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -26,12 +26,12 @@ from sqlalchemy.engine import make_url
 import app.models  # noqa: F401  (every table, for the foreign keys)
 from app.catalog.models import Product
 from app.catalog.text import content_hash, product_text
-from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.service import to_bytes
 from app.events.models import Ranking
 from app.orders.models import Order, OrderLine
 from app.settings import DEFAULT_MODEL
+from app.storage.database import create_engine, create_session_factory, transaction
 from benchmarks import synthetic
 from benchmarks.common import WORK, affinity, bench_env
 

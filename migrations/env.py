@@ -5,8 +5,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from app.db import create_engine
 from app.models import metadata
+from app.storage.database import create_engine
 
 config = context.config
 

@@ -2,22 +2,26 @@
 
 import asyncio
 import gc
+import importlib
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn, TypeVar
 
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import migrate
-from app.db import create_engine, create_session_factory
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.settings import DEFAULT_MODEL
-from app.writes import SessionWrites, SqliteWriter, Writes, writes_for
+from app.storage.database import create_engine, create_session_factory
+from app.storage.sqlite_writes import SqliteWriter
+from app.storage.writes import SessionWrites, Writes, writes_for
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO.parent / "shared" / "datasets" / "online-retail"
@@ -54,14 +58,27 @@ async def _drop_postgres_database(url: str) -> None:
         await connection.close()
 
 
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the test, or under CI=true fail it: there, nothing a test needs may be missing."""
+    if IN_CI:
+        pytest.fail(f"required under CI=true: {reason}")
+    pytest.skip(reason, allow_module_level=True)
+
+
+def require_module(name: str) -> ModuleType:
+    """``pytest.importorskip``, failing instead under CI=true."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        skip_or_fail(f"the optional module {name} is not installed ({exc})")
+
+
 def postgres_or_skip() -> str:
     """A fresh PostgreSQL database URL, or a skip (a failure under CI=true)."""
     try:
         return asyncio.run(_create_postgres_database())
     except (TimeoutError, OSError, Exception) as exc:  # noqa: BLE001
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
+        skip_or_fail(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
 
 
 @contextmanager
@@ -98,7 +115,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(params=["session", "sqlite_writer"])
 def writes(request: pytest.FixtureRequest, database_url: str,
            engine: AsyncEngine) -> Iterator[Writes]:
-    """Each way a server writes on the request path (``app.writes``): through a session,
+    """Each way a server writes on the request path (``app.storage.writes``): through a session,
     and through the writer thread that a SQLite file gets."""
     sessions = create_session_factory(engine)
     if request.param == "session":
@@ -131,10 +148,20 @@ def embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(DEFAULT_MODEL)
 
 
+@pytest.fixture(params=["fast", "plain"])
+def graphql_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """For a module that names it in ``usefixtures``: the servers its tests build take the
+    fast GraphQL path, then graphql-core's and strawberry's plain one
+    (``AFFINITY_GRAPHQL_FAST_PATH``); the plain path's PostgreSQL cases are not run (the
+    path does not depend on the database)."""
+    monkeypatch.setenv("AFFINITY_GRAPHQL_FAST_PATH", "true" if request.param == "fast" else "false")
+    return str(request.param)
+
+
 @pytest.fixture
 def dataset_dir() -> Path:
     if not (DATASET / "products.csv").is_file():
-        pytest.skip(f"the Online Retail dataset is not present at {DATASET}")
+        skip_or_fail(f"the Online Retail dataset is not present at {DATASET}")
     return DATASET
 
 
@@ -178,7 +205,8 @@ def _only_for_sqlite(item: pytest.Item) -> bool:
     if callspec is None or callspec.params.get("database_url") != "postgres":
         return False
     return (item.get_closest_marker("sqlite_only") is not None
-            or callspec.params.get("writes") == "sqlite_writer")
+            or callspec.params.get("writes") == "sqlite_writer"
+            or callspec.params.get("graphql_path") == "plain")  # see ``graphql_path``
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -186,6 +214,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if not _only_for_sqlite(item)]
+
+
+Report = TypeVar("Report", pytest.TestReport, pytest.CollectReport)
+
+
+def _skip_failed_under_ci(report: Report) -> Report:
+    """Under CI=true a skip is a failure, whatever raised it: a skipped test there is a
+    test that never ran. (Deselected cases, ``_only_for_sqlite``, are not skips.)"""
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true: {reason}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    return _skip_failed_under_ci((yield))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector,
+                               ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """The same for a whole module skipped while it is collected."""
+    return _skip_failed_under_ci((yield))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

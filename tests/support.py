@@ -13,7 +13,6 @@ from app.asgi import create_app
 from app.catalog.changes import ProductChange
 from app.catalog.service import apply_product_changes
 from app.container import Services
-from app.db import transaction
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products
 from app.ids import ShopId
@@ -21,6 +20,7 @@ from app.index.service import build_index
 from app.settings import Settings
 from app.shops.models import Shop
 from app.shops.service import rotate_keys
+from app.storage.database import transaction
 from tests.factories import make_shop
 
 

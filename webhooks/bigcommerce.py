@@ -13,9 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from app.catalog.changes import ProductChange, VariantChange
-from app.orders.changes import OrderChange, OrderLineChange
-from webhooks.bigcommerce_api import JSON, BigCommerceApi
-from webhooks.changes import (
+from app.ingestion.changes import (
     Change,
     DeleteCollection,
     DeleteProduct,
@@ -24,15 +22,12 @@ from webhooks.changes import (
     UpsertCollection,
     UpsertProduct,
 )
+from app.ingestion.protocol import InvalidPayload, ShopContext
+from app.orders.changes import OrderChange, OrderLineChange
+from webhooks.bigcommerce_api import JSON, BigCommerceApi
 from webhooks.checks import check_changes
 from webhooks.payload import Fields, parse_json_object
-from webhooks.protocol import (
-    Envelope,
-    Headers,
-    InvalidPayload,
-    ShopContext,
-    ShopHint,
-)
+from webhooks.protocol import Envelope, Headers, ShopHint
 from webhooks.signatures import token_matches_any
 
 log = logging.getLogger(__name__)

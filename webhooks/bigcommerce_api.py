@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from webhooks.protocol import PlatformUnavailable
+from app.ingestion.protocol import PlatformUnavailable
 
 API_URL = "https://api.bigcommerce.com"
 MAX_TRIES = 4

@@ -6,9 +6,9 @@ parked."""
 
 from app.catalog.service import check_collection, check_product_change
 from app.errors import InvalidInput
+from app.ingestion.changes import Change, RecordOrder, UpsertCollection, UpsertProduct
+from app.ingestion.protocol import InvalidPayload
 from app.orders.service import check_order_change
-from webhooks.changes import Change, RecordOrder, UpsertCollection, UpsertProduct
-from webhooks.protocol import InvalidPayload
 
 
 def check_changes(changes: list[Change]) -> list[Change]:

@@ -9,19 +9,20 @@ import httpx
 from starlette.routing import BaseRoute, Route
 
 from app.container import Services
+from app.ingestion.apply import Effects
+from app.ingestion.claims import ClaimBatcher
+from app.ingestion.privacy import core_customer_stores
+from app.ingestion.processor import InboxProcessor
+from app.ingestion.protocol import PlatformUnavailable, ShopContext
+from app.ingestion.turns import WriteTurns
 from app.privacy.protocol import CustomerDataStore
-from app.privacy.stores import core_customer_stores
-from webhooks.apply import Effects
 from webhooks.backfill.shopify_admin import ShopifyAdminClient
 from webhooks.bigcommerce import ApiFactory, BigCommerceAdapter
 from webhooks.bigcommerce_api import BigCommerceApi, BigCommerceClient
-from webhooks.claims import ClaimBatcher
-from webhooks.processor import InboxProcessor
-from webhooks.protocol import PlatformAdapter, PlatformUnavailable, ShopContext
+from webhooks.protocol import PlatformAdapter
 from webhooks.receiver import WebhookEndpoint
 from webhooks.shopify import ShopifyAdapter
 from webhooks.shopify_confirm import AdminApi
-from webhooks.turns import WriteTurns
 from webhooks.woocommerce import WooCommerceAdapter
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)

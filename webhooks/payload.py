@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from webhooks.protocol import InvalidPayload
+from app.ingestion.protocol import InvalidPayload
 
 INT32 = (-(2**31), 2**31 - 1)
 """The range of the integer columns (quantities, stock) on PostgreSQL."""

@@ -1,33 +1,16 @@
 """The port each platform adapter implements: find the shop, verify, read the envelope,
-validate, and turn a stored delivery into platform-neutral changes."""
+validate, and (as the ingestion service's ``ChangeSource``) turn a stored delivery into
+platform-neutral changes."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.ids import ShopId
-from app.sync.credentials import PlatformCredentials
-from webhooks.changes import Change
+from app.ingestion.protocol import ChangeSource, ShopContext
 
 Headers = Mapping[str, str]
 """Request headers with lower-case names."""
-
-
-class InvalidPayload(Exception):
-    """A signed delivery that cannot be understood (answered with 400, kept aside)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class PlatformUnavailable(Exception):
-    """The platform's API could not be reached; the delivery is retried later."""
-
-
-class Unconfirmed(Exception):
-    """The platform's API contradicts a destructive delivery; retried, then parked."""
 
 
 @dataclass(frozen=True)
@@ -39,16 +22,6 @@ class ShopHint:
 
 
 @dataclass(frozen=True)
-class ShopContext:
-    """What an adapter may know about the shop a delivery belongs to."""
-
-    id: ShopId
-    domain: str
-    currency: str
-    credentials: PlatformCredentials | None = None
-
-
-@dataclass(frozen=True)
 class Envelope:
     topic: str
     delivery_id: str
@@ -56,7 +29,7 @@ class Envelope:
     triggered_at: datetime | None = None
 
 
-class PlatformAdapter(Protocol):
+class PlatformAdapter(ChangeSource, Protocol):
     platform: str
     applies_body_as_sent: bool
     """Is the body applied as the record's state? Then an old delivery may be refused
@@ -76,6 +49,3 @@ class PlatformAdapter(Protocol):
 
     def validate(self, topic: str, body: bytes, shop: ShopContext) -> None:
         """Cheap check on the request path; raises ``InvalidPayload``."""
-
-    async def changes(self, topic: str, body: bytes, shop: ShopContext) -> list[Change]:
-        """Off the request path: raises ``InvalidPayload`` or ``PlatformUnavailable``."""

@@ -20,19 +20,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from app.crypto.secret_box import SecretBox
-from app.db import transaction, utcnow
+from app.ingestion.claims import ClaimBatcher
+from app.ingestion.context import context_of
+from app.ingestion.protocol import InvalidPayload, ShopContext
 from app.ingestion.service import NewDelivery, record_rejection
+from app.storage.database import transaction, utcnow
 from app.sync.credentials import webhook_secrets_of
-from webhooks.claims import ClaimBatcher
-from webhooks.protocol import (
-    Envelope,
-    Headers,
-    InvalidPayload,
-    PlatformAdapter,
-    ShopContext,
-    ShopHint,
-)
-from webhooks.shops import context_of, find_shop
+from webhooks.protocol import Envelope, Headers, PlatformAdapter, ShopHint
+from webhooks.shops import find_shop
 
 log = logging.getLogger(__name__)
 UNAUTHORIZED = {"error": "unauthorized", "message": "invalid signature or unknown shop"}

@@ -11,9 +11,7 @@ when the shop has a token (``webhooks.shopify_confirm``)."""
 from collections.abc import Callable, Sequence
 
 from app.catalog.changes import ProductChange, VariantChange
-from app.inventory.service import LevelChange
-from app.orders.changes import OrderChange, OrderLineChange, RefundChange, RefundLineChange
-from webhooks.changes import (
+from app.ingestion.changes import (
     Change,
     Customer,
     DeleteCollection,
@@ -28,9 +26,12 @@ from webhooks.changes import (
     UpsertCollection,
     UpsertProduct,
 )
+from app.ingestion.protocol import InvalidPayload, ShopContext
+from app.inventory.service import LevelChange
+from app.orders.changes import OrderChange, OrderLineChange, RefundChange, RefundLineChange
 from webhooks.checks import check_changes
 from webhooks.payload import Fields, parse_datetime
-from webhooks.protocol import Envelope, Headers, InvalidPayload, ShopContext, ShopHint
+from webhooks.protocol import Envelope, Headers, ShopHint
 from webhooks.shopify_confirm import AdminApi, confirm
 from webhooks.shopify_shapes import check_shape
 from webhooks.signatures import matches_any

@@ -18,9 +18,9 @@ alone apply."""
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from app.ingestion.protocol import PlatformUnavailable, Unconfirmed
 from webhooks.backfill.shopify_admin import AccessRevokedError
 from webhooks.payload import Fields
-from webhooks.protocol import PlatformUnavailable, Unconfirmed
 
 PRODUCT_QUERY = "query ConfirmProductGone($id: ID!) { product(id: $id) { id } }"
 COLLECTION_QUERY = "query ConfirmCollectionGone($id: ID!) { collection(id: $id) { id } }"

@@ -12,8 +12,8 @@ whose body is indistinguishable from it, such as the other update topics of a re
 
 from collections.abc import Callable
 
+from app.ingestion.protocol import InvalidPayload, ShopContext
 from webhooks.payload import Fields
-from webhooks.protocol import InvalidPayload, ShopContext
 
 ShapeCheck = Callable[[Fields, ShopContext], None]
 

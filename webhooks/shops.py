@@ -1,17 +1,12 @@
-"""Finding the shop a delivery belongs to, and what adapters may know of it.
-
-The shop's secrets are stored encrypted: the secret box of the composition root opens
-them here, for the signature check and for the platform API."""
+"""Finding the shop a delivery belongs to, from the hint its adapter reads."""
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.crypto.secret_box import SecretBox
-from app.ids import ShopId
 from app.shops.models import Shop
 from app.shops.service import find_by_domain
-from app.sync.credentials import credentials_of, store_hash_of
-from webhooks.protocol import ShopContext, ShopHint
+from app.sync.credentials import store_hash_of
+from webhooks.protocol import ShopHint
 
 
 async def find_shop(session: AsyncSession, platform: str, hint: ShopHint) -> Shop | None:
@@ -25,10 +20,3 @@ async def find_shop(session: AsyncSession, platform: str, hint: ShopHint) -> Sho
             if store_hash_of(shop) == hint.store_key:
                 return shop
     return None
-
-
-def context_of(shop: Shop, box: SecretBox | None) -> ShopContext:
-    """What adapters know of the shop; without a box its API credentials stay closed."""
-    return ShopContext(id=ShopId(shop.id), domain=shop.domain, currency=shop.currency,
-                       credentials=None if box is None else credentials_of(shop, box))
-

@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from app.catalog.changes import ProductChange
+from app.ingestion.changes import CancelOrder, Change, DeleteProduct, RecordOrder, UpsertProduct
+from app.ingestion.protocol import InvalidPayload, ShopContext
 from app.orders.changes import OrderChange, OrderLineChange
-from webhooks.changes import CancelOrder, Change, DeleteProduct, RecordOrder, UpsertProduct
 from webhooks.checks import check_changes
 from webhooks.payload import Fields
-from webhooks.protocol import Envelope, Headers, InvalidPayload, ShopContext, ShopHint
+from webhooks.protocol import Envelope, Headers, ShopHint
 from webhooks.signatures import matches_any
 
 Normalizer = Callable[[Fields, ShopContext], list[Change]]

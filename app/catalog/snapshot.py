@@ -6,7 +6,7 @@ most of a request's work. Serving reads them from here instead. A shop's catalog
 loaded once (at start-up, or on first use), then kept current by a delta read of the
 products written since: at most every ``refresh_seconds`` on the request path, and at once
 after a commit of this process that wrote products (``watch_catalog_writes``). A delta read
-is a few index lookups and goes through ``app.reads``: inline on a SQLite file, where it
+is a few index lookups and goes through ``app.storage.reads``: inline on a SQLite file, where it
 neither waits for the async driver's thread nor holds one of its pooled connections. A change
 made by another process (a worker, an import, another server) reaches shoppers within
 ``refresh_seconds``, the same bound as new product vectors (``index.neighbours``).
@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
-from app.db import utcnow
 from app.ids import ShopId
-from app.reads import Reads, SessionReads
+from app.storage.database import utcnow
+from app.storage.reads import Reads, SessionReads
 
 OVERLAP = timedelta(seconds=10)
 LONG_TRANSACTION = timedelta(seconds=2)

@@ -5,12 +5,12 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.service import find_product
-from app.db import transaction
 from app.demo.loader import DEMO_DOMAIN
 from app.demo_storefront.images import ImageLabel
 from app.ids import ShopId
 from app.shops.models import SHOP_ACTIVE
 from app.shops.service import find_by_domain
+from app.storage.database import transaction
 
 
 def demo_key_lookup(

@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.service import apply_product_changes
 from app.crypto.secret_box import SecretBox
-from app.db import transaction, utcnow
 from app.demo.loader import DEMO_CURRENCY, DEMO_DOMAIN, demo_catalog, demo_orders
 from app.ids import ShopId
 from app.orders.service import record_orders
@@ -16,6 +15,7 @@ from app.settings import Settings
 from app.shops import service as shops
 from app.shops.customer_tokens import sign_customer_token
 from app.shops.models import Shop
+from app.storage.database import transaction, utcnow
 
 TOKEN_LIFETIME = timedelta(days=1)
 

@@ -4,7 +4,7 @@ import threading
 from collections.abc import Callable
 
 from app.embeddings.protocol import Embedder
-from app.heap import settle
+from app.process.heap import settle
 
 
 class LazyEmbedder:

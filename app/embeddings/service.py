@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
 from app.catalog.text import product_text
-from app.db import utcnow
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.protocol import Embedder, Vectors
 from app.ids import ShopId
+from app.storage.database import utcnow
 
 Progress = Callable[[int], None]
 

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.db import utcnow
 from app.ids import ShopId
+from app.storage.database import utcnow
 
 LATE_COMMIT_SECONDS = 300.0
 FULL_CHECK_SECONDS = 600.0

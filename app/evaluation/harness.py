@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import migrate
 from app.catalog.snapshot import CatalogSnapshots
 from app.datasets.online_retail import Basket, read_baskets
-from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products
 from app.evaluation.loading import load_shop
@@ -37,6 +36,7 @@ from app.ranking.service import RecommendationEngine, Scored
 from app.ranking.store import ModelStore
 from app.ranking.types import RecommendationRequest
 from app.recommendations.types import Placement
+from app.storage.database import create_engine, create_session_factory, transaction
 
 Progress = Callable[[str, int, int], None]
 MODES = ("all", "explore")

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.catalog.changes import ProductChange
 from app.catalog.service import apply_product_changes
 from app.datasets.online_retail import Basket, orders_for, read_products
-from app.db import transaction
 from app.ids import ShopId
 from app.orders.service import record_orders
 from app.shops.service import create_shop
+from app.storage.database import transaction
 
 Progress = Callable[[str, int, int], None]
 ORDER_CHUNK = 2000

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from app.datasets.online_retail import read_baskets, read_products
-from app.db import transaction
 from app.embeddings.protocol import Embedder
 from app.evaluation.harness import Loaded, Replay, load
 from app.evaluation.metrics import MetricSums
@@ -25,6 +24,7 @@ from app.ranking.blend import BlendWeights, load_weights
 from app.ranking.rules import RuleSettings
 from app.ranking.types import RecommendationRequest
 from app.recommendations.types import Placement
+from app.storage.database import transaction
 
 DEFAULT_CUT = datetime(2011, 10, 1, tzinfo=UTC)
 MIN_ITEMS = 4

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UtcDateTime, utcnow
 from app.events.sources import SOURCE_KEY_LENGTH
+from app.storage.database import Base, UtcDateTime, utcnow
 
 
 class Event(Base):

@@ -9,7 +9,7 @@ single writer, are shared by everyone served meanwhile; a request alone costs no
 to a writer task (at 200 `rerankSearch` requests a second: 4.36 → 4.23 ms of CPU a request,
 p99 14.7 → 8.6 ms, side by side).
 
-Groups go through the process's ``Writes`` (``app.writes``) as small writes: on a SQLite
+Groups go through the process's ``Writes`` (``app.storage.writes``) as small writes: on a SQLite
 file inline, or on its writer thread while another write holds the lock; through the
 async session each group took about 1.7 ms of the event loop's CPU in session,
 transaction and driver hand-overs, as much as ranking a carousel.
@@ -29,14 +29,14 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from app.db import utcnow
 from app.errors import Unavailable
 from app.events.models import Ranking
 from app.ids import ShopId
 from app.input_limits import MAX_REFERENCE_LENGTH, MAX_SEARCH_RESULTS, check_id, check_ids
-from app.inserts import PreparedInsert
 from app.recommendations.types import RecommendationList
-from app.writes import Writes
+from app.storage.database import utcnow
+from app.storage.prepared import PreparedInsert
+from app.storage.writes import Writes
 
 log = logging.getLogger(__name__)
 MAX_SERVED_ITEMS = MAX_SEARCH_RESULTS

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import transaction, utcnow
 from app.events.models import Ranking
+from app.storage.database import transaction, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 5_000

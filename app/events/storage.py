@@ -5,7 +5,7 @@ constraint (``ON CONFLICT DO NOTHING``), so concurrent copies of one event store
 row and a batch needs no savepoints, no retries and no read before its write.
 
 The functions take a synchronous ``Connection``, so that all of one batch runs in one
-hand-over to wherever the process writes (``app.writes``)."""
+hand-over to wherever the process writes (``app.storage.writes``)."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any

@@ -1,5 +1,5 @@
 """The events service with its collaborators bound: default consent, observers, and
-where a batch is written (``app.writes``)."""
+where a batch is written (``app.storage.writes``)."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -9,7 +9,7 @@ from app.events.service import accept_events, finish, store_events
 from app.events.sources import SourceHasher
 from app.events.types import Consent, EventIn, TrackResult
 from app.ids import ShopId
-from app.writes import Writes
+from app.storage.writes import Writes
 
 
 class EventTracker:

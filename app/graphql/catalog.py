@@ -4,11 +4,11 @@ import strawberry
 
 from app.catalog.queries import products_by_platform_ids
 from app.catalog.snapshot import CatalogProduct
-from app.db import transaction
 from app.errors import InvalidInput
 from app.graphql.context import Info
 from app.graphql.types import Product, product_view
 from app.ids import ShopId, parse_product_id
+from app.storage.database import transaction
 
 MAX_LISTING = 100
 

@@ -1,67 +1,28 @@
 """trackEvents: thin mutation over the events service."""
 
-from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from functools import cache
-from typing import Any
 
 import strawberry
-from strawberry.schema.name_converter import NameConverter
-from strawberry.types.arguments import InputContext
-from strawberry.types.base import (
-    StrawberryObjectDefinition,
-    StrawberryOptional,
-    get_object_definition,
-)
 
-from app.db import utcnow
 from app.events.checked_batches import store_checked, with_proven_customer
 from app.events.types import MAX_BATCH, Consent, EventIn, EventType, TrackResult
 from app.graphql.context import Info
+from app.graphql.fast import plain_input
 from app.ids import ShopId
-
-# Per field of an input type: its GraphQL name, Python name and, for an input, its type.
-InputPlan = tuple[tuple[str, str, type | None], ...]
-
-
-@cache
-def _input_plan(converter: NameConverter, definition: StrawberryObjectDefinition) -> InputPlan:
-    plan = []
-    for field in definition.fields:
-        kind = field.type
-        inner = kind.of_type if isinstance(kind, StrawberryOptional) else kind
-        nested = inner if isinstance(inner, type) and get_object_definition(inner) else None
-        plan.append((converter.from_field(field), field.python_name, nested))
-    return tuple(plan)
-
-
-def _build_input(cls: type, value: Mapping[str, Any], context: InputContext) -> Any:
-    """An input whose fields are scalars, enums or inputs built the same way.
-
-    graphql-core has coerced and validated the value already, so the fields only need
-    their Python names: Strawberry's generic conversion resolves every field's type
-    again for every event of a batch, which was most of a trackEvents call's CPU time."""
-    kwargs: dict[str, Any] = {}
-    plan = _input_plan(context.config.name_converter, get_object_definition(cls, strict=True))
-    for graphql_name, python_name, nested in plan:
-        if graphql_name in value:
-            field_value = value[graphql_name]
-            if nested is not None and field_value is not None:
-                field_value = _build_input(nested, field_value, context)
-            kwargs[python_name] = field_value
-    return cls(**kwargs)
-
+from app.storage.database import utcnow
 
 strawberry.enum(EventType, name="EventType")
 
 
+@plain_input
 @strawberry.input
 class ConsentInput:
     analytics: bool
     personalization: bool
 
 
+@plain_input
 @strawberry.input
 class EventInput:
     type: EventType
@@ -79,10 +40,6 @@ class EventInput:
     customer_token: str | None = strawberry.field(default=None, description=(
         "A customer token signed by the shop's server: with the public storefront key, "
         "the only way to name a customer (a customerId must name the same one)."))
-
-
-for _input in (ConsentInput, EventInput):
-    get_object_definition(_input, strict=True).from_input = _build_input
 
 
 @strawberry.type

@@ -35,7 +35,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from app.events.types import MAX_BATCH
-from app.lru import Lru
+from app.process.lru import Lru
 
 INTROSPECTION_PREFIX = "__"
 

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.db import transaction, utcnow
 from app.graphql.context import Info
 from app.graphql.events import ConsentInput
 from app.graphql.types import Recommendations
@@ -12,6 +11,7 @@ from app.ids import CustomerId, ProductId, ShopId, VisitorId, parse_product_id
 from app.profiles.service import Shopper
 from app.ranking.types import RecommendationRequest
 from app.recommendations.types import Placement
+from app.storage.database import transaction, utcnow
 
 CUSTOMER_ID = "The customer: with the public storefront key only with a customerToken."
 CUSTOMER_TOKEN = ("A customer token signed by the shop's server; it names its customer "
@@ -72,9 +72,5 @@ class RecommendationQuery:
             shop_id=ShopId(shop.id), placement=placement,
             shopper=_shopper(visitor_id, customer, consent), context=context, first=first)
         services = info.context.services
-        async with transaction(services.sessions) as session:
-            result = await services.ranker.recommend(session, request)
-        await services.rankings.record(
-            request.shop_id, placement.value, request.shopper.visitor_id,
-            request.shopper.customer_id, result)
+        result = await services.ranker.serve(services.sessions, request)
         return Recommendations.from_domain(result, shop)

@@ -1,4 +1,5 @@
-"""The GraphQL schema: feature query types merged, protective extensions on."""
+"""The GraphQL schema: feature query types merged, protective extensions on, the fast path
+as the setting says."""
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
@@ -16,7 +17,7 @@ from strawberry.types import ExecutionContext
 from app.graphql.catalog import CatalogQuery
 from app.graphql.errors import ErrorCodes, log_error, should_mask
 from app.graphql.events import EventMutation
-from app.graphql.execution import PlainDataExecutionContext
+from app.graphql.fast import use_fast_path
 from app.graphql.limits import DocumentSize, DocumentSizeLimit, alias_rule, depth_rule
 from app.graphql.recommendations import RecommendationQuery
 from app.graphql.search import SearchQuery
@@ -53,7 +54,7 @@ def build_schema(settings: Settings) -> Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
-        execution_context_class=PlainDataExecutionContext,
+        execution_context_class=use_fast_path(settings.graphql_fast_path),
         # Factories: a fresh extension per request (the parse/validation caches are shared).
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),

@@ -4,12 +4,10 @@ from typing import Annotated
 
 import strawberry
 
-from app.db import transaction
 from app.graphql.context import Info
 from app.graphql.recommendations import CUSTOMER_ID, CUSTOMER_TOKEN, proven_customer
 from app.graphql.types import Recommendations
 from app.ids import ShopId
-from app.recommendations.types import Placement
 from app.search.protocol import Shopper
 
 
@@ -33,12 +31,8 @@ class SearchQuery:
             visitor_id=str(visitor_id) if visitor_id else None,
             customer_id=proven_customer(info, customer_id, customer_token),
         )
-        reranker = info.context.services.reranker
-        async with transaction(info.context.services.sessions) as session:
-            result = await reranker.rerank(
-                session, ShopId(shop.id), query, [str(p) for p in product_ids], shopper, first
-            )
-        await info.context.services.rankings.record(
-            ShopId(shop.id), Placement.SEARCH.value, shopper.visitor_id, shopper.customer_id,
-            result)
+        services = info.context.services
+        result = await services.reranker.serve(
+            services.sessions, ShopId(shop.id), query, [str(p) for p in product_ids], shopper,
+            first)
         return Recommendations.from_domain(result, shop)

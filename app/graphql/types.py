@@ -4,8 +4,8 @@ import strawberry
 
 from app.catalog.snapshot import CatalogProduct
 from app.graphql.context import ShopView
-from app.graphql.execution import shared_view
-from app.lru import Lru
+from app.graphql.fast import shared_view
+from app.process.lru import Lru
 from app.recommendations.types import Placement as DomainPlacement
 from app.recommendations.types import RecommendationList, ScoredProduct
 

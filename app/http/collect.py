@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.container import Services
-from app.db import utcnow
 from app.errors import RateLimited
 from app.events.checked_batches import Checked, store_checked, with_proven_customer
 from app.events.types import MAX_BATCH, EventIn, Rejection
@@ -23,6 +22,7 @@ from app.http.collect_events import EventRefused, parse_event
 from app.http.rate_limit import RateLimits, browser_address, retry_after
 from app.http.storefront_auth import StorefrontAuth
 from app.ids import ShopId
+from app.storage.database import utcnow
 
 BODY_SHAPE = "body must be JSON: {\"events\": [...]}"
 

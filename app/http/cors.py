@@ -2,7 +2,7 @@
 the settings: never from the request's Host header, which a rebinding page controls).
 
 The origins are read again in the background once they are ``CACHE_SECONDS`` old
-(``app.refresh``): a request with an ``Origin`` header waits for them only the first time,
+(``app.process.refresh``): a request with an ``Origin`` header waits for them only the first time,
 or once they are ``STALE_SECONDS`` old."""
 
 from collections.abc import Awaitable, Callable
@@ -11,7 +11,7 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.refresh import Refreshed
+from app.process.refresh import Refreshed
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "content-type, x-affinity-storefront-key"

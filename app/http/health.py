@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.container import Services
-from app.db import transaction
 from app.ids import ShopId
 from app.ingestion.service import inbox_counts
 from app.shops.models import SHOP_ACTIVE, Shop
+from app.storage.database import transaction
 
 log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store"}

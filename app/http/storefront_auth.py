@@ -1,5 +1,5 @@
 """Resolve the calling shop, and what the caller can prove, from its key; kept in memory
-(``app.refresh``).
+(``app.process.refresh``).
 
 Three ways in: the public storefront key (browsers; a customer needs a customer token),
 the private server key (the shop's own servers; customer ids as they are) and a verified
@@ -18,11 +18,10 @@ from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from app.crypto.secret_box import SecretBox, SecretKeyError
-from app.db import transaction
 from app.graphql.context import ShopView
 from app.http.cors import origin_allowed
 from app.ids import CustomerId
-from app.refresh import Refreshed
+from app.process.refresh import Refreshed
 from app.shops.customer_proof import CallerKind, CustomerProof
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.shops.service import (
@@ -31,6 +30,7 @@ from app.shops.service import (
     find_active_by_storefront_key,
     find_by_domain,
 )
+from app.storage.database import transaction
 
 KEY_HEADER = "x-affinity-storefront-key"
 SERVER_KEY_HEADER = "x-affinity-server-key"

@@ -9,7 +9,7 @@ import numpy.typing as npt
 from annoy import AnnoyIndex
 
 from app.index.protocol import AlignedVectors, Vector
-from app.lru import Lru
+from app.process.lru import Lru
 
 # The neighbours of the items asked most recently: a product page's, a cart's anchors. About
 # 600 bytes an item (positions and similarities as 32-bit arrays): 12 MB when full.

@@ -20,7 +20,7 @@ from app.embeddings.service import from_bytes, vectors_of
 from app.ids import ShopId
 from app.index.protocol import AlignedVectors, Vector
 from app.index.registry import IndexRegistry
-from app.reads import Reads, SessionReads
+from app.storage.reads import Reads, SessionReads
 
 T = TypeVar("T")
 MAX_ROUNDS = 4
@@ -80,7 +80,7 @@ class ContentNeighbours:
         else:
             # By time alone, so that the planner walks the updated_at index over the few
             # recent rows (with the shop in the clause SQLite scans the whole shop). A few
-            # lookups: through ``app.reads``, as the catalog's delta.
+            # lookups: through ``app.storage.reads``, as the catalog's delta.
             stmt = stmt.where(ProductEmbedding.updated_at > since)
             async with self._reads.reader(session) as reader:
                 found = (await reader.execute(stmt)).all()

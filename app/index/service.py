@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
-from app.db import utcnow
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.service import from_bytes
 from app.ids import ShopId
@@ -23,6 +22,7 @@ from app.index.files import (
     write_pointer,
 )
 from app.index.models import IndexBuild
+from app.storage.database import utcnow
 
 
 @dataclass(frozen=True)

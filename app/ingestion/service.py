@@ -14,9 +14,9 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import utcnow
 from app.ids import ShopId
 from app.ingestion.models import DONE, FAILED, PENDING, InboxDelivery, RejectedDelivery
+from app.storage.database import utcnow
 
 MAX_ERROR_CHARS = 2000
 BACKOFF_BASE_SECONDS = 2.0

@@ -1,4 +1,4 @@
-"""The core's customer data stores: orders, and the raw payloads kept for inspection."""
+"""Orders as a customer data store: the customer link goes, the anonymous basket stays."""
 
 from typing import Any
 
@@ -6,11 +6,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ids import ShopId
-from app.ingestion.models import FAILED, InboxDelivery, RejectedDelivery
 from app.orders.models import Order, OrderLine
-from app.privacy.protocol import CustomerDataStore, CustomerRef
-
-REDACTED = "payload redacted on the customer's request"
+from app.privacy.protocol import CustomerRef
 
 
 def _orders_of(customer: CustomerRef) -> ColumnElement[bool]:
@@ -62,48 +59,3 @@ class OrdersStore:
 
     async def erase_shop(self, session: AsyncSession, shop_id: ShopId) -> int:
         return 0  # orders go with the shop row (ON DELETE CASCADE)
-
-
-def _needles(customer: CustomerRef) -> list[bytes]:
-    values = [customer.customer_id, customer.email, customer.phone]
-    return [v.encode() for v in values if v and len(v) >= 3]
-
-
-class PayloadStore:
-    """Raw payloads still held (failed or rejected deliveries) that mention the customer."""
-
-    name = "webhook_payloads"
-
-    async def export(self, session: AsyncSession, customer: CustomerRef) -> list[dict[str, Any]]:
-        return []  # raw payloads are the platform's own copy, not data we derived
-
-    async def erase(self, session: AsyncSession, customer: CustomerRef) -> int:
-        needles = _needles(customer)
-        if not needles:
-            return 0
-        erased = 0
-        failed = select(InboxDelivery).where(
-            InboxDelivery.shop_id == customer.shop_id, InboxDelivery.status == FAILED,
-            InboxDelivery.body.is_not(None),
-        )
-        for delivery in (await session.execute(failed)).scalars():
-            if any(n in (delivery.body or b"") for n in needles):
-                delivery.body, delivery.last_error = None, REDACTED
-                erased += 1
-        rejected = select(RejectedDelivery).where(
-            RejectedDelivery.shop_id == customer.shop_id, RejectedDelivery.body.is_not(None)
-        )
-        for rejection in (await session.execute(rejected)).scalars():
-            if any(n in (rejection.body or b"") for n in needles):
-                rejection.body, rejection.reason = None, REDACTED
-                erased += 1
-        await session.flush()
-        return erased
-
-    async def erase_shop(self, session: AsyncSession, shop_id: ShopId) -> int:
-        return 0  # deliveries go with the shop row (ON DELETE CASCADE)
-
-
-def core_customer_stores() -> list[CustomerDataStore]:
-    """The stores of the core; the composition root appends the engine's own."""
-    return [OrdersStore(), PayloadStore()]

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from app.ids import ShopId
 from app.orders.models import Order, OrderLine
 from app.profiles.types import Profile, PurchaseStats
-from app.reads import PreparedRead, Reader
+from app.storage.reads import Lookup, Reader
 
 REPEAT_PRIOR_SHARE = 0.4
 REPEAT_PRIOR_WEIGHT = 2.0
@@ -16,7 +16,7 @@ REPEAT_PRIOR_WEIGHT = 2.0
 
 # Built once, with bound parameters: it runs on every personalized request, and building
 # it took longer than running it (as ``app.events.queries``).
-CUSTOMER_ORDERS = PreparedRead(
+CUSTOMER_ORDERS = Lookup(
     select(Order.id, Order.placed_at, OrderLine.product_id)
     .join(OrderLine, OrderLine.order_key == Order.id)
     .where(Order.shop_id == bindparam("shop_id"), Order.customer_id == bindparam("customer_id"),
@@ -28,11 +28,11 @@ CUSTOMER_ORDERS = PreparedRead(
 
 
 async def customer_orders(
-    session: Reader, shop_id: ShopId, customer_id: str, until: datetime
+    reader: Reader, shop_id: ShopId, customer_id: str, until: datetime
 ) -> list[tuple[datetime, list[str]]]:
     """The customer's paid orders before ``until``, oldest first, as distinct products."""
     found = await CUSTOMER_ORDERS.rows(
-        session, {"shop_id": shop_id, "customer_id": customer_id, "until": until})
+        reader, {"shop_id": shop_id, "customer_id": customer_id, "until": until})
     orders: dict[int, tuple[datetime, dict[str, None]]] = {}
     for key, placed_at, product in found:
         orders.setdefault(key, (placed_at, {}))[1][str(product)] = None

@@ -19,7 +19,7 @@ from app.input_limits import check_id
 from app.profiles.history import customer_orders, fill_purchases
 from app.profiles.session_state import SessionIntent, SessionStore
 from app.profiles.types import Profile
-from app.reads import Reader
+from app.storage.reads import Reader
 
 EVENT_WEIGHTS = {
     EventType.PRODUCT_VIEWED.value: 1.0,

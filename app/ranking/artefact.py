@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from app.crypto.file_modes import PRIVATE_FILE, private_folder
-from app.db import utcnow
+from app.storage.database import utcnow
 
 Floats = npt.NDArray[np.float32]
 POINTER = "CURRENT"

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from app.candidates.pool import Candidate, Candidates
 from app.profiles.types import Profile
+from app.ranking.candidates.pool import Candidate, Candidates
 from app.ranking.collaborative import AlsScores
 from app.ranking.runtime import ModelRuntime
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
-from app.db import utcnow
 from app.ids import ShopId
 from app.ranking.artefact import ModelArtefact, save_artefact
 from app.ranking.history import purchase_history, view_sessions
 from app.ranking.training import DEFAULT_PARAMS, TrainingParams, train
+from app.storage.database import utcnow
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Reasons a shopper can read, from the sources that proposed an item."""
 
-from app.candidates.pool import Candidate, Source
 from app.catalog.snapshot import CatalogProduct
+from app.ranking.candidates.pool import Candidate, Source
 from app.recommendations.types import Placement, Reason
 
 ORDER = {

@@ -8,16 +8,14 @@ from datetime import datetime
 import numpy as np
 from scipy import sparse
 
-from app.lru import Lru
+from app.process.lru import Lru
 from app.ranking.artefact import Floats, ModelArtefact
 from app.ranking.collaborative import SHOPPERS, AlsScores, Rows
 from app.ranking.sales import SalesCalendar
 from app.ranking.top import top_rows
-from app.ranking.training import bm25_rows
+from app.ranking.weighting import BM25_B, BM25_K1, bm25_rows
 
 DAY = 86400.0
-BM25_K1 = 100.0
-BM25_B = 0.8
 
 
 class LiveTrend:

@@ -7,7 +7,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import transaction, utcnow
 from app.ids import ShopId
 from app.orders.models import Order
 from app.ranking.jobs import train_shop_model
@@ -15,6 +14,7 @@ from app.ranking.live_orders import feed_new_orders
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.shops.models import SHOP_ACTIVE, Shop
+from app.storage.database import transaction, utcnow
 
 log = logging.getLogger(__name__)
 

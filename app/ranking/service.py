@@ -1,5 +1,6 @@
 """The serving path: profile, candidates, features, blended score, rules, reasons, and the
-list returned with its id (callers record it, ``events.rankings``). Heavy models come from memory (``ModelStore``)."""
+list returned with its id, recorded first (``serve``). Heavy models come from memory
+(``ModelStore``)."""
 
 import uuid
 from dataclasses import dataclass
@@ -7,24 +8,23 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.candidates.catalog_sources import NewArrivals, add_catalog
-from app.candidates.content import add_content
-from app.candidates.model_sources import (
-    add_bought_together,
-    add_buy_again,
-    add_collaborative,
-    add_rows,
-)
-from app.candidates.pool import Candidate, CandidatePool, Candidates, Source, among
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots, ShopCatalog
-from app.db import utcnow
 from app.index.neighbours import ContentNeighbours
 from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
+from app.ranking.candidates.catalog_sources import NewArrivals, add_catalog
+from app.ranking.candidates.content import add_content
+from app.ranking.candidates.model_sources import (
+    add_bought_together,
+    add_buy_again,
+    add_collaborative,
+    add_rows,
+)
+from app.ranking.candidates.pool import Candidate, CandidatePool, Candidates, Source, among
 from app.ranking.features import ShopperSignals, feature_matrices, shopper_signals
 from app.ranking.reasons import NEW_ARRIVAL, reasons_for
 from app.ranking.rules import (
@@ -38,13 +38,15 @@ from app.ranking.rules import (
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.ranking.types import DEFAULT_LIMITS, CandidateLimits, RecommendationRequest
-from app.reads import Reads, SessionReads
+from app.recommendations.protocol import ServedLists
 from app.recommendations.types import (
     Placement,
     Reason,
     RecommendationList,
     ScoredProduct,
 )
+from app.storage.database import transaction, utcnow
+from app.storage.reads import Reads, SessionReads
 
 NEW_ARRIVAL_DAYS = 30
 FRESH_PICK = Reason("FRESH_PICK", "Something new to discover")
@@ -80,7 +82,9 @@ class RecommendationEngine:
                  catalogs: CatalogSnapshots, sessions: SessionStore,
                  weights: BlendWeights, rules: RuleSettings = DEFAULT_RULES,
                  limits: CandidateLimits = DEFAULT_LIMITS,
-                 reads: Reads | None = None) -> None:
+                 reads: Reads | None = None, served: ServedLists | None = None) -> None:
+        """``served``: where ``serve`` records each list; none for an engine that only ranks
+        (an offline replay, whose lists nobody is shown)."""
         self._models = models
         self._neighbours = neighbours
         self._catalogs = catalogs
@@ -90,6 +94,22 @@ class RecommendationEngine:
         self._limits = limits
         self._reads = reads or SessionReads()
         self.new_arrivals = NewArrivals(NEW_ARRIVAL_DAYS)
+        self._served = served
+
+    async def serve(self, sessions: async_sessionmaker[AsyncSession],
+                    request: RecommendationRequest) -> RecommendationList:
+        """The list for ``request``, recorded under its id before it is returned
+        (``Unavailable`` when it cannot be). Ranked in a unit of work of its own that ends
+        before the list is recorded: a request waiting for its list's write holds no
+        connection of the pool that write needs."""
+        if self._served is None:
+            raise RuntimeError("this engine ranks only: it has no served-list recorder")
+        async with transaction(sessions) as session:
+            result = await self.recommend(session, request)
+        shopper = request.shopper
+        await self._served.record(request.shop_id, request.placement.value, shopper.visitor_id,
+                                  shopper.customer_id, result)
+        return result
 
     async def recommend(self, session: AsyncSession,
                         request: RecommendationRequest) -> RecommendationList:
@@ -167,7 +187,8 @@ class RecommendationEngine:
             return
         recent = sorted(profile.purchases, key=lambda p: -profile.purchases[p].recent_slow)
         add_buy_again(pool, recent[: limits.buy_again])
-        add_bought_together(pool, model, [*anchors, *recent][: limits.anchors], limits.per_anchor)
+        add_bought_together(pool, model.artefact, [*anchors, *recent][: limits.anchors],
+                            limits.per_anchor)
         add_collaborative(pool, signals.als, limits.collaborative)
         add_rows(pool, model.trend.top(limits.trending, now), Source.TRENDING)
         add_rows(pool, model.popular(limits.popular), Source.POPULAR)

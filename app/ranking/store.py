@@ -7,8 +7,8 @@ import logging
 import time
 from pathlib import Path
 
-from app.heap import settle
 from app.ids import ShopId
+from app.process.heap import settle
 from app.ranking.artefact import current_version, load_artefact
 from app.ranking.runtime import ModelRuntime
 

@@ -16,6 +16,7 @@ from app.ranking.collaborative import customer_best_rows
 from app.ranking.coviews import CoviewLimits, coview_similarity
 from app.ranking.history import OrderRecord, ViewSession
 from app.ranking.sales import sale_keys
+from app.ranking.weighting import BM25_B, BM25_K1, bm25_idf, bm25_rows
 
 DAY = 86400.0
 
@@ -25,8 +26,8 @@ class TrainingParams:
     factors: int = 100
     regularization: float = 0.1
     iterations: int = 15
-    bm25_k1: float = 100.0
-    bm25_b: float = 0.8
+    bm25_k1: float = BM25_K1
+    bm25_b: float = BM25_B
     neighbours: int = 50
     trend_days: float = 10.0
     repeat_prior: float = 5.0
@@ -54,32 +55,11 @@ def _orders_matrix(
     return matrix
 
 
-def _bm25_idf(matrix: sparse.csr_matrix) -> tuple[Floats, float]:
-    n = matrix.shape[0]
-    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    idf = np.log(n / (1.0 + df)).astype(np.float32)
-    lengths = np.asarray(matrix.sum(axis=1)).ravel()
-    return idf, float(lengths.mean()) if n else 1.0
-
-
-def bm25_rows(
-    counts: sparse.csr_matrix, idf: Floats, average_length: float, k1: float, b: float
-) -> sparse.csr_matrix:
-    """The same weighting as ``implicit.nearest_neighbours.bm25_weight``, row by row,
-    with the training corpus statistics (so new customers can be folded in)."""
-    weighted = counts.tocoo(copy=True).astype(np.float32)
-    lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.float32)
-    norm = (1.0 - b) + b * lengths / max(average_length, 1e-9)
-    weighted.data = weighted.data * (k1 + 1.0) / (k1 * norm[weighted.row] + weighted.data)
-    weighted.data *= idf[weighted.col]
-    return weighted.tocsr()
-
-
 def _als(counts: sparse.csr_matrix, p: TrainingParams) -> tuple[Floats, Floats, Floats, float]:
     from implicit.cpu.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
-    idf, average = _bm25_idf(counts)
+    idf, average = bm25_idf(counts)
     weighted = bm25_rows(counts, idf, average, p.bm25_k1, p.bm25_b).astype(np.float32)
     with threadpool_limits(1, "blas"):  # implicit's own threads do the work
         model = AlternatingLeastSquares(

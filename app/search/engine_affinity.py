@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.candidates.pool import Candidates
 from app.catalog.snapshot import CatalogProduct
 from app.ids import ShopId
 from app.index.protocol import AlignedVectors
@@ -15,13 +14,14 @@ from app.profiles.service import build_profile
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
+from app.ranking.candidates.pool import Candidates
 from app.ranking.features import feature_matrices, shopper_signals
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
-from app.reads import Reads, SessionReads
 from app.recommendations.types import Placement
 from app.search.protocol import EngineEvidence, PersonalEvidence, Shopper
 from app.search.purchase_affinity import PurchaseHistoryAffinity
+from app.storage.reads import Reads, SessionReads
 
 
 class EngineAffinity:

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app import migrate
 from app.catalog.snapshot import CatalogSnapshots
 from app.datasets.online_retail import Basket, read_baskets
-from app.db import create_engine, create_session_factory, transaction
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products
@@ -36,6 +35,7 @@ from app.search.protocol import Shopper
 from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
+from app.storage.database import create_engine, create_session_factory, transaction
 
 Progress = Callable[[str, int, int], None]
 FIT_SPLITS = {"test": ("train", "valid"), "valid": ("train",)}

@@ -4,7 +4,7 @@ import asyncio
 
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Vectors
-from app.lru import Lru
+from app.process.lru import Lru
 
 MAX_QUERY_CHARS = 200
 

@@ -10,16 +10,16 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
-from app.db import utcnow
 from app.ids import ShopId, parse_product_id
 from app.index.protocol import AlignedVectors
 from app.input_limits import MAX_SEARCH_RESULTS, check_ids, check_query, check_range
 from app.ranking.sales import SALES_FEATURES
+from app.recommendations.protocol import ServedLists
 from app.recommendations.service import new_recommendation_id
-from app.recommendations.types import Reason, RecommendationList, ScoredProduct
+from app.recommendations.types import Placement, Reason, RecommendationList, ScoredProduct
 from app.search.features import search_features
 from app.search.model import SearchModel
 from app.search.protocol import (
@@ -30,6 +30,7 @@ from app.search.protocol import (
     ShopperAffinity,
 )
 from app.search.query_vectors import QueryVectors
+from app.storage.database import transaction, utcnow
 
 SEMANTIC_REASON_MARGIN = 0.05
 TRENDING_QUANTILE = 0.9
@@ -109,18 +110,42 @@ class SearchReranker:
         catalogs: CatalogSnapshots,
         model: SearchModel,
         unavailable: Unavailable = "sink",
+        served: ServedLists | None = None,
     ) -> None:
+        """``served``: where ``serve`` records each list; none for a reranker that only
+        ranks (an offline measurement, whose lists nobody is shown)."""
         self._query_vectors = query_vectors
         self._affinity = affinity
         self._vectors = vectors
         self._catalogs = catalogs
         self.model = model
         self._unavailable = unavailable
+        self._served = served
 
     @property
     def model_version(self) -> str:
         """Recorded with each served ranking: which search model ordered it."""
         return f"search:{self.model.version}"
+
+    async def serve(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        shop_id: ShopId,
+        query: str,
+        product_ids: list[str],
+        shopper: Shopper,
+        first: int | None = None,
+    ) -> RecommendationList:
+        """The results reordered for ``shopper``, recorded under their id before they are
+        returned (as ``RecommendationEngine.serve``: reordered in a unit of work of its own
+        that ends before the list is recorded)."""
+        if self._served is None:
+            raise RuntimeError("this reranker ranks only: it has no served-list recorder")
+        async with transaction(sessions) as session:
+            result = await self.rerank(session, shop_id, query, product_ids, shopper, first)
+        await self._served.record(shop_id, Placement.SEARCH.value, shopper.visitor_id,
+                                  shopper.customer_id, result)
+        return result
 
     async def rerank(
         self,

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UtcDateTime, utcnow
+from app.storage.database import Base, UtcDateTime, utcnow
 
 SHOP_ACTIVE = "active"
 SHOP_UNINSTALLED = "uninstalled"

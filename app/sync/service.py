@@ -4,8 +4,8 @@ one transaction, so an interrupted run resumes after the last page it applied.""
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import utcnow
 from app.ids import ShopId
+from app.storage.database import utcnow
 from app.sync.models import SyncCheckpoint
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrate
-from app.db import create_engine, create_session_factory, transaction
 from app.shops.models import Shop
+from app.storage.database import create_engine, create_session_factory, transaction
 from tests.e2e.test_demo_server import AFFINITY, Server, _run
 
 

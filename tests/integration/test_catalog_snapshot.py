@@ -13,9 +13,9 @@ from app.catalog import snapshot
 from app.catalog.models import Product
 from app.catalog.service import apply_product_change, delete_product
 from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
-from app.db import create_session_factory, transaction, utcnow
 from app.ids import ShopId
-from app.reads import reads_for
+from app.storage.database import create_session_factory, transaction, utcnow
+from app.storage.reads import reads_for
 from tests.factories import make_shop, product, shop_id
 
 

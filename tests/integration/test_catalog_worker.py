@@ -10,10 +10,10 @@ from sqlalchemy import delete, select, update
 
 from app.catalog.models import Product
 from app.catalog.service import apply_product_change
-from app.db import transaction, utcnow
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.stale_watch import StaleWatch
 from app.ids import ShopId
+from app.storage.database import transaction, utcnow
 from app.worker import CatalogWorker
 from tests.factories import MUGS_AND_MORE, product
 from tests.fakes import HashingEmbedder

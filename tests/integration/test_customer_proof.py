@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from app.asgi import create_app
 from app.catalog.service import apply_product_changes
-from app.db import transaction, utcnow
 from app.events.models import Event
 from app.http.shopify_proxy import proxy_signature, signature_valid
 from app.ids import ShopId
@@ -24,9 +23,12 @@ from app.orders.changes import OrderChange, OrderLineChange
 from app.orders.service import record_orders
 from app.settings import Settings
 from app.shops.customer_tokens import sign_customer_token, verify_customer_token
+from app.storage.database import transaction, utcnow
 from tests.factories import MUGS_AND_MORE, make_shop, product
 from tests.fakes import HashingEmbedder
 from tests.support import Harness
+
+pytestmark = pytest.mark.usefixtures("graphql_path")  # both GraphQL paths
 
 ORIGIN = "https://shop.example"
 PROXY_SECRET = "shpss_test-app-secret"

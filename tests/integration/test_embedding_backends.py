@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("onnxruntime")
+from tests.conftest import require_module
+
+require_module("onnxruntime")
 
 from app.embeddings import onnx_export
 from app.embeddings import openvino_int8 as openvino_int8_module
@@ -114,7 +116,7 @@ def test_settings_select_the_backend(data_dir: Path, int8: OnnxEmbedder) -> None
 
 @pytest.fixture(scope="module")
 def openvino(export_root: Path, int8: OnnxEmbedder) -> OpenVinoEmbedder:
-    pytest.importorskip("openvino")
+    require_module("openvino")
     return OpenVinoEmbedder(DEFAULT_MODEL, 16, export_root)
 
 
@@ -143,8 +145,8 @@ def test_settings_select_openvino(data_dir: Path, openvino: OpenVinoEmbedder) ->
 
 @pytest.fixture(scope="module")
 def openvino_int8(export_root: Path, int8: OnnxEmbedder) -> OpenVinoEmbedder:
-    pytest.importorskip("openvino")
-    pytest.importorskip("nncf")
+    require_module("openvino")
+    require_module("nncf")
     return OpenVinoEmbedder(DEFAULT_MODEL, 16, export_root, quantized=True)
 
 

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from app.catalog.service import apply_product_changes
-from app.db import transaction, utcnow
 from app.embeddings.service import embed_stale_products
 from app.events.protocol import AcceptedEvent
 from app.events.types import FULL_CONSENT, EventType
@@ -24,6 +23,7 @@ from app.index.service import build_index
 from app.orders.changes import OrderChange, OrderLineChange
 from app.orders.service import record_orders
 from app.ranking.jobs import train_shop_model
+from app.storage.database import transaction, utcnow
 from tests.factories import MUGS_AND_MORE, product
 from tests.integration.webhooks.support import Hooks, hooks_app, payload
 

@@ -10,6 +10,8 @@ from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from tests.factories import MUGS_AND_MORE, product
 from tests.support import SIMILAR, Harness, harness
 
+pytestmark = pytest.mark.usefixtures("graphql_path")  # both GraphQL paths
+
 CATALOG = [product(pid, title) for pid, title in MUGS_AND_MORE[:4]]
 ORIGIN = "https://shop.example"
 

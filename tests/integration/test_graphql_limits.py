@@ -15,12 +15,14 @@ import pytest
 from graphql import parse
 
 from app.asgi import create_app
-from app.db import transaction
-from app.events.types import EventIn, TrackResult
+from app.events.types import MAX_BATCH, EventIn, TrackResult
 from app.graphql.limits import alias_count, field_count, operation_depths
 from app.settings import Settings
+from app.storage.database import transaction
 from tests.factories import make_shop
 from tests.fakes import HashingEmbedder
+
+pytestmark = pytest.mark.usefixtures("graphql_path")  # both GraphQL paths
 
 ORIGIN = "https://shop.example"
 TRACK = """mutation($events: [EventInput!]!) { trackEvents(events: $events) {
@@ -230,6 +232,17 @@ async def test_the_event_cap_holds_across_aliases(api: Api) -> None:
     accepted = sum(body["data"][f"t{i}"]["accepted"] for i in range(15))
     assert accepted == 500 and len(api.stored) == 500
     assert "at most 500 events per request" in body["data"]["t1"]["rejected"][0]["reason"]
+
+
+async def test_a_batch_over_the_limit_is_refused_whole(api: Api) -> None:
+    track = (await api.graphql(TRACK, events=events(MAX_BATCH + 1))).json()["data"]["trackEvents"]
+    assert track["accepted"] == 0
+    assert f"at most {MAX_BATCH} events per request" in track["rejected"][0]["reason"]
+    collect = await api.collect({"events": events(MAX_BATCH + 1)})
+    assert collect.status_code == 400 and f"at most {MAX_BATCH}" in collect.text
+    assert api.stored == []
+    full = (await api.graphql(TRACK, events=events(MAX_BATCH))).json()["data"]["trackEvents"]
+    assert full["accepted"] == MAX_BATCH and len(api.stored) == MAX_BATCH
 
 
 async def test_events_carry_the_client_address(api: Api) -> None:

@@ -12,13 +12,13 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import migrate
-from app.db import create_engine
 from app.events.privacy import EventsStore
 from app.events.queries import customer_of, recent_events, visitors_of
 from app.ids import ShopId
 from app.privacy.protocol import CustomerRef
 from app.privacy.stores import OrdersStore
 from app.profiles.history import customer_orders
+from app.storage.database import create_engine
 
 SHOP = ShopId(1)
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

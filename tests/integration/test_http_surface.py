@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.asgi import create_app
-from app.db import transaction
 from app.events.models import Event
 from app.http import health
 from app.ids import ShopId
 from app.settings import Settings
+from app.storage.database import transaction
 from tests.factories import MUGS_AND_MORE, product
 from tests.fakes import HashingEmbedder
 from tests.support import Harness

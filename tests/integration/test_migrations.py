@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect
 
 from app import migrate
-from app.db import create_engine
+from app.storage.database import create_engine
 from tests.conftest import _drop_postgres_database, postgres_or_skip
 
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import create_session_factory, sqlite_file_engine, transaction
 from app.events.models import Ranking
 from app.events.rankings import RANKINGS
-from app.inserts import PreparedInsert
+from app.storage.database import create_session_factory, sqlite_file_engine, transaction
+from app.storage.prepared import PreparedInsert
 from tests.factories import make_shop, shop_id
 
 TABLE = Ranking.metadata.tables[Ranking.__tablename__]

@@ -1,5 +1,5 @@
-"""A prepared read answers as ``execute`` does: inline on a SQLite file, through the session
-elsewhere."""
+"""A lookup answers as ``execute`` does: prepared and inline on a SQLite file, through the
+session elsewhere."""
 
 from collections.abc import AsyncIterator
 
@@ -7,14 +7,15 @@ import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import create_session_factory, transaction
 from app.events.models import Event, VisitorLink
 from app.events.queries import CUSTOMER_OF, RECENT, VISITORS_OF, customer_of, visitors_of
 from app.events.storage import link_visitors
 from app.orders.changes import OrderChange, OrderLineChange
 from app.orders.service import record_order
 from app.profiles.history import CUSTOMER_ORDERS, customer_orders
-from app.reads import InlineReads, PreparedRead, Reader, reads_for
+from app.storage.database import create_session_factory, transaction
+from app.storage.reads import Lookup, Reader, SessionReads, reads_for
+from app.storage.sqlite_reads import InlineReads
 from tests.factories import at, make_shop, shop_id
 
 UNTIL = at("2024-06-01T00:00:00+00:00")
@@ -43,19 +44,24 @@ async def shop(engine: AsyncEngine) -> AsyncIterator[int]:
     yield shop
 
 
-async def _through_both(database_url: str, engine: AsyncEngine, read: PreparedRead,
+async def _through_both(database_url: str, engine: AsyncEngine, read: Lookup,
                         params: dict[str, object]) -> tuple[list[tuple[object, ...]], ...]:
-    """The rows of ``execute`` on the session, and of the prepared read on each reader."""
+    """The rows of ``execute`` on the session, and of the lookup on each reader: the fast
+    one, the plain one (the fast paths off) and the session itself."""
     sessions = create_session_factory(engine)
-    reads = reads_for(database_url)
+    reads, plain = reads_for(database_url), reads_for(database_url, fast=False)
+    assert isinstance(plain, SessionReads)
     try:
         async with transaction(sessions) as session:
             executed = [tuple(r) for r in (await session.execute(read.statement, params)).all()]
             async with reads.reader(session) as reader:
                 prepared = await read.rows(reader, params)
+            async with plain.reader(session) as reader:
+                plain_rows = await read.rows(reader, params)
             session_rows = await read.rows(session, params)
     finally:
         reads.dispose()
+    assert plain_rows == session_rows
     return executed, prepared, session_rows
 
 
@@ -101,7 +107,7 @@ async def test_lists_of_any_length_and_missing_values(database_url: str, engine:
                                                       shop: int) -> None:
     reads = reads_for(database_url)
     assert isinstance(reads, InlineReads), "inline reads are for SQLite files"
-    read = PreparedRead(select(VisitorLink.customer_id).where(
+    read = Lookup(select(VisitorLink.customer_id).where(
         VisitorLink.shop_id == bindparam("shop_id"),
         VisitorLink.visitor_id.in_(bindparam("visitor_ids", expanding=True)))
         .order_by(VisitorLink.visitor_id))

@@ -11,13 +11,14 @@ from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.snapshot import CatalogProduct
-from app.db import create_session_factory, transaction, utcnow
 from app.events.models import Ranking
 from app.events.rankings import RankingRecorder
 from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
-from app.writes import SqliteWriter, Writes
+from app.storage.database import create_session_factory, transaction, utcnow
+from app.storage.sqlite_writes import SqliteWriter
+from app.storage.writes import Writes
 from tests.factories import make_shop, shop_id
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.db import transaction
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.events.models import Ranking
 from app.orders.changes import OrderChange, OrderLineChange
 from app.orders.service import record_order
+from app.storage.database import transaction
 from tests.factories import at, product
 from tests.support import Harness, harness
 

@@ -17,18 +17,18 @@ from sqlalchemy import text
 from app.asgi import create_app
 from app.catalog.service import apply_product_changes
 from app.crypto.secret_box import SecretBox, SecretKeyError
-from app.db import create_engine, create_session_factory, transaction
 from app.ids import ShopId
+from app.ingestion.context import context_of
 from app.orders.changes import OrderChange, OrderLineChange
 from app.orders.service import record_orders
 from app.shops.models import Shop
 from app.shops.service import add_webhook_secret, get_by_domain
+from app.storage.database import create_engine, create_session_factory, transaction
 from app.sync.credentials import PlatformCredentials, seal_stored_secrets, set_credentials
 from tests.conftest import migrated_database
 from tests.factories import MUGS_AND_MORE, product
 from tests.fakes import HashingEmbedder
 from tests.integration.webhooks.support import SECRET, Hooks, hooks_app, payload, settings_for
-from webhooks.shops import context_of
 
 TOKEN = "shpat_0123456789abcdef"
 ROTATED = "shpss_rotated_secret_2"
@@ -137,7 +137,7 @@ async def test_a_wrong_key_is_a_clear_error_at_start_and_on_the_command_line(
     with pytest.raises(SecretKeyError):
         await _start_and_stop_a_server(own_database, tmp_path / "data", secret_key="not-the-key")
 
-    from app.cli import main
+    from app.commands import main
 
     monkeypatch.setenv("AFFINITY_DATABASE_URL", own_database)
     monkeypatch.setenv("AFFINITY_DATA_DIR", str(tmp_path / "data"))
@@ -177,7 +177,8 @@ async def test_the_data_folder_is_private_after_a_demo_like_setup(
 ) -> None:
     """What ``affinity demo`` does, on a small catalog: migrate, a shop with a webhook
     secret (the key file), products and orders, an index, a trained model."""
-    from app import cli
+    from app import commands
+    from app.commands import catalog
 
     data_dir = tmp_path / "var"
     url = f"sqlite+aiosqlite:///{data_dir / 'affinity.db'}"
@@ -185,15 +186,15 @@ async def test_the_data_folder_is_private_after_a_demo_like_setup(
     monkeypatch.setenv("AFFINITY_DATA_DIR", str(data_dir))
     monkeypatch.setenv("AFFINITY_EMBEDDING_MODEL", "fake-hashing")
     monkeypatch.setenv("AFFINITY_LOG_LEVEL", "WARNING")
-    monkeypatch.setattr(cli, "build_embedder", lambda _: HashingEmbedder())
+    monkeypatch.setattr(catalog, "build_embedder", lambda _: HashingEmbedder())
     domain = "modes.myshopify.com"
     umask = os.umask(0o022)  # what a login shell usually has
     try:
         for command in (["migrate"], ["shop", "add", domain, "--webhook-secret", "shpss_modes"]):
-            assert await asyncio.to_thread(cli.main, command) == 0
+            assert await asyncio.to_thread(commands.main, command) == 0
         await _catalog_and_orders(url, domain)
         for command in (["index", "build", "--shop", domain], ["model", "train", "--shop", domain]):
-            assert await asyncio.to_thread(cli.main, command) == 0
+            assert await asyncio.to_thread(commands.main, command) == 0
         engine = create_engine(url)
         try:
             async with engine.connect() as connection:  # the -wal and -shm files exist now

@@ -15,13 +15,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.snapshot import CatalogProduct
-from app.db import create_session_factory, transaction
 from app.errors import InvalidInput, Unavailable
 from app.events.models import Ranking
 from app.events.rankings import RankingRecorder
 from app.ids import ShopId
 from app.recommendations.types import Reason, RecommendationList, ScoredProduct
-from app.writes import Writes, writes_for
+from app.storage.database import create_session_factory, transaction
+from app.storage.writes import Writes, writes_for
 from tests.factories import MUGS_AND_MORE, make_shop, product, shop_id
 from tests.fakes import HashingEmbedder
 from tests.support import Harness, harness

@@ -1,22 +1,26 @@
 """Serving on the real model and the real Annoy index, through the GraphQL endpoint."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from app.catalog.service import apply_product_change, delete_product
-from app.db import transaction
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.embeddings.service import stale_products
 from app.index import neighbours as neighbours_module
 from app.index.files import index_folder, read_pointer
 from app.index.registry import IndexRegistry
+from app.storage.database import transaction
 from tests.factories import MUGS_AND_MORE, at, product
 from tests.support import RECOMMEND, SIMILAR, Harness, harness, ids_of
+
+pytestmark = pytest.mark.usefixtures("graphql_path")  # both GraphQL paths
 
 CATALOG = [product(pid, title, updated_at=at("2024-01-01T00:00:00+00:00")) for pid, title in MUGS_AND_MORE]
 MUGS = {"1", "2", "3", "10"}
@@ -63,16 +67,27 @@ async def test_concurrent_requests_read_an_expired_delta_once(
     assert await api.embed(shop) == 1
     neighbours = api.services.neighbours
     reads: list[int] = []
-    original = neighbours._load_delta
+    asked: list[int] = []
+    everyone_asked = asyncio.Event()
+    load, delta = neighbours._load_delta, neighbours._delta
+
+    async def ask(*args: object) -> neighbours_module.Delta:
+        asked.append(1)
+        if len(asked) == 10:
+            everyone_asked.set()
+        return await delta(*args)  # type: ignore[arg-type]
 
     async def slow_read(*args: object) -> neighbours_module.Delta:
         reads.append(1)
-        await asyncio.sleep(0.05)  # as a read does under load: others arrive meanwhile
-        return await original(*args)  # type: ignore[arg-type]
+        # As a read does under load: every other request arrives meanwhile.
+        await asyncio.wait_for(everyone_asked.wait(), 30)
+        return await load(*args)  # type: ignore[arg-type]
 
+    monkeypatch.setattr(neighbours, "_delta", ask)
     monkeypatch.setattr(neighbours, "_load_delta", slow_read)
-    monkeypatch.setattr(neighbours_module, "DELTA_SECONDS", 0.3)
-    await asyncio.sleep(0.35)  # whatever was read before has expired
+    clock = time.monotonic() + neighbours_module.DELTA_SECONDS + 1
+    monkeypatch.setattr(neighbours_module, "time", SimpleNamespace(monotonic=lambda: clock))
+    # whatever was read before has expired
     answers = await asyncio.gather(*(api.graphql(key, SIMILAR, id="1", first=4)
                                      for _ in range(10)))
     assert all("4" in ids_of(a, "similarProducts") for a in answers)  # the delta's mug
@@ -135,16 +150,32 @@ async def test_index_swap_while_queries_run(api: Harness) -> None:
             answered.append(ids_of(await api.graphql(key, SIMILAR, id="1", first=3), "similarProducts"))
             await asyncio.sleep(0.01)
 
+    def served_version() -> int | None:
+        served = api.services.registry.current(shop, api.embedder.model_name)
+        return None if served is None else served.index.version
+
     readers = [asyncio.create_task(query_until_stopped()) for _ in range(3)]
     versions = []
     for _ in range(4):
         versions.append(await api.build(shop))
-        await asyncio.sleep(0.3)
+        await answered_more(answered, 3)  # queries ran on this version
+    await eventually(lambda: served_version() == versions[-1])
     stop.set()
     await asyncio.gather(*readers)
-    served = api.services.registry.current(shop, api.embedder.model_name)
-    assert served is not None and served.index.version == versions[-1] == versions[0] + 3
-    assert len(answered) > 10 and all(set(a) == MUGS - {"1"} for a in answered)
+    assert versions[-1] == versions[0] + 3
+    assert len(answered) >= 12 and all(set(a) == MUGS - {"1"} for a in answered)
+
+
+async def answered_more(answered: list[list[str]], count: int) -> None:
+    more = len(answered) + count
+    await eventually(lambda: len(answered) >= more)
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait for ``condition`` (a failure if it never holds)."""
+    async with asyncio.timeout(30):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 async def test_unchanged_products_are_never_embedded_again(api: Harness) -> None:

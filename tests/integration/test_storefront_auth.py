@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import create_session_factory, transaction
 from app.http import storefront_auth
 from app.http.storefront_auth import StorefrontAuth
 from app.shops.models import SHOP_UNINSTALLED, Shop
+from app.storage.database import create_session_factory, transaction
 from tests.factories import make_shop
 
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import create_session_factory, transaction
 from app.shops.models import Shop
+from app.storage.database import create_session_factory, transaction
 from tests.factories import make_shop
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import Connection, Engine, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import writes as writes_module
-from app.db import create_session_factory, sqlite_file_engine, transaction
 from app.events.models import Ranking
-from app.writes import SqliteWriter, writes_for
+from app.storage import sqlite_writes as writes_module
+from app.storage.database import create_session_factory, sqlite_file_engine, transaction
+from app.storage.sqlite_writes import SqliteWriter
+from app.storage.writes import SessionWrites, writes_for
 from tests.factories import make_shop, shop_id
 
 pytestmark = pytest.mark.sqlite_only
@@ -120,3 +121,12 @@ async def test_inline_commits_leave_checkpoints_to_the_writer_thread(
     assert writer.inline is not None
     with writer.inline.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+
+
+async def test_with_the_fast_paths_off_a_sqlite_file_writes_through_the_session(
+        database_url: str, engine: AsyncEngine) -> None:
+    plain = writes_for(database_url, create_session_factory(engine), fast=False)
+    assert isinstance(plain, SessionWrites)
+    shop = await _shop(engine)
+    await plain.run_small(lambda c: c.execute(RANKINGS, [_row(shop, "plain-1")]))
+    assert await _stored(engine, "plain-1") == 1

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from app import cpu
+from app.process import cpu
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import pytest
 import strawberry
 from strawberry.extensions import ParserCache
 
-from app.graphql.execution import PlainDataExecutionContext, shared_view
+from app.graphql.fast import shared_view
+from app.graphql.fast.execution import PlainDataExecutionContext
 from tests.graphql_enums import Colour
 
 

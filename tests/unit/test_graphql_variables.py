@@ -8,8 +8,8 @@ import strawberry
 from graphql import Undefined, build_schema
 from graphql.utilities import coerce_input_value
 
-from app.graphql.execution import PlainDataExecutionContext
-from app.graphql.variables import list_coercer
+from app.graphql.fast.execution import PlainDataExecutionContext
+from app.graphql.fast.variables import list_coercer
 from tests.graphql_enums import Colour
 
 CORE = build_schema("""
@@ -132,7 +132,7 @@ def test_a_plan_is_made_once_per_variable_of_a_parsed_operation(
 ) -> None:
     from graphql import parse
 
-    from app.graphql import variables
+    from app.graphql.fast import variables
 
     made: list[object] = []
     real = variables.list_coercer

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app import heap
+from app.process import heap
 
 
 @pytest.fixture
@@ -33,16 +33,34 @@ def test_a_server_never_starts_a_full_collection_by_count(serving: list[int]) ->
     assert serving == [2]  # settled once, as before
 
 
-async def test_full_collections_run_on_schedule_until_stopped(serving: list[int]) -> None:
+async def test_full_collections_run_on_schedule_until_stopped(
+        serving: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+    third = asyncio.Event()
+
+    def collect(generation: int = 2) -> int:
+        serving.append(generation)
+        times.append(loop.time())
+        if len(times) == 3:
+            third.set()
+        return 0
+
+    monkeypatch.setattr(heap.gc, "collect", collect)
     serving.clear()
     stop = asyncio.Event()
+    started = loop.time()
     task = asyncio.create_task(heap.collect_on_schedule(stop, seconds=0.02))
-    await asyncio.sleep(0.13)
+    await asyncio.wait_for(third.wait(), 10)
     stop.set()
-    await asyncio.wait_for(task, 1.0)
-    assert 3 <= len(serving) <= 7 and set(serving) == {2}
+    await asyncio.wait_for(task, 10)
+    assert set(serving) == {2}
+    # each one a full interval after the one before: on schedule, never in a busy loop
+    gaps = [b - a for a, b in zip([started, *times], times, strict=False)]
+    assert min(gaps) >= 0.02 * 0.9, gaps
     count = len(serving)
-    await asyncio.sleep(0.05)
+    for _ in range(5):
+        await asyncio.sleep(0)
     assert len(serving) == count  # none after the stop
 
 

@@ -2,7 +2,7 @@
 
 import math
 
-from app.db import json_loads
+from app.storage.database import json_loads
 
 
 def test_json_columns_read_like_the_standard_library() -> None:

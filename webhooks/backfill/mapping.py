@@ -5,10 +5,10 @@ and the webhooks write the same rows."""
 from typing import Any
 
 from app.catalog.changes import ProductChange, VariantChange
+from app.ingestion.changes import UpsertCollection
+from app.ingestion.protocol import InvalidPayload, ShopContext
 from app.orders.changes import OrderChange, OrderLineChange, RefundChange, RefundLineChange
-from webhooks.changes import UpsertCollection
 from webhooks.payload import Fields
-from webhooks.protocol import InvalidPayload, ShopContext
 
 
 def legacy_id(gid: str | None) -> str | None:

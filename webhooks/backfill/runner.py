@@ -16,16 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.models import Product
 from app.catalog.service import apply_product_changes, delete_product
-from app.db import transaction, utcnow
 from app.ids import ShopId
+from app.ingestion.apply import Effects, apply_change, without_suppressed_customer
+from app.ingestion.protocol import ShopContext
 from app.orders.service import record_orders, record_refund
+from app.storage.database import transaction, utcnow
 from app.sync.service import advance, checkpoint, complete
-from webhooks.apply import Effects, apply_change, without_suppressed_customer
 from webhooks.backfill import mapping
 from webhooks.backfill.queries import COUNTS, PAGE_SIZES, PAGES
 from webhooks.backfill.shopify_admin import ShopifyAdminClient
 from webhooks.payload import Fields
-from webhooks.protocol import ShopContext
 
 RESOURCES = ("collections", "products", "orders")
 

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db import create_session_factory, transaction
 from app.events.models import Event, VisitorLink
 from app.events.protocol import AcceptedEvent
 from app.events.service import track_events
 from app.events.tracker import EventTracker
 from app.events.types import FULL_CONSENT, Consent, EventIn, TrackResult
 from app.ids import ShopId
-from app.writes import Writes
+from app.storage.database import create_session_factory, transaction
+from app.storage.writes import Writes
 from tests.factories import make_shop, shop_id
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 
-from app.db import transaction, utcnow
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.events.models import Event, Ranking, VisitorLink
 from app.ids import ShopId
@@ -18,11 +17,14 @@ from app.orders.changes import OrderChange, OrderLineChange
 from app.orders.service import record_orders
 from app.profiles.service import Shopper, build_profile
 from app.ranking.jobs import train_shop_model
-from app.reads import InlineReads
 from app.shops.models import Shop
 from app.shops.service import rotate_keys
+from app.storage.database import transaction, utcnow
+from app.storage.sqlite_reads import InlineReads
 from tests.factories import MUGS_AND_MORE, product
 from tests.support import Harness, harness
+
+pytestmark = pytest.mark.usefixtures("graphql_path")  # both GraphQL paths
 
 TRACK = """mutation($events: [EventInput!]!) { trackEvents(events: $events) {
   accepted duplicates rejected { index reason } } }"""

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.db import transaction, utcnow
 from app.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from app.events.models import Event
 from app.events.types import FULL_CONSENT, MAX_BATCH, EventIn, EventType
@@ -24,6 +23,7 @@ from app.orders.service import record_orders
 from app.ranking.jobs import train_shop_model
 from app.ranking.runtime import ModelRuntime
 from app.shops.models import Shop
+from app.storage.database import transaction, utcnow
 from tests.factories import product
 from tests.support import Harness, harness
 

@@ -16,10 +16,10 @@ from starlette.applications import Starlette
 
 from app.asgi import create_app
 from app.container import Services
-from app.db import transaction
 from app.ingestion.models import InboxDelivery, RejectedDelivery
 from app.orders.models import Order, OrderLine
 from app.settings import Settings
+from app.storage.database import transaction
 from tests.factories import make_shop
 from tests.fakes import HashingEmbedder
 from webhooks.ingestion import Ingestion

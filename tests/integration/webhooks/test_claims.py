@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import create_session_factory, transaction
 from app.ids import ShopId
+from app.ingestion.claims import ClaimBatcher
 from app.ingestion.models import InboxDelivery
 from app.ingestion.service import NewDelivery
-from app.writes import Writes
+from app.storage.database import create_session_factory, transaction
+from app.storage.writes import Writes
 from tests.factories import make_shop, shop_id
-from webhooks.claims import ClaimBatcher
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 import asyncio
 
 from app.ingestion.models import InboxDelivery
-from app.privacy.stores import core_customer_stores
+from app.ingestion.privacy import core_customer_stores
+from app.ingestion.processor import InboxProcessor
 from tests.integration.webhooks.support import Hooks, payload
-from webhooks.processor import InboxProcessor
 
 COPIES = 25
 

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from app.catalog.models import Product
-from app.db import transaction
 from app.ingestion.models import FAILED, PENDING, InboxDelivery
 from app.ingestion.service import inbox_counts
 from app.shops.models import SHOP_ACTIVE, SHOP_UNINSTALLED, Shop
+from app.storage.database import transaction
 from app.sync.credentials import PlatformCredentials, set_credentials
 from tests.integration.webhooks.shopify_standin import StandIn, gid
 from tests.integration.webhooks.support import (
@@ -302,7 +302,7 @@ async def test_a_parked_delivery_is_logged_at_warning_with_its_id_not_its_body(
         session.add(delivery)
         await session.flush()
         key = delivery.id
-    with caplog.at_level(logging.INFO, logger="webhooks"):
+    with caplog.at_level(logging.INFO, logger="app.ingestion"):
         assert await hooks.drain() == 0
     assert (await _counts(hooks, shop_id))[FAILED] == 1
     parked = [r for r in caplog.records if "parked" in r.getMessage()]

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from app.catalog.models import Product
-from app.db import transaction
+from app.ingestion.protocol import ShopContext
 from app.shops.models import Shop
+from app.storage.database import transaction
 from app.sync.credentials import PlatformCredentials, set_credentials
 from tests.integration.webhooks.support import PAYLOADS, SECRET, Hooks, body_of, payload
 from webhooks.ingestion import Ingestion
-from webhooks.protocol import ShopContext
 from webhooks.signatures import hmac_sha256_base64
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
-from app.db import transaction
 from app.privacy.service import list_exports
+from app.storage.database import transaction
 from tests.integration.webhooks.support import Hooks, body_of, payload
 
 CUSTOMER_ID = "7301999001"

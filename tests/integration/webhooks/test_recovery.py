@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
-from app.db import transaction
 from app.ids import ShopId
 from app.ingestion.models import DONE, FAILED, PENDING, InboxDelivery
+from app.ingestion.privacy import core_customer_stores
+from app.ingestion.processor import InboxProcessor
 from app.orders.models import Order
 from app.privacy.protocol import CustomerRef
-from app.privacy.stores import core_customer_stores
+from app.storage.database import transaction
 from tests.integration.webhooks.support import Hooks, hooks_app, payload
-from webhooks.processor import InboxProcessor
 
 
 async def test_deliveries_stored_before_a_stop_are_applied_after_the_restart(

@@ -6,11 +6,11 @@ import json
 from sqlalchemy import select
 
 from app.catalog.models import Collection, Product, Variant
-from app.db import transaction
 from app.ids import ShopId
 from app.ingestion.models import InboxDelivery
 from app.shops.models import Shop
 from app.shops.service import add_webhook_secret
+from app.storage.database import transaction
 from tests.integration.webhooks.support import Hooks, body_of, payload
 
 PRODUCT = """query($id: ID!) { product(id: $id) { id title price tags available } }"""

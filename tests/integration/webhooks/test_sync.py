@@ -13,16 +13,16 @@ from sqlalchemy import select
 
 from app.catalog.models import Collection, Product
 from app.catalog.service import apply_product_change
-from app.cli import main
-from app.db import transaction
+from app.commands import main
 from app.ids import ShopId
+from app.ingestion.context import context_of
 from app.shops.models import Shop
+from app.storage.database import transaction
 from tests.factories import at, product
 from tests.integration.webhooks.shopify_standin import StandIn, order_node, product_node
 from tests.integration.webhooks.support import Hooks
 from webhooks.backfill.runner import ShopifySync, SyncReport
 from webhooks.backfill.shopify_admin import ShopifyAdminClient, ShopifyAdminError
-from webhooks.shops import context_of
 
 SIZES = {"products": 5, "orders": 3, "collections": 10}
 

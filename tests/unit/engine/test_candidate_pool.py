@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from app.candidates.pool import CandidatePool, Candidates, Source, among
+from app.ranking.candidates.pool import CandidatePool, Candidates, Source, among
 
 PRODUCT_IDS = [f"p{row}" for row in range(10)]
 ROW_OF = {p: row for row, p in enumerate(PRODUCT_IDS)}

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from app.lru import Lru
+from app.process.lru import Lru
 from app.ranking.collaborative import KEPT_ROWS, AlsScores, customer_best_rows
 from app.ranking.top import top_rows
 

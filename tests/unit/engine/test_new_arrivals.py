@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from app.candidates import catalog_sources
-from app.candidates.catalog_sources import NewArrivals
-from app.candidates.pool import CandidatePool, Source
 from app.ids import ShopId
+from app.ranking.candidates import catalog_sources
+from app.ranking.candidates.catalog_sources import NewArrivals
+from app.ranking.candidates.pool import CandidatePool, Source
 
 NOW = datetime(2026, 6, 1, 12, 0, 30, tzinfo=UTC)
 

@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 
-from app.candidates.pool import Candidate, Source
 from app.catalog.models import Product
 from app.events.protocol import AcceptedEvent
 from app.events.types import FULL_CONSENT, EventIn, EventType
@@ -10,6 +9,7 @@ from app.events.validation import problem_with
 from app.ids import ShopId
 from app.profiles.session_state import SessionStore
 from app.profiles.types import Profile, PurchaseStats
+from app.ranking.candidates.pool import Candidate, Source
 from app.ranking.reasons import reasons_for
 from app.ranking.rules import DiversityCap, RuleSettings, blocked_products, exploration_slots
 from app.recommendations.types import Placement

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from app.ids import ShopId
+from app.ingestion.changes import RecordOrder, RecordRefund, SetInventoryLevel, UpsertProduct
+from app.ingestion.protocol import InvalidPayload, ShopContext
 from webhooks.backfill.shopify_admin import _throttle_wait
 from webhooks.bigcommerce import BigCommerceAdapter
-from webhooks.changes import RecordOrder, RecordRefund, SetInventoryLevel, UpsertProduct
 from webhooks.payload import Fields
-from webhooks.protocol import InvalidPayload, ShopContext
 from webhooks.shopify import NORMALIZERS, ShopifyAdapter
 from webhooks.woocommerce import NORMALIZERS as WOO_NORMALIZERS
 from webhooks.woocommerce import WooCommerceAdapter, site_domain

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from app.ids import ShopId
+from app.ingestion.protocol import InvalidPayload, ShopContext
 from webhooks.payload import Fields
-from webhooks.protocol import InvalidPayload, ShopContext
 from webhooks.shopify import NORMALIZERS, ShopifyAdapter
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "payloads" / "shopify"

@@ -7,16 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from app.commands.common import progress
 from app.search.model import WEIGHTS_FILE, load_search_model
 from app.settings import Settings
 
 TUNING_QUERIES_PER_BASKET = 5
 VALID_REPORT = 2000
-
-
-def _progress(what: str, done: int, total: int) -> None:
-    sys.stderr.write(f"\r{what}: {done}/{total}" + ("\n" if done >= total else ""))
-    sys.stderr.flush()
 
 
 def search_table(result: dict[str, Any]) -> str:
@@ -40,11 +36,11 @@ async def cmd_evaluate_search(args: argparse.Namespace, settings: Settings) -> i
         url = f"sqlite+aiosqlite:///{Path(scratch) / 'eval.db'}"
         if args.tune:
             world = await load_world(data, url, embedder, "valid", Path(scratch) / "models",
-                                     _progress, TUNING_QUERIES_PER_BASKET)
+                                     progress, TUNING_QUERIES_PER_BASKET)
             try:
-                model = await tune(world, progress=_progress)
+                model = await tune(world, progress=progress)
                 result = await measure(world, model, world.cases[: args.limit or VALID_REPORT],
-                                       _progress)
+                                       progress)
             finally:
                 await world.engine.dispose()
             WEIGHTS_FILE.write_text(model.to_json())
@@ -53,7 +49,7 @@ async def cmd_evaluate_search(args: argparse.Namespace, settings: Settings) -> i
         else:
             result = await run_search_evaluation(data, url, embedder, Path(scratch) / "models",
                                                  "test", args.limit, load_search_model(),
-                                                 _progress)
+                                                 progress)
     sys.stdout.write(search_table(result) + "\n")
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ from graphql.language.parser import MAX_NESTING_DEPTH
 from graphql.pyutils import is_iterable
 from graphql.utilities.coerce_input_value import coerce_default_value
 
-from app.lru import Lru
+from app.process.lru import Lru
 
 Coerce = Callable[[Any], Any]
 

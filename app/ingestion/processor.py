@@ -7,7 +7,7 @@ effects, so the delivery is processed again after a restart. Failures are retrie
 back-off and, after ``max_attempts``, parked as ``failed`` for ``affinity inbox retry``.
 
 Due deliveries are read in batches; while deliveries are arriving, the processor gives
-way to their acknowledgements (see ``webhooks.turns``).
+way to their acknowledgements (see ``app.ingestion.turns``).
 
 A delivery the engine refuses (``InvalidPayload``, ``InvalidInput``) is parked at once:
 trying again would give the same answer. Parking is logged at WARNING with the delivery
@@ -25,18 +25,18 @@ from sqlalchemy.exc import SQLAlchemyError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.crypto.secret_box import SecretBox
-from app.db import transaction
 from app.errors import AppError, InvalidInput
 from app.ids import ShopId
+from app.ingestion.apply import Effects, apply_changes
+from app.ingestion.changes import Change
+from app.ingestion.context import context_of
 from app.ingestion.models import PENDING, InboxDelivery
+from app.ingestion.protocol import ChangeSource, InvalidPayload, PlatformUnavailable, Unconfirmed
 from app.ingestion.service import due_deliveries, record_failure, take_delivery
+from app.ingestion.turns import WriteTurns
 from app.privacy.protocol import CustomerDataStore
 from app.shops.models import Shop
-from webhooks.apply import Effects, apply_changes
-from webhooks.changes import Change
-from webhooks.protocol import InvalidPayload, PlatformAdapter, PlatformUnavailable, Unconfirmed
-from webhooks.shops import context_of
-from webhooks.turns import WriteTurns
+from app.storage.database import transaction
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -64,7 +64,7 @@ class InboxProcessor:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        adapters: Mapping[str, PlatformAdapter],
+        adapters: Mapping[str, ChangeSource],
         stores: Sequence[CustomerDataStore],
         on_effects: Callable[[Effects], None] = lambda _: None,
         max_attempts: int = 8,

@@ -14,14 +14,7 @@ from app.catalog.service import (
     upsert_collection,
 )
 from app.ids import ShopId
-from app.inventory.service import record_level
-from app.orders.changes import OrderChange
-from app.orders.service import cancel_order, record_order, record_refund
-from app.privacy.protocol import CustomerDataStore, CustomerRef
-from app.privacy.service import export_customer, is_suppressed, redact_customer, redact_shop
-from app.shops.models import Shop
-from app.shops.service import mark_uninstalled
-from webhooks.changes import (
+from app.ingestion.changes import (
     CancelOrder,
     Change,
     Customer,
@@ -37,6 +30,13 @@ from webhooks.changes import (
     UpsertCollection,
     UpsertProduct,
 )
+from app.inventory.service import record_level
+from app.orders.changes import OrderChange
+from app.orders.service import cancel_order, record_order, record_refund
+from app.privacy.protocol import CustomerDataStore, CustomerRef
+from app.privacy.service import export_customer, is_suppressed, redact_customer, redact_shop
+from app.shops.models import Shop
+from app.shops.service import mark_uninstalled
 
 log = logging.getLogger(__name__)
 

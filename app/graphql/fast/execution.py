@@ -23,7 +23,7 @@ from contextlib import suppress
 from functools import lru_cache
 from operator import attrgetter
 from types import CodeType
-from typing import Any, TypeVar
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -48,28 +48,12 @@ from graphql.type.scalars import (
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
-from app.graphql.variables import coerce_list_variables
-from app.lru import Lru
+from app.graphql.fast.marks import BUILT, SHARED_VIEW_TYPES
+from app.graphql.fast.variables import coerce_list_variables
+from app.process.lru import Lru
 
 TYPENAME = "__typename"
 IsAwaitable = Callable[[Any], bool]
-T = TypeVar("T")
-
-SHARED_VIEW_TYPES: set[type] = set()
-"""Classes marked by ``shared_view``."""
-# Where a shared view keeps its plain data: per selection's id, the selection (so that its
-# id is not reused while the entry lives) and the data. It lives and dies with the view.
-BUILT = "__plain_data__"
-
-
-def shared_view(cls: type[T]) -> type[T]:
-    """Marks an output type whose instances are shared by requests and never changed once
-    built (the view of an immutable catalog row, say): the executor builds the plain data
-    of each instance once per selection and keeps it on the instance."""
-    if "__slots__" in cls.__dict__:
-        raise TypeError(f"{cls.__name__}: a shared view keeps its data in its __dict__")
-    SHARED_VIEW_TYPES.add(cls)
-    return cls
 
 
 def _built_view(selection: object, view: object) -> dict[str, Any] | None:
@@ -257,7 +241,7 @@ _RESOLVED_LISTS: Lru[tuple[Any, ...], tuple[Any, Completion | None]] = Lru(4096)
 
 class PlainDataExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context; plain fields are built directly (see the module),
-    list variables coerced by the short path of ``app.graphql.variables``."""
+    list variables coerced by the short path of ``app.graphql.fast.variables``."""
 
     @classmethod
     def build(cls, schema: GraphQLSchema, document: DocumentNode, root_value: Any = None,

@@ -2,7 +2,7 @@
 claimed together in the next one. Each delivery is still stored in the transaction
 that claims it and acknowledged only after that commit; the batch only shares the
 round-trips, which is what bounds acknowledgement time under load. Claims go through the
-process's ``Writes`` (``app.writes``): on a SQLite file its writer thread."""
+process's ``Writes`` (``app.storage.writes``): on a SQLite file its writer thread."""
 
 import asyncio
 from dataclasses import dataclass
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from app.ingestion.service import NewDelivery, claim_deliveries
-from app.writes import Writes
-from webhooks.turns import WriteTurns
+from app.ingestion.turns import WriteTurns
+from app.storage.writes import Writes
 
 MAX_BATCH = 128
 

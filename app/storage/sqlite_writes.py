@@ -1,14 +1,11 @@
-"""Where the request path's writes run: the counterpart of ``app.reads``.
-
-A write is a function of a synchronous ``Connection`` (storefront events, webhook claims,
-served lists), run in a transaction of its own and committed before ``run`` returns.
+"""The fast writes on a SQLite file: one writer thread, small writes inline.
 
 On a SQLite file the writes go to one writer thread with one connection. SQLite lets one
 connection write at a time; the others wait in its busy handler, which polls with sleeps
 of up to 100 ms. Through the async driver a write also held that lock across several
 hand-overs to the event loop, each waiting behind every other request's work: eight
 concurrent ``trackEvents`` calls had a p99 of 1.5 s. Here they queue first come, first
-served, and each runs in one hand-over. Other databases run them through a session.
+served, and each runs in one hand-over.
 
 A write of a few rows (``run_small``: a served list) is cheaper than the hand-over to the
 writer thread, and under load that hand-over is slow: the thread needs the interpreter
@@ -23,46 +20,18 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import configure_sqlite, sqlite_file_engine, transaction
+from app.storage.database import configure_sqlite, sqlite_file_engine
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 # WAL pages a few hundred small commits add (a served list is one or two): well below
 # SQLite's own automatic checkpoint at 1,000 pages.
 CHECKPOINT_EVERY = 200
-
-
-class Writes(Protocol):
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        """``work`` in a transaction of its own, committed before this returns."""
-        ...
-
-    async def run_small(self, work: Callable[[Connection], T]) -> T:
-        """As ``run``, for a write of a few rows (which may run on the calling thread)."""
-        ...
-
-    def dispose(self) -> None: ...
-
-
-class SessionWrites:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        async with transaction(self._sessions) as session:
-            return await session.run_sync(lambda sync: work(sync.connection()))
-
-    async def run_small(self, work: Callable[[Connection], T]) -> T:
-        return await self.run(work)
-
-    def dispose(self) -> None:
-        pass
 
 
 class WriteLockBusy(Exception):
@@ -138,13 +107,12 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def writes_for(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> Writes:
-    """The writer thread for a SQLite file, the session otherwise (an in-memory SQLite
-    database is private to its connection)."""
+def sqlite_writer_for(database_url: str) -> SqliteWriter | None:
+    """The writer thread for a SQLite file; None for any other database."""
     engine = sqlite_file_engine(database_url, pool_size=1, max_overflow=0)
     inline = sqlite_file_engine(database_url, pool_size=1, max_overflow=0)
     if engine is None or inline is None:
-        return SessionWrites(sessions)
+        return None
     event.listen(engine, "connect", configure_sqlite)
     event.listen(inline, "connect", _configure_inline)
     event.listen(inline, "begin", _begin_immediate)

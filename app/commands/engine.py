@@ -1,4 +1,5 @@
-"""Engine commands of ``affinity``: ``evaluate`` and ``model train``."""
+"""``affinity evaluate`` (offline quality of the recommendations, or of search) and
+``affinity model train``."""
 
 import argparse
 import json
@@ -8,14 +9,36 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.commands.common import Commands, Database, emit, progress
 from app.settings import Settings
+from app.storage.database import transaction
 
 TABLE_MODELS = ("affinity", "popularity", "personal-popularity", "als")
 
 
-def _progress(what: str, done: int, total: int) -> None:
-    sys.stderr.write(f"\r{what}: {done}/{total}" + ("\n" if done >= total else ""))
-    sys.stderr.flush()
+def register(commands: Commands) -> None:
+    evaluate = commands.add_parser("evaluate", help="measure recommendation quality offline")
+    evaluate.add_argument("--data", required=True, help="the Online Retail dataset folder")
+    evaluate.add_argument("--task", default="recommendations", choices=["recommendations", "search"],
+                          help="recommendations (carousels) or search (rerankSearch)")
+    evaluate.add_argument("--protocol", default="leave-last-basket",
+                          choices=["leave-last-basket", "guest-sessions"],
+                          help="guest-sessions: first half of a guest basket viewed, "
+                               "predict the rest (cold-start sessions)")
+    evaluate.add_argument("--cut", help="temporal cut date YYYY-MM-DD instead of the protocol")
+    evaluate.add_argument("--mode", default="all", choices=["all", "explore", "both"],
+                          help="both: one run, both tables; the JSON is then keyed by mode")
+    evaluate.add_argument("--output", help="write the metrics as JSON here")
+    evaluate.add_argument("--limit", type=int, help="only the first N test customers")
+    evaluate.add_argument("--weights", help="blend weights JSON to use (or to write, --tune)")
+    evaluate.add_argument("--tune", action="store_true",
+                          help="tune the blend weights on the valid split and write them")
+    evaluate.set_defaults(handler=cmd_evaluate)
+    model = commands.add_parser("model", help="collaborative models").add_subparsers(
+        dest="action", required=True)
+    train = model.add_parser("train", help="train a shop's model artefact now")
+    train.add_argument("--shop", required=True)
+    train.set_defaults(handler=cmd_model_train)
 
 
 def metrics_table(result: dict[str, Any]) -> str:
@@ -44,7 +67,7 @@ def output_json(result: dict[str, Any], modes: tuple[str, ...]) -> dict[str, Any
 async def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if args.task == "search":
-        from app.search.command import cmd_evaluate_search
+        from app.commands.search import cmd_evaluate_search
 
         return await cmd_evaluate_search(args, settings)
     from app.evaluation.harness import collect_for_tuning, run_evaluation
@@ -55,7 +78,7 @@ async def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         from app.evaluation.tuning import cases_from, tune
 
         current = load_weights()
-        scored, targets = await collect_for_tuning(data, current, args.limit, _progress)
+        scored, targets = await collect_for_tuning(data, current, args.limit, progress)
         weights = tune(cases_from(scored, targets))
         # Session and placement overrides are tuned elsewhere (guest sessions): kept as they are.
         weights.placements = current.placements
@@ -70,7 +93,7 @@ async def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     modes: tuple[str, ...] = ("all", "explore") if args.mode == "both" else (args.mode,)
     chosen = load_weights(Path(args.weights)) if args.weights else None
     result = await run_evaluation(data, protocol=args.protocol, cut=cut, modes=modes,
-                                  limit=args.limit, weights=chosen, progress=_progress)
+                                  limit=args.limit, weights=chosen, progress=progress)
     sys.stdout.write(metrics_table(result) + "\n")
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +109,7 @@ async def _sessions(args: argparse.Namespace, settings: Settings, data: Path,
 
     weights = load_weights(Path(args.weights)) if args.weights else None
     result = await run_session_evaluation(data, build_embedder(settings), cut=cut or DEFAULT_CUT,
-                                          weights=weights, limit=args.limit, progress=_progress)
+                                          weights=weights, limit=args.limit, progress=progress)
     for name in ("affinity", "popularity"):
         m = result[name]
         sys.stdout.write(f"{result['protocol']} {name:12} HR@10 {m['HR@10']:.4f} Recall@10 "
@@ -98,46 +121,15 @@ async def _sessions(args: argparse.Namespace, settings: Settings, data: Path,
 
 
 async def cmd_model_train(args: argparse.Namespace, settings: Settings) -> int:
-    from app.db import create_engine, create_session_factory, transaction
     from app.ids import ShopId
     from app.ranking.jobs import train_shop_model
     from app.ranking.settings import EngineSettings
     from app.shops.service import get_by_domain
 
-    engine = create_engine(settings.database_url)
     models_dir = EngineSettings().models_dir or settings.data_dir / "models"
-    try:
-        async with transaction(create_session_factory(engine)) as session:
-            shop = await get_by_domain(session, args.shop)
-            trained = await train_shop_model(session, ShopId(shop.id), models_dir)
-    finally:
-        await engine.dispose()
-    sys.stdout.write(json.dumps({"shop": args.shop, "version": trained.artefact.version,
-                                 "orders": trained.orders, "products": trained.artefact.size,
-                                 "folder": str(trained.folder)}) + "\n")
+    async with Database(settings) as db, transaction(db.sessions) as session:
+        shop = await get_by_domain(session, args.shop)
+        trained = await train_shop_model(session, ShopId(shop.id), models_dir)
+    emit({"shop": args.shop, "version": trained.artefact.version, "orders": trained.orders,
+          "products": trained.artefact.size, "folder": str(trained.folder)})
     return 0
-
-
-def add_engine_commands(commands: Any) -> None:
-    evaluate = commands.add_parser("evaluate", help="measure recommendation quality offline")
-    evaluate.add_argument("--data", required=True, help="the Online Retail dataset folder")
-    evaluate.add_argument("--task", default="recommendations", choices=["recommendations", "search"],
-                          help="recommendations (carousels) or search (rerankSearch)")
-    evaluate.add_argument("--protocol", default="leave-last-basket",
-                          choices=["leave-last-basket", "guest-sessions"],
-                          help="guest-sessions: first half of a guest basket viewed, "
-                               "predict the rest (cold-start sessions)")
-    evaluate.add_argument("--cut", help="temporal cut date YYYY-MM-DD instead of the protocol")
-    evaluate.add_argument("--mode", default="all", choices=["all", "explore", "both"],
-                          help="both: one run, both tables; the JSON is then keyed by mode")
-    evaluate.add_argument("--output", help="write the metrics as JSON here")
-    evaluate.add_argument("--limit", type=int, help="only the first N test customers")
-    evaluate.add_argument("--weights", help="blend weights JSON to use (or to write, --tune)")
-    evaluate.add_argument("--tune", action="store_true",
-                          help="tune the blend weights on the valid split and write them")
-    evaluate.set_defaults(handler=cmd_evaluate)
-    model = commands.add_parser("model", help="collaborative models").add_subparsers(
-        dest="action", required=True)
-    train = model.add_parser("train", help="train a shop's model artefact now")
-    train.add_argument("--shop", required=True)
-    train.set_defaults(handler=cmd_model_train)

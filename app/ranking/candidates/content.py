@@ -2,11 +2,11 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.candidates.pool import CandidatePool
 from app.catalog.snapshot import ShopCatalog
 from app.ids import ShopId
 from app.index.neighbours import ContentNeighbours
 from app.index.protocol import Vector
+from app.ranking.candidates.pool import CandidatePool
 
 
 async def add_content(session: AsyncSession, shop_id: ShopId, neighbours: ContentNeighbours,

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.candidates.pool import CandidatePool, Source
 from app.catalog.models import Product
 from app.catalog.queries import servable_clause
 from app.ids import ShopId
+from app.ranking.candidates.pool import CandidatePool, Source
 
 
 async def newest_products(session: AsyncSession, shop_id: ShopId, since: datetime,

@@ -1,0 +1,89 @@
+"""Imports point one way: no two of ``app``'s packages import each other, and the serving
+runtime never loads the training code (read from the source, nothing imported)."""
+
+import ast
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[2] / "app"
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> list[str]:
+    """The names ``node`` may load: each module, and for ``from m import n`` also ``m.n``."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        package = module.split(".")[: len(module.split(".")) - node.level + is_package]
+        base = ".".join([*package, *([base] if base else [])])
+    return [base, *(f"{base}.{alias.name}" for alias in node.names)]
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Each module of the package at ``root`` with the modules of that package it imports."""
+    files = {_module_name(path, root): path for path in root.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        is_package = path.name == "__init__.py"
+        names = {name for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.Import | ast.ImportFrom)
+                 for name in _imported(node, module, is_package)}
+        graph[module] = {name for name in names if name in files and name != module}
+    return graph
+
+
+def _package(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 else None
+
+
+def mutual_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every pair of top-level packages that import each other, with the imports."""
+    between: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for module, imported in graph.items():
+        for target in imported:
+            source_package, target_package = _package(module), _package(target)
+            if source_package and target_package and source_package != target_package:
+                between[source_package, target_package].add(f"{module} -> {target}")
+    packages = sorted({package for pair in between for package in pair})
+    return [f"{a} <-> {b}: {sorted(between[a, b] | between[b, a])}"
+            for a, b in combinations(packages, 2) if (a, b) in between and (b, a) in between]
+
+
+def closure(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every module that importing ``start`` loads, its packages' ``__init__`` included."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        parents = [module.rsplit(".", depth)[0] for depth in range(1, module.count(".") + 1)]
+        todo.extend([*graph.get(module, ()), *(p for p in parents if p in graph)])
+    return seen
+
+
+def test_no_two_packages_import_each_other() -> None:
+    assert mutual_imports(import_graph(APP)) == []
+
+
+def test_candidate_sources_import_nothing_else_of_ranking() -> None:
+    """The ranking service gathers candidates; the sources know only the pool, the catalog
+    and the index (the model's parts they read come in as protocols)."""
+    back = [f"{module} -> {target}" for module, imported in import_graph(APP).items()
+            if module.startswith("app.ranking.candidates") for target in imported
+            if target.startswith("app.ranking.") and not target.startswith("app.ranking.candidates")]
+    assert back == []
+
+
+def test_serving_never_loads_training() -> None:
+    loaded = closure(import_graph(APP), "app.ranking.runtime")
+    assert "app.ranking.runtime" in loaded and "app.ranking.weighting" in loaded
+    assert "app.ranking.training" not in loaded
