@@ -21,6 +21,9 @@ LOGS = WORK / "logs"
 # env may still set them. (A server of an earlier revision ignores these settings.)
 NO_RATE_LIMITS = {f"AFFINITY_RATE_LIMIT_{name}_PER_MINUTE": "0" for name in (
     "KEY_REQUESTS", "ADDRESS_REQUESTS", "KEY_EVENTS", "ADDRESS_EVENTS", "VISITOR_EVENTS")}
+# /health details (index, catalogs) are the operator's: the benchmark's servers get a token.
+ADMIN_TOKEN = "bench-operator"
+OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def free_port() -> int:
@@ -58,7 +61,7 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float,
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited with {process.returncode}")
             try:
-                response = client.get(f"{base}/health")
+                response = client.get(f"{base}/health", headers=OPERATOR)
                 if response.status_code == 200 and (ready is None or ready(response.json())):
                     return
             except httpx.TransportError:
@@ -76,6 +79,12 @@ def ready_to_serve(payload: dict[str, Any]) -> bool:
             and isinstance(catalogs, dict) and catalogs.get("loaded") == catalogs.get("shops"))
 
 
+def cli_module(repo: Path) -> str:
+    """The command line's module in ``repo``: ``app.commands``, or ``app.cli`` in revisions
+    from before it was a package (``benchmarks.compare`` runs older revisions)."""
+    return "app.commands" if (repo / "app" / "commands").is_dir() else "app.cli"
+
+
 @contextmanager
 def serve(env: dict[str, str], timeout: float = 120.0, worker: bool = False,
           ready: Ready | None = ready_to_serve, log_name: str = "server",
@@ -83,12 +92,13 @@ def serve(env: dict[str, str], timeout: float = 120.0, worker: bool = False,
     """A running server; ``started_in`` is process start to the first healthy answer.
     ``repo``: the checkout whose ``app`` it runs (``python -m`` imports from there first)."""
     port = free_port()
-    env = {**NO_RATE_LIMITS, **env, "AFFINITY_WORKER_ENABLED": "true" if worker else "false"}
+    env = {**NO_RATE_LIMITS, "AFFINITY_ADMIN_TOKEN": ADMIN_TOKEN, **env,
+           "AFFINITY_WORKER_ENABLED": "true" if worker else "false"}
     LOGS.mkdir(parents=True, exist_ok=True)
     log = open(LOGS / f"{log_name}.log", "ab")  # noqa: SIM115 (closed in the finally below)
     started = time.monotonic()
     process = subprocess.Popen(
-        [PYTHON, "-m", "app.commands", "serve", "--host", HOST, "--port", str(port)],
+        [PYTHON, "-m", cli_module(repo), "serve", "--host", HOST, "--port", str(port)],
         cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     try:
