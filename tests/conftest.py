@@ -24,7 +24,9 @@ from app.storage.sqlite_writes import SqliteWriter
 from app.storage.writes import SessionWrites, Writes, writes_for
 
 REPO = Path(__file__).resolve().parents[1]
-DATASET = REPO.parent / "shared" / "datasets" / "online-retail"
+DATASET = Path(os.environ.get("AFFINITY_TEST_DATASET_DIR")
+               or REPO.parent / "shared" / "datasets" / "online-retail")
+"""The Online Retail data: beside the checkout, or where ``AFFINITY_TEST_DATASET_DIR`` says."""
 POSTGRES_URL = os.environ.get(
     "AFFINITY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
