@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
 from app.crypto.file_modes import keep_new_files_private, private_folder
 from app.crypto.secret_box import SecretBox, install_key
+from app.customer_data import CustomerDataStore
 from app.embeddings.factory import embedder_factory as default_embedder_factory
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
@@ -23,7 +24,6 @@ from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
 from app.ingestion.privacy import core_customer_stores
 from app.privacy.engine_state import EngineStateStore
-from app.privacy.protocol import CustomerDataStore
 from app.profiles.session_state import SessionStore
 from app.ranking.blend import load_weights
 from app.ranking.service import RecommendationEngine

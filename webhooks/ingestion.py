@@ -9,13 +9,13 @@ import httpx
 from starlette.routing import BaseRoute, Route
 
 from app.container import Services
+from app.customer_data import CustomerDataStore
 from app.ingestion.apply import Effects
 from app.ingestion.claims import ClaimBatcher
 from app.ingestion.privacy import core_customer_stores
 from app.ingestion.processor import InboxProcessor
 from app.ingestion.protocol import PlatformUnavailable, ShopContext
 from app.ingestion.turns import WriteTurns
-from app.privacy.protocol import CustomerDataStore
 from webhooks.backfill.shopify_admin import ShopifyAdminClient
 from webhooks.bigcommerce import ApiFactory, BigCommerceAdapter
 from webhooks.bigcommerce_api import BigCommerceApi, BigCommerceClient

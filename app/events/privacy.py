@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customer_data import CustomerRef
 from app.events.models import Event, Ranking, VisitorLink
 from app.ids import ShopId
-from app.privacy.protocol import CustomerRef
 
 
 async def _visitors(session: AsyncSession, customer: CustomerRef) -> list[str]:

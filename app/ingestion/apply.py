@@ -13,6 +13,7 @@ from app.catalog.service import (
     delete_product,
     upsert_collection,
 )
+from app.customer_data import CustomerDataStore, CustomerRef
 from app.ids import ShopId
 from app.ingestion.changes import (
     CancelOrder,
@@ -33,7 +34,6 @@ from app.ingestion.changes import (
 from app.inventory.service import record_level
 from app.orders.changes import OrderChange
 from app.orders.service import cancel_order, record_order, record_refund
-from app.privacy.protocol import CustomerDataStore, CustomerRef
 from app.privacy.service import export_customer, is_suppressed, redact_customer, redact_shop
 from app.shops.models import Shop
 from app.shops.service import mark_uninstalled

@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customer_data import CustomerDataStore, CustomerRef
 from app.ids import ShopId
 from app.ingestion.models import FAILED, InboxDelivery, RejectedDelivery
-from app.privacy.protocol import CustomerDataStore, CustomerRef
 from app.privacy.stores import OrdersStore
 
 REDACTED = "payload redacted on the customer's request"

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.crypto.secret_box import SecretBox
+from app.customer_data import CustomerDataStore
 from app.errors import AppError, InvalidInput
 from app.ids import ShopId
 from app.ingestion.apply import Effects, apply_changes
@@ -34,7 +35,6 @@ from app.ingestion.models import PENDING, InboxDelivery
 from app.ingestion.protocol import ChangeSource, InvalidPayload, PlatformUnavailable, Unconfirmed
 from app.ingestion.service import due_deliveries, record_failure, take_delivery
 from app.ingestion.turns import WriteTurns
-from app.privacy.protocol import CustomerDataStore
 from app.shops.models import Shop
 from app.storage.database import transaction
 

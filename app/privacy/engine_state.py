@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customer_data import CustomerRef
 from app.ids import ShopId
 from app.index.files import shop_index_folder
 from app.index.registry import IndexRegistry
-from app.privacy.protocol import CustomerRef
 from app.profiles.session_state import SessionStore
 from app.ranking.artefact import delete_shop_artefacts, scrub_customers
 from app.ranking.store import ModelStore

@@ -12,9 +12,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customer_data import CustomerDataStore, CustomerRef
 from app.ids import ShopId
 from app.privacy.models import CustomerExport, Suppression
-from app.privacy.protocol import CustomerDataStore, CustomerRef
 from app.shops.models import Shop
 
 

@@ -5,9 +5,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customer_data import CustomerRef
 from app.ids import ShopId
 from app.orders.models import Order, OrderLine
-from app.privacy.protocol import CustomerRef
 
 
 def _orders_of(customer: CustomerRef) -> ColumnElement[bool]:

@@ -12,10 +12,10 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import migrate
+from app.customer_data import CustomerRef
 from app.events.privacy import EventsStore
 from app.events.queries import customer_of, recent_events, visitors_of
 from app.ids import ShopId
-from app.privacy.protocol import CustomerRef
 from app.privacy.stores import OrdersStore
 from app.profiles.history import customer_orders
 from app.storage.database import create_engine

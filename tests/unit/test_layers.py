@@ -56,6 +56,51 @@ def mutual_imports(graph: dict[str, set[str]]) -> list[str]:
             for a, b in combinations(packages, 2) if (a, b) in between and (b, a) in between]
 
 
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each top-level package of ``app`` with the other packages its modules import."""
+    packages: dict[str, set[str]] = defaultdict(set)
+    for module, imported in graph.items():
+        source = _package(module)
+        if source is None:
+            continue
+        packages[source].update(target for target in map(_package, imported)
+                                if target is not None and target != source)
+    return packages
+
+
+def package_cycles(packages: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of packages that reach one another through imports (Tarjan's strongly
+    connected components of more than one package)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(package: str) -> None:
+        index[package] = low[package] = len(index)
+        stack.append(package)
+        for target in sorted(packages.get(package, ())):
+            if target not in index:
+                visit(target)
+                low[package] = min(low[package], low[target])
+            elif target in stack:
+                low[package] = min(low[package], index[target])
+        if low[package] == index[package]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == package:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for package in sorted(packages):
+        if package not in index:
+            visit(package)
+    return sorted(cycles)
+
+
 def closure(graph: dict[str, set[str]], start: str) -> set[str]:
     """Every module that importing ``start`` loads, its packages' ``__init__`` included."""
     seen: set[str] = set()
@@ -72,6 +117,16 @@ def closure(graph: dict[str, set[str]], start: str) -> set[str]:
 
 def test_no_two_packages_import_each_other() -> None:
     assert mutual_imports(import_graph(APP)) == []
+
+
+def test_no_package_reaches_itself_through_others() -> None:
+    assert package_cycles(package_graph(import_graph(APP))) == []
+
+
+def test_cycles_are_found_at_any_length() -> None:
+    packages = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert package_cycles(packages) == [["a", "b", "c"]]
+    assert package_cycles({"a": {"b"}, "b": set()}) == []
 
 
 def test_candidate_sources_import_nothing_else_of_ranking() -> None:

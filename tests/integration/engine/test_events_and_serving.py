@@ -250,8 +250,8 @@ async def test_trained_model_serves_bought_together_and_records_the_ranking(
 
 
 async def test_erasure_removes_the_customers_events_and_links(served: tuple[Harness, ShopId, str]) -> None:
+    from app.customer_data import CustomerRef
     from app.events.privacy import EventsStore
-    from app.privacy.protocol import CustomerRef
 
     h, shop, key = served
     await _track(h, key, [_view("1", visitor="w", eventId="p1", consent=YES),

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import Product
+from app.customer_data import CustomerRef
 from app.ids import ShopId
 from app.ingestion.models import DONE, FAILED, PENDING, InboxDelivery
 from app.ingestion.privacy import core_customer_stores
 from app.ingestion.processor import InboxProcessor
 from app.orders.models import Order
-from app.privacy.protocol import CustomerRef
 from app.storage.database import transaction
 from tests.integration.webhooks.support import Hooks, hooks_app, payload
 

@@ -1,5 +1,6 @@
-"""The port every store of customer data implements, so that exports and erasures
-reach all of them: orders here, events and profiles in the engine, any future store."""
+"""The port every store of customer data implements, so that the privacy service's exports
+and erasures reach all of them: orders, events, profiles, the engine's files. It sits below
+those stores and the service alike, so that neither imports the other for it."""
 
 from dataclasses import dataclass
 from typing import Any, Protocol
