@@ -14,9 +14,11 @@ from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import BaseRoute, Route
 
 from app.container import Services, build_services, customer_stores
+from app.crypto.file_modes import keep_new_files_private, private_folder
 from app.demo.lookups import demo_image_labels, demo_key_lookup
 from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.embeddings.protocol import Embedder
+from app.entry_points import catalog_work, ingestion_dependencies, operator_view, storefront
 from app.graphql.schema import build_schema
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
@@ -88,6 +90,8 @@ def create_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     logging.basicConfig(level=settings.log_level)
+    keep_new_files_private()  # the database, key file, indexes and models: 0600 in 0700
+    private_folder(settings.data_dir)
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
                            max_overflow=0)
     services = build_services(
@@ -97,12 +101,14 @@ def create_app(
     own_origins = own_origins_of(settings.host, settings.port, settings.public_url)
     auth = StorefrontAuth(services.sessions, services.secrets, own_origins)
     limits = RateLimits(settings)  # one per process: /graphql and /collect count together
-    graphql = StorefrontGraphQL(build_schema(settings), services, auth, settings.demo_mode,
-                                limits)
-    worker = CatalogWorker(services, services.embedder.get, index_threads=1)
+    shop_facing = storefront(services)
+    graphql = StorefrontGraphQL(build_schema(settings), shop_facing, settings, auth,
+                                settings.demo_mode, limits)
+    worker = CatalogWorker(catalog_work(services), services.embedder.get, index_threads=1)
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)
-    ingestion = Ingestion(services, customer_stores=customer_stores(services))
+    ingestion = Ingestion(ingestion_dependencies(services),
+                          customer_stores=customer_stores(services))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -139,17 +145,17 @@ def create_app(
     async def origins() -> set[str]:
         return await _storefront_origins(services)
 
-    collect = collect_endpoint(services, auth, limits)
+    collect = collect_endpoint(shop_facing.tracker, settings, auth, limits)
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        Route("/health", health_endpoint(services), methods=["GET"]),
+        Route("/health", health_endpoint(operator_view(services)), methods=["GET"]),
         Route("/collect", collect, methods=["POST"]),
         *shopify_proxy_routes(auth, _secret(settings.shopify_api_secret), graphql, collect),
         # The carousel for real storefronts: one <script type="module"> tag; CORS per shop.
         Route("/affinity-carousel.js", lambda _: FileResponse(
             STATIC_DIR / "affinity-carousel.js", media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=300"}), methods=["GET", "HEAD"]),
-        *webhook_routes(services, ingestion),
+        *webhook_routes(ingestion),
         # The demo hands out the demo shop's storefront key: never on a production server.
         *(_demo_routes(services) if settings.demo_mode else []),
         *(extra_routes or []),

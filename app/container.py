@@ -1,7 +1,9 @@
-"""The long-lived collaborators built once by a composition root and handed down.
+"""The long-lived collaborators built once by a composition root (``app.asgi``, the command
+line), which cuts each entry point's typed share of them (``app.entry_points``).
 
-Building them also makes the process's new files private (0600 files, 0700 folders) and
-opens the secret box: the key from the settings, else the data folder's key file."""
+Building them opens the secret box: the key from the settings, else the data folder's key
+file. The process's file modes are the composition root's to set
+(``app.crypto.file_modes.keep_new_files_private``), before anything is built."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +12,6 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
-from app.crypto.file_modes import keep_new_files_private, private_folder
 from app.crypto.secret_box import SecretBox, install_key
 from app.customer_data import CustomerDataStore
 from app.embeddings.factory import embedder_factory as default_embedder_factory
@@ -83,8 +84,6 @@ def build_services(
     embedder_factory: Callable[[], Embedder] | None = None,
     engine_settings: EngineSettings | None = None,
 ) -> Services:
-    keep_new_files_private()
-    private_folder(settings.data_dir)
     key = install_key(settings)
     tuning = engine_settings or EngineSettings()
     session_state = SessionStore(ttl_seconds=tuning.session_ttl_seconds)

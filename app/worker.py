@@ -7,17 +7,20 @@ pass is idempotent, so a crash at any point only means the next pass redoes the 
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.container import Services
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products, stale_products
 from app.embeddings.stale_watch import StaleWatch
 from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.index.files import index_folder, read_pointer
+from app.index.neighbours import ContentNeighbours
 from app.index.service import build_index
+from app.settings import Settings
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.storage.database import transaction
 
@@ -25,8 +28,18 @@ log = logging.getLogger(__name__)
 PASS_LIMIT = 256
 
 
+@dataclass(frozen=True)
+class CatalogWork:
+    """What the worker reads and builds with: the settings of its indexes, the database,
+    and the content neighbours (whose delta decides a rebuild)."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    neighbours: ContentNeighbours
+
+
 class CatalogWorker:
-    def __init__(self, services: Services, embedder_factory: Callable[[], Embedder],
+    def __init__(self, services: CatalogWork, embedder_factory: Callable[[], Embedder],
                  index_threads: int | None = None, stale_watch: StaleWatch | None = None) -> None:
         """``index_threads``: threads that precompute an index's neighbour lists (default:
         one per core; inside a serving process, one, so that requests keep a core).

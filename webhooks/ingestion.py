@@ -1,5 +1,5 @@
 """Wiring of the webhook side: adapters, endpoints and the inbox processor, built once
-by a composition root from the engine's services."""
+by a composition root from the process's ingestion dependencies."""
 
 import shutil
 from collections.abc import Sequence
@@ -8,10 +8,10 @@ from datetime import timedelta
 import httpx
 from starlette.routing import BaseRoute, Route
 
-from app.container import Services
 from app.customer_data import CustomerDataStore
 from app.ingestion.apply import Effects
 from app.ingestion.claims import ClaimBatcher
+from app.ingestion.dependencies import IngestionDependencies
 from app.ingestion.privacy import core_customer_stores
 from app.ingestion.processor import InboxProcessor
 from app.ingestion.protocol import PlatformUnavailable, ShopContext
@@ -33,7 +33,7 @@ CONFIRM_TRIES = 2
 class Ingestion:
     def __init__(
         self,
-        services: Services,
+        services: IngestionDependencies,
         customer_stores: Sequence[CustomerDataStore] | None = None,
         bigcommerce_api: ApiFactory | None = None,
         http: httpx.AsyncClient | None = None,
@@ -51,7 +51,7 @@ class Ingestion:
         self.adapters = {adapter.platform: adapter for adapter in adapters}
         # Acknowledgements and the inbox processor share the database writer; the
         # acknowledgements go first.
-        self._turns = WriteTurns(single_writer=services.engine.dialect.name == "sqlite")
+        self._turns = WriteTurns(single_writer=services.single_writer)
         self.processor = InboxProcessor(
             services.sessions,
             self.adapters,

@@ -2,11 +2,10 @@
 
 from starlette.routing import BaseRoute
 
-from app.container import Services
 from webhooks.ingestion import Ingestion
 
 
-def webhook_routes(services: Services, ingestion: Ingestion | None = None) -> list[BaseRoute]:
-    """The webhook endpoints; pass the app's ``Ingestion`` so stored deliveries wake its
-    processor at once (without it, the processor finds them at its next poll)."""
-    return (ingestion or Ingestion(services)).routes()
+def webhook_routes(ingestion: Ingestion) -> list[BaseRoute]:
+    """The webhook endpoints of the app's ``Ingestion``, so that stored deliveries wake its
+    processor at once."""
+    return ingestion.routes()

@@ -9,6 +9,7 @@ from typing import Any, Self, TypeAlias
 
 from app.catalog.snapshot import watch_catalog_writes
 from app.container import Services, build_services
+from app.crypto.file_modes import private_folder
 from app.ids import ShopId
 from app.settings import Settings
 from app.shops import service as shops
@@ -46,7 +47,9 @@ class Database:
         await self.engine.dispose()
 
     def services(self) -> Services:
-        """The server's collaborators, for commands that run what a server runs."""
+        """The server's collaborators, for commands that run what a server runs (the
+        command line made the process's new files private before parsing)."""
+        private_folder(self.settings.data_dir)
         return build_services(self.settings, self.engine, self.sessions)
 
     async def shop_id(self, domain: str | None) -> ShopId | None:

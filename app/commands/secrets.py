@@ -4,6 +4,7 @@ key opens every stored one (what a server checks as it starts)."""
 import argparse
 
 from app.commands.common import Commands, Database, emit
+from app.crypto.secret_box import secret_box_for
 from app.settings import Settings
 from app.storage.database import transaction
 from app.sync.credentials import seal_stored_secrets
@@ -19,9 +20,7 @@ def register(commands: Commands) -> None:
 
 
 async def cmd_secrets_encrypt(_: argparse.Namespace, settings: Settings) -> int:
-    async with Database(settings) as db:
-        services = db.services()
-        async with transaction(db.sessions) as session:
-            sealed = await seal_stored_secrets(session, services.secrets)
+    async with Database(settings) as db, transaction(db.sessions) as session:
+        sealed = await seal_stored_secrets(session, secret_box_for(settings))
     emit({"shops_encrypted": sealed})
     return 0

@@ -10,6 +10,8 @@ from rich.progress import Progress, TaskID
 
 from app.commands.common import Commands, Database, emit
 from app.container import customer_stores
+from app.crypto.secret_box import secret_box_for
+from app.entry_points import ingestion_dependencies
 from app.errors import InvalidInput
 from app.ingestion.context import context_of
 from app.ingestion.service import inbox_counts, retry_failed
@@ -59,13 +61,13 @@ class RichProgress:
 
 async def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     async with Database(settings) as db:
-        services = db.services()
+        box = secret_box_for(settings)
         async with transaction(db.sessions) as session:
             shop = await shops.get_by_domain(session, args.shop)
             if shop.platform != "shopify":
                 raise InvalidInput(f"sync pulls from Shopify; {shop.domain} is {shop.platform}")
-            context = context_of(shop, services.secrets)
-            credentials = credentials_of(shop, services.secrets)
+            context = context_of(shop, box)
+            credentials = credentials_of(shop, box)
         if credentials is None:
             raise InvalidInput(f"{shop.domain} has no Admin API token: "
                                "affinity shop set-credentials DOMAIN --access-token-stdin")
@@ -84,7 +86,8 @@ async def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_inbox_process(args: argparse.Namespace, settings: Settings) -> int:
     async with Database(settings) as db:
         services = db.services()
-        ingestion = Ingestion(services, customer_stores=customer_stores(services))
+        ingestion = Ingestion(ingestion_dependencies(services),
+                              customer_stores=customer_stores(services))
         try:
             if args.forever:
                 await ingestion.processor.run_forever(asyncio.Event())

@@ -6,6 +6,7 @@ import asyncio
 
 from app.commands.common import Commands, Database, emit
 from app.embeddings.factory import build_embedder
+from app.entry_points import catalog_work
 from app.settings import Settings
 
 
@@ -19,7 +20,7 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from app.worker import CatalogWorker
 
     async with Database(settings) as db:
-        worker = CatalogWorker(db.services(), lambda: build_embedder(settings))
+        worker = CatalogWorker(catalog_work(db.services()), lambda: build_embedder(settings))
         if args.once:
             emit({"embedded": await worker.run_once()})
         else:

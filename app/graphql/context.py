@@ -1,12 +1,17 @@
 """What every resolver receives: the calling shop, what the caller can prove about
-customers, and the services."""
+customers, and the storefront's services (only those: the resolvers reach nothing else)."""
 
 from dataclasses import dataclass, field
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.container import Services
+from app.catalog.snapshot import CatalogSnapshots
+from app.events.tracker import EventTracker
 from app.graphql.limits import EventAllowance
+from app.ranking.service import RecommendationEngine
+from app.recommendations.service import Recommender
+from app.search.service import SearchReranker
 from app.shops.customer_proof import PUBLIC, CustomerProof
 
 
@@ -20,10 +25,22 @@ class ShopView:
     platform: str
 
 
+@dataclass(frozen=True)
+class Storefront:
+    """The services behind the storefront's queries and mutations (and ``/collect``)."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    catalogs: CatalogSnapshots
+    recommender: Recommender
+    ranker: RecommendationEngine
+    reranker: SearchReranker
+    tracker: EventTracker
+
+
 @dataclass
 class Context:
     shop: ShopView
-    services: Services
+    services: Storefront
     proof: CustomerProof = PUBLIC
     """Whether this caller may name a customer (``app.shops.customer_proof``)."""
     client_address: str | None = None

@@ -13,15 +13,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from app.container import Services
 from app.errors import RateLimited
 from app.events.checked_batches import Checked, store_checked, with_proven_customer
+from app.events.tracker import EventTracker
 from app.events.types import MAX_BATCH, EventIn, Rejection
 from app.http.body import BodyTooLarge, read_body
 from app.http.collect_events import EventRefused, parse_event
 from app.http.rate_limit import RateLimits, browser_address, retry_after
 from app.http.storefront_auth import StorefrontAuth
 from app.ids import ShopId
+from app.settings import Settings
 from app.storage.database import utcnow
 
 BODY_SHAPE = "body must be JSON: {\"events\": [...]}"
@@ -45,10 +46,10 @@ def _events(body: bytes) -> list[Any] | None:
     return events if isinstance(events, list) else None
 
 
-def collect_endpoint(services: Services, auth: StorefrontAuth,
+def collect_endpoint(tracker: EventTracker, settings: Settings, auth: StorefrontAuth,
                      limits: RateLimits | None = None) -> Any:
-    limits = limits or RateLimits(services.settings)
-    max_body = services.settings.collect_max_body_bytes
+    limits = limits or RateLimits(settings)
+    max_body = settings.collect_max_body_bytes
 
     async def collect(request: Request) -> JSONResponse:
         address = browser_address(request.scope)
@@ -89,7 +90,7 @@ def collect_endpoint(services: Services, auth: StorefrontAuth,
                                                      if isinstance(item, EventIn)])
         except RateLimited as limited:
             return _too_many(limited)
-        result = await store_checked(services.tracker, ShopId(found.shop.id), checked, now)
+        result = await store_checked(tracker, ShopId(found.shop.id), checked, now)
         return JSONResponse({"accepted": result.accepted, "duplicates": result.duplicates,
                              "rejected": [{"index": r.index, "reason": r.reason}
                                           for r in result.rejected]},

@@ -21,13 +21,13 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import SubscriptionExecutionResult
 
-from app.container import Services
 from app.errors import RateLimited
-from app.graphql.context import Context
+from app.graphql.context import Context, Storefront
 from app.graphql.limits import EventAllowance
 from app.http.body import BodyTooLarge, read_body, replaying
 from app.http.rate_limit import RateLimits, browser_address, retry_after
 from app.http.storefront_auth import Caller, StorefrontAuth
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 CALLER_SCOPE_KEY = "affinity.caller"
@@ -82,16 +82,16 @@ async def admit_caller(scope: Scope, auth: StorefrontAuth, limits: RateLimits) -
 
 
 class StorefrontGraphQL(GraphQL[Context, None]):
-    def __init__(self, schema: Schema, services: Services, auth: StorefrontAuth, ide: bool,
-                 limits: RateLimits | None = None) -> None:
+    def __init__(self, schema: Schema, services: Storefront, settings: Settings,
+                 auth: StorefrontAuth, ide: bool, limits: RateLimits | None = None) -> None:
         super().__init__(schema, graphql_ide="graphiql" if ide else None,
                          allow_queries_via_get=False)
         self._services = services
         self._auth = auth
         self._ide = ide
-        self._limits = limits or RateLimits(services.settings)
-        self._max_body = services.settings.graphql_max_body_bytes
-        self._time_budget = services.settings.graphql_timeout_seconds
+        self._limits = limits or RateLimits(settings)
+        self._max_body = settings.graphql_max_body_bytes
+        self._time_budget = settings.graphql_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -12,6 +12,7 @@ from app.catalog.models import Product
 from app.catalog.service import apply_product_change
 from app.embeddings.models import ProductEmbedding
 from app.embeddings.stale_watch import StaleWatch
+from app.entry_points import catalog_work
 from app.ids import ShopId
 from app.storage.database import transaction, utcnow
 from app.worker import CatalogWorker
@@ -53,7 +54,7 @@ async def test_recent_writes_between_whole_catalog_checks(api: Harness) -> None:
     shop, _ = await api.add_shop(CATALOG)
     clock = Clock()
     watch = StaleWatch(full_check_seconds=600, late_commit_seconds=300, monotonic=clock)
-    worker = CatalogWorker(api.services, lambda: api.embedder, stale_watch=watch)
+    worker = CatalogWorker(catalog_work(api.services), lambda: api.embedder, stale_watch=watch)
     await worker.run_once()  # every shop of the database (other tests' too) made current
     assert await worker.run_once() == 0
     assert watch.window(shop) is not None

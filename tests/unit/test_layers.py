@@ -142,3 +142,30 @@ def test_serving_never_loads_training() -> None:
     loaded = closure(import_graph(APP), "app.ranking.runtime")
     assert "app.ranking.runtime" in loaded and "app.ranking.weighting" in loaded
     assert "app.ranking.training" not in loaded
+
+
+
+ROOTS = ("app.asgi", "app.entry_points", "app.container", "app.commands")
+"""The composition roots (the server's, the command line's) and the modules that build for
+them: the only ones that see the whole set of services."""
+
+
+def modules_importing(target: str, *roots: Path) -> list[str]:
+    """The modules under ``roots`` that import ``target`` (or a name inside it)."""
+    found = []
+    for root in roots:
+        for path in root.rglob("*.py"):
+            module = _module_name(path, root)
+            names = {name for node in ast.walk(ast.parse(path.read_text()))
+                     if isinstance(node, ast.Import | ast.ImportFrom)
+                     for name in _imported(node, module, path.name == "__init__.py")}
+            if any(name == target or name.startswith(f"{target}.") for name in names):
+                found.append(module)
+    return sorted(found)
+
+
+def test_only_the_roots_see_the_whole_set_of_services() -> None:
+    """Edges and services get their typed share (``app.entry_points``), never the set."""
+    seeing = modules_importing("app.container", APP, APP.parent / "webhooks")
+    assert [m for m in seeing if not m.startswith(ROOTS)] == []
+    assert "app.entry_points" in seeing  # the check reads what it should

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from app.catalog.models import Product
+from app.entry_points import ingestion_dependencies
 from app.ingestion.models import FAILED, PENDING, InboxDelivery
 from app.ingestion.service import inbox_counts
 from app.shops.models import SHOP_ACTIVE, SHOP_UNINSTALLED, Shop
@@ -151,7 +152,7 @@ class Confirming:
 async def confirming(hooks: Hooks) -> AsyncIterator[Confirming]:
     standin = StandIn(products=[{"id": gid("Product", int(PRODUCT_ID))}])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=standin.app())) as admin:
-        ingestion = Ingestion(hooks.services, http=admin)
+        ingestion = Ingestion(ingestion_dependencies(hooks.services), http=admin)
         app = Starlette(routes=ingestion.routes())
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://testserver") as client:

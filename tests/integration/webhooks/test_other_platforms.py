@@ -11,6 +11,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from app.catalog.models import Product
+from app.entry_points import ingestion_dependencies
 from app.ingestion.protocol import ShopContext
 from app.shops.models import Shop
 from app.storage.database import transaction
@@ -110,7 +111,7 @@ async def bigcommerce(hooks: Hooks) -> AsyncIterator[tuple[httpx.AsyncClient, Fa
     def api_for(shop: ShopContext) -> FakeBigCommerce:
         return api
 
-    ingestion = Ingestion(hooks.services, bigcommerce_api=api_for)
+    ingestion = Ingestion(ingestion_dependencies(hooks.services), bigcommerce_api=api_for)
     app = Starlette(routes=ingestion.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://testserver") as client:

@@ -1,3 +1,6 @@
+"""Integration fixtures: the app serving webhooks (platform adapters and the ingestion
+service behind them)."""
+
 from collections.abc import AsyncIterator
 from pathlib import Path
 

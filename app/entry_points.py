@@ -1,0 +1,36 @@
+"""Each entry point's typed dependencies, cut from the process's services by a composition
+root (``app.asgi``, the command line): an edge receives what it uses, never the whole set."""
+
+from app.container import Services
+from app.graphql.context import Storefront
+from app.http.health import OperatorView
+from app.ingestion.dependencies import IngestionDependencies
+from app.storage.reads import SessionReads
+from app.worker import CatalogWork
+
+
+def storefront(services: Services) -> Storefront:
+    return Storefront(sessions=services.sessions, catalogs=services.catalogs,
+                      recommender=services.recommender, ranker=services.ranker,
+                      reranker=services.reranker, tracker=services.tracker)
+
+
+def operator_view(services: Services) -> OperatorView:
+    return OperatorView(admin_token=services.settings.admin_token,
+                        embedding_model=services.settings.embedding_model,
+                        backend=services.engine.dialect.name,
+                        fast_paths=not isinstance(services.reads, SessionReads),
+                        sessions=services.sessions,
+                        registry=services.registry, catalogs=services.catalogs)
+
+
+def catalog_work(services: Services) -> CatalogWork:
+    return CatalogWork(settings=services.settings, sessions=services.sessions,
+                       neighbours=services.neighbours)
+
+
+def ingestion_dependencies(services: Services) -> IngestionDependencies:
+    return IngestionDependencies(
+        settings=services.settings, sessions=services.sessions, writes=services.writes,
+        secrets=services.secrets, single_writer=services.engine.dialect.name == "sqlite",
+        registry=services.registry, catalogs=services.catalogs)
