@@ -230,6 +230,72 @@ describe('demo storefront in Chromium', { skip }, () => {
     assert.deepEqual(dismissed, [{ product_id: onProduct.productIds[0], recommendation_id: onProduct.recommendationId }]);
   });
 
+  test("clicked recommendations reach a Shopify theme's cart, and the carousel's add to cart carries its ranking", async () => {
+    const { context, page, errors } = await visitor({ consent: true });
+    // As on an Online Store theme: Shopify's routes, and carousels with an "Add to cart" button.
+    await context.addInitScript(() => {
+      const win = /** @type {any} */ (window);
+      win.Shopify = { ...win.Shopify, routes: { root: '/' } };
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of record.addedNodes) {
+            if (node instanceof Element && node.localName === 'affinity-carousel') node.setAttribute('add-to-cart', '');
+          }
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+    // The shop's Ajax cart API, answered here: the demo server is no Shopify store.
+    /** @type {{ path: string, body: any }[]} */
+    const cartRequests = [];
+    await page.route(/\/(cart\/(add|update)|products\/[^/]+)\.js$/, async (route) => {
+      const request = route.request();
+      const { pathname } = new URL(request.url());
+      cartRequests.push({ path: pathname, body: request.postData() ? JSON.parse(request.postData() ?? '') : null });
+      const body = pathname.startsWith('/products/') ? { variants: [{ id: 4242, available: true }] } : { items: [], attributes: {} };
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    });
+    const cartCalls = (/** @type {string} */ path) => cartRequests.filter((request) => request.path === path).map((request) => request.body);
+
+    await page.goto('/demo');
+    const home = await loadedRanking(page);
+    const clicked = home.productIds[0];
+    await Promise.all([
+      page.waitForURL(`**/demo/products/${clicked}`),
+      page.locator(`${HOME_CAROUSEL} a[data-product-id="${clicked}"]`).click(),
+    ]);
+    // The click names its ranking in the cart attribute, for the product page's own form.
+    for (const deadline = Date.now() + 5000; !cartCalls('/cart/update.js').length && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(cartCalls('/cart/update.js'), [{ attributes: { _affinity_recs: home.recommendationId } }]);
+
+    const productCarousel = 'affinity-carousel[placement="PRODUCT"]:not([source])';
+    const onProduct = await loadedRanking(page, productCarousel);
+    const card = page.locator(`${productCarousel} li.card`).first();
+    const added = page.evaluate(
+      (sel) => new Promise((resolve) => document.querySelector(sel)?.addEventListener('affinity:cart-add', (event) => resolve(/** @type {CustomEvent} */ (event).detail), { once: true })),
+      productCarousel,
+    );
+    await card.locator('[part~="add"]').click();
+    assert.deepEqual(/** @type {any} */ (await added).recommendationId, onProduct.recommendationId);
+    assert.deepEqual(cartCalls('/cart/add.js'), [{ items: [{ id: 4242, quantity: 1, properties: { _affinity_rec: onProduct.recommendationId } }] }]);
+    assert.deepEqual(cartCalls('/cart/update.js').at(-1), {
+      attributes: { _affinity_recs: [home.recommendationId, onProduct.recommendationId].join(',') },
+    });
+    assert.match((await page.locator(productCarousel).locator('[role="status"]').textContent()) ?? '', /added to your cart/);
+    await page.screenshot({ path: join(ARTIFACTS, 'add-to-cart.png'), fullPage: true });
+
+    const visitorId = await page.evaluate(() => localStorage.getItem('affinity.visitorId'));
+    await page.goto('/demo/cart'); // leaving the page sends what is queued
+    const adds = await eventually(
+      "SELECT product_id, recommendation_id FROM events WHERE type = 'PRODUCT_ADDED_TO_CART' AND visitor_id = ?",
+      [visitorId],
+      (rows) => rows.length > 0,
+    );
+    assert.deepEqual(adds, [{ product_id: onProduct.productIds[0], recommendation_id: onProduct.recommendationId }]);
+    assert.deepEqual(errors, []);
+  });
+
   test('a logged-in customer is named by the token the shop signed, never by id', async () => {
     const { customerId, customerToken } = server;
     assert.ok(customerId && customerToken, '`affinity demo` printed the demo customer and a customer token');

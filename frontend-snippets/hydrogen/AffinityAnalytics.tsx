@@ -1,5 +1,6 @@
 import { AnalyticsEvent, useAnalytics, type CartLineUpdatePayload } from '@shopify/hydrogen';
 import { useEffect, useRef } from 'react';
+import { clickedRecommendationFor, forgetRecommendationClicks, isRecommendationId, LINE_PROPERTY } from '../core/attribution';
 import { consentedVisitorId, trackEvent } from '../core/browser';
 import { affinityProductId, type EventFields } from '../core/events';
 import type { Consent, EventType } from '../core/types';
@@ -23,6 +24,13 @@ function lineFields(line: CartLineUpdatePayload['currentLine'], quantity: number
   };
 }
 
+/** The ranking an added line came from: its `_affinity_rec` attribute, else the product's remembered click. */
+function lineRecommendation(line: NonNullable<CartLineUpdatePayload['currentLine']>, consent: Consent): string | undefined {
+  const attribute = line.attributes?.find((candidate) => candidate.key === LINE_PROPERTY)?.value;
+  if (isRecommendationId(attribute)) return attribute;
+  return clickedRecommendationFor(line.merchandise.product.id, consent) ?? undefined;
+}
+
 /**
  * A subscriber to Hydrogen's analytics events, placed inside `<Analytics.Provider>`. It forwards
  * product views, cart changes, searches and the recommendation events to Affinity, only while
@@ -43,7 +51,12 @@ export function AffinityAnalytics({ collectPath = '/api/affinity/collect', custo
     const send = (type: EventType, fields: EventFields, urgent = false): void => {
       trackEvent(collectPath, consent(), type, fields, { urgent, customerToken: token.current });
     };
-    const syncVisitor = (): void => void consentedVisitorId(consent());
+    const syncVisitor = (): void => {
+      const current = consent();
+      consentedVisitorId(current);
+      // Remembered clicks for the cart follow the analytics consent every event needs.
+      if (!current.analytics) forgetRecommendationClicks();
+    };
 
     subscribe(AnalyticsEvent.PRODUCT_VIEWED, ({ products }) => {
       for (const product of products) {
@@ -51,7 +64,9 @@ export function AffinityAnalytics({ collectPath = '/api/affinity/collect', custo
       }
     });
     subscribe(AnalyticsEvent.PRODUCT_ADD_TO_CART, ({ currentLine, prevLine }) => {
-      if (currentLine) send('PRODUCT_ADDED_TO_CART', lineFields(currentLine, currentLine.quantity - (prevLine?.quantity ?? 0)));
+      if (!currentLine) return;
+      const recommendationId = lineRecommendation(currentLine, consent());
+      send('PRODUCT_ADDED_TO_CART', { ...lineFields(currentLine, currentLine.quantity - (prevLine?.quantity ?? 0)), recommendationId });
     });
     subscribe(AnalyticsEvent.PRODUCT_REMOVED_FROM_CART, ({ currentLine, prevLine }) => {
       if (prevLine) send('PRODUCT_REMOVED_FROM_CART', lineFields(prevLine, prevLine.quantity - (currentLine?.quantity ?? 0)));

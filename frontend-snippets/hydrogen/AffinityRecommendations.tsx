@@ -1,8 +1,10 @@
 import { useAnalytics } from '@shopify/hydrogen';
 import { Suspense, useEffect, useId, useRef, useState } from 'react';
 import { Await, Link } from 'react-router';
+import { rememberRecommendationClick } from '../core/attribution';
 import { formatPrice } from '../core/format';
 import type { Product, Recommendations } from '../core/types';
+import { AffinityAddToCart } from './AffinityAddToCart';
 import { AFFINITY_EVENTS } from './events';
 
 export interface AffinityRecommendationsProps {
@@ -11,7 +13,18 @@ export interface AffinityRecommendationsProps {
   heading?: string;
   /** Where a product links to; Hydrogen's `/products/<handle>` by default. */
   productPath?: (product: Product) => string;
+  /**
+   * The variant an "Add to cart" button on a card adds (a ProductVariant GID, e.g. the first
+   * available variant the loader fetched); no button for products it returns nothing for.
+   * The line carries the ranking's id (`_affinity_rec`), see `<AffinityAddToCart>`.
+   */
+  merchandiseIdFor?: (product: Product) => string | null | undefined;
+  /** The cart route whose action handles `CartForm.ACTIONS.LinesAdd`. */
+  cartRoute?: string;
 }
+
+type ListProps = Required<Pick<AffinityRecommendationsProps, 'heading' | 'productPath' | 'cartRoute'>> &
+  Pick<AffinityRecommendationsProps, 'merchandiseIdFor'> & { ranking: Recommendations };
 
 const defaultPath = (product: Product): string => `/products/${product.handle ?? product.id}`;
 
@@ -20,13 +33,21 @@ const defaultPath = (product: Product): string => `/products/${product.handle ??
  * at all if they fail. Views, clicks and dismissals are published on Hydrogen's analytics bus
  * for `<AffinityAnalytics>` to forward.
  */
-export function AffinityRecommendations({ recommendations, heading = 'Recommended for you', productPath = defaultPath }: AffinityRecommendationsProps) {
+export function AffinityRecommendations({
+  recommendations,
+  heading = 'Recommended for you',
+  productPath = defaultPath,
+  merchandiseIdFor,
+  cartRoute = '/cart',
+}: AffinityRecommendationsProps) {
   return (
     <Suspense fallback={<AffinityRecommendationsSkeleton heading={heading} />}>
       {/* A fragment, not null: <Await> rethrows to the route's error boundary without an errorElement. */}
       <Await resolve={recommendations} errorElement={<></>}>
         {(ranking) =>
-          ranking?.items.length ? <RecommendationList ranking={ranking} heading={heading} productPath={productPath} /> : null
+          ranking?.items.length ? (
+            <RecommendationList ranking={ranking} heading={heading} productPath={productPath} merchandiseIdFor={merchandiseIdFor} cartRoute={cartRoute} />
+          ) : null
         }
       </Await>
     </Suspense>
@@ -46,8 +67,8 @@ export function AffinityRecommendationsSkeleton({ heading, count = 4 }: { headin
   );
 }
 
-function RecommendationList({ ranking, heading, productPath }: { ranking: Recommendations; heading: string; productPath: (product: Product) => string }) {
-  const { publish } = useAnalytics();
+function RecommendationList({ ranking, heading, productPath, merchandiseIdFor, cartRoute }: ListProps) {
+  const { publish, canTrack } = useAnalytics();
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const section = useRef<HTMLElement>(null);
   const headingId = useId();
@@ -82,7 +103,11 @@ function RecommendationList({ ranking, heading, productPath }: { ranking: Recomm
               to={productPath(product)}
               prefetch="intent"
               className="affinity-card__link"
-              onClick={() => publish(AFFINITY_EVENTS.PRODUCT_CLICKED, { productId: product.id, recommendationId })}
+              onClick={() => {
+                publish(AFFINITY_EVENTS.PRODUCT_CLICKED, { productId: product.id, recommendationId });
+                // Kept for the cart: the product page's add-to-cart names this ranking.
+                rememberRecommendationClick(product.id, recommendationId, { analytics: canTrack(), personalization: false });
+              }}
             >
               {product.imageUrl ? <img src={product.imageUrl} alt="" loading="lazy" width={300} height={300} /> : null}
               <span className="affinity-card__title">{product.title}</span>
@@ -90,6 +115,7 @@ function RecommendationList({ ranking, heading, productPath }: { ranking: Recomm
                 <span className="affinity-card__price">{formatPrice(product.price, product.currency)}</span>
               ) : null}
             </Link>
+            <CardAddToCart product={product} recommendationId={recommendationId} merchandiseIdFor={merchandiseIdFor} route={cartRoute} />
             <details className="affinity-card__why">
               <summary>Why this?</summary>
               <ul>
@@ -113,5 +139,32 @@ function RecommendationList({ ranking, heading, productPath }: { ranking: Recomm
         ))}
       </ul>
     </section>
+  );
+}
+
+function CardAddToCart({
+  product,
+  recommendationId,
+  merchandiseIdFor,
+  route,
+}: {
+  product: Product;
+  recommendationId: string;
+  merchandiseIdFor: ((product: Product) => string | null | undefined) | undefined;
+  route: string;
+}) {
+  const merchandiseId = product.available ? merchandiseIdFor?.(product) : null;
+  if (!merchandiseId) return null;
+  return (
+    <AffinityAddToCart
+      merchandiseId={merchandiseId}
+      productId={product.id}
+      recommendationId={recommendationId}
+      route={route}
+      className="affinity-card__add"
+      aria-label={`Add ${product.title} to cart`}
+    >
+      Add to cart
+    </AffinityAddToCart>
   );
 }

@@ -14,6 +14,8 @@
  *   export const headers = affinityHeaders;
  */
 import type { Placement, Recommendations } from '../core/types';
+import { CART_ATTRIBUTE, checkedCartAttribution, mergeCartAttributes, type CartAttribute } from '../core/attribution';
+import { AFFINITY_CART_INPUT } from './events';
 import { affinityCustomerId, affinityProductId } from '../core/events';
 import {
   customerTokenOrNull,
@@ -110,4 +112,35 @@ export function affinityHeaders(): Headers {
  */
 export function affinityCollectAction({ request, context }: { request: Request; context: { env: AffinityEnv } }): Promise<Response> {
   return forwardEvents(request, { endpoint: context.env.AFFINITY_ENDPOINT, storefrontKey: context.env.AFFINITY_STOREFRONT_KEY });
+}
+
+/** The part of Hydrogen's cart handler (`context.cart`) the cart attribute needs. */
+export interface AffinityCartHandler<Result> {
+  get(): Promise<{ attributes?: ReadonlyArray<{ key: string; value?: string | null }> | null } | null>;
+  updateAttributes(attributes: CartAttribute[]): Promise<Result>;
+}
+
+/**
+ * In the cart route's action, after `cart.addLines(inputs.lines)`: sets the cart attribute
+ * `_affinity_recs` from what `<AffinityAddToCart>` sent (checked: Affinity's recommendation ids
+ * only, at most 20), keeping the cart's other attributes (`cartAttributesUpdate` replaces the
+ * whole set). Resolves to the update's result, or null when there was nothing to set.
+ *
+ *   case CartForm.ACTIONS.LinesAdd:
+ *     result = await cart.addLines(inputs.lines);
+ *     result = (await updateAffinityCartAttributes(cart, inputs)) ?? result;
+ *     break;
+ */
+export async function updateAffinityCartAttributes<Result>(
+  cart: AffinityCartHandler<Result>,
+  inputs: Record<string, unknown>,
+): Promise<Result | null> {
+  const sent = inputs[AFFINITY_CART_INPUT];
+  if (typeof sent !== 'string' || !sent) return null;
+  const { cartAttributes } = checkedCartAttribution({ cartAttributes: [{ key: CART_ATTRIBUTE, value: sent }] });
+  if (!cartAttributes.length) return null;
+  const current = (await cart.get())?.attributes ?? [];
+  const existing = current.map(({ key, value }) => ({ key, value: value ?? '' }));
+  if (existing.some((attribute) => attribute.key === CART_ATTRIBUTE && attribute.value === cartAttributes[0]?.value)) return null;
+  return cart.updateAttributes(mergeCartAttributes(existing, cartAttributes));
 }

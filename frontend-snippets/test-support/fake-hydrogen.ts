@@ -1,5 +1,9 @@
-/** A working stand-in for Hydrogen's analytics bus, for tests: publish reaches subscribers. */
-import type { AnalyticsContextValue, CustomerPrivacy } from '@shopify/hydrogen';
+/**
+ * Working stand-ins for Hydrogen, for tests: the analytics bus (publish reaches subscribers)
+ * and `CartForm` (a form that records what it would post to the cart route).
+ */
+import type { AnalyticsContextValue, CartFormProps, CustomerPrivacy } from '@shopify/hydrogen';
+import { createElement, type FormEvent, type ReactNode } from 'react';
 
 export const AnalyticsEvent = {
   PAGE_VIEWED: 'page_viewed',
@@ -57,3 +61,43 @@ const value = {
 export function useAnalytics(): AnalyticsContextValue {
   return value;
 }
+
+/** What `CartForm`s posted: the action and inputs the cart route would read. */
+export const cartForms = {
+  submitted: [] as { route: string; action: string; inputs: Record<string, unknown> }[],
+  reset(): void {
+    this.submitted = [];
+  },
+};
+
+const INPUT_NAME = 'cartFormInput';
+
+function getFormInput(formData: FormData): { action: string; inputs: Record<string, unknown> } {
+  const others: Record<string, unknown> = {};
+  for (const [key, value] of formData.entries()) if (key !== INPUT_NAME) others[key] = value;
+  const { action, inputs } = JSON.parse(String(formData.get(INPUT_NAME) ?? '{}')) as { action: string; inputs?: Record<string, unknown> };
+  return { action, inputs: { ...inputs, ...others } };
+}
+
+/** As Hydrogen's: a form posting `cartFormInput` (the action and inputs as JSON) to `route`. */
+export function CartForm({ children, action, inputs, route = '' }: CartFormProps) {
+  const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    cartForms.submitted.push({ route, ...getFormInput(new FormData(event.currentTarget)) });
+  };
+  return createElement(
+    'form',
+    { action: route, method: 'post', onSubmit },
+    createElement('input', { type: 'hidden', name: INPUT_NAME, value: JSON.stringify({ action, inputs }), readOnly: true }),
+    typeof children === 'function' ? (children as (fetcher: unknown) => ReactNode)({}) : children,
+  );
+}
+
+CartForm.INPUT_NAME = INPUT_NAME;
+CartForm.ACTIONS = {
+  AttributesUpdateInput: 'AttributesUpdateInput',
+  LinesAdd: 'LinesAdd',
+  LinesRemove: 'LinesRemove',
+  LinesUpdate: 'LinesUpdate',
+} as const;
+CartForm.getFormInput = getFormInput;

@@ -1,6 +1,6 @@
 /**
  * The part of `@shopify/hydrogen`'s analytics API the Hydrogen integration uses, as declared by
- * @shopify/hydrogen 2026.4 (`useAnalytics`, `AnalyticsEvent` and the event payloads). Declared
+ * @shopify/hydrogen 2026.4 (`useAnalytics`, `AnalyticsEvent` and the event payloads, `CartForm`). Declared
  * here so the snippets type-check without installing Hydrogen and its build toolchain.
  */
 declare module '@shopify/hydrogen' {
@@ -32,6 +32,8 @@ declare module '@shopify/hydrogen' {
     id: string;
     quantity: number;
     merchandise: { id: string; product: { id: string; title: string } };
+    /** The line's custom attributes, when the cart fragment asks for them. */
+    attributes?: Array<{ key: string; value?: string | null }>;
   }
   export interface ProductViewPayload {
     products: Array<ProductPayload & OtherData>;
@@ -72,4 +74,36 @@ declare module '@shopify/hydrogen' {
   }
 
   export function useAnalytics(): AnalyticsContextValue;
+
+  /** The Storefront API's `AttributeInput`: a cart's or a cart line's custom attribute. */
+  export interface AttributeInput {
+    key: string;
+    value: string;
+  }
+  export interface CartLineInput {
+    merchandiseId: string;
+    quantity?: number;
+    attributes?: AttributeInput[];
+    sellingPlanId?: string;
+  }
+  type OtherFormData = { [key: string]: unknown };
+  type CartFormActionProps =
+    | { action: 'LinesAdd'; inputs?: { lines: CartLineInput[] } & OtherFormData }
+    | { action: 'AttributesUpdateInput'; inputs?: { attributes: AttributeInput[] } & OtherFormData };
+  export type CartFormProps = CartFormActionProps & {
+    children: import('react').ReactNode | ((fetcher: unknown) => import('react').ReactNode);
+    route?: string;
+    fetcherKey?: string;
+  };
+  export function CartForm(props: CartFormProps): import('react').JSX.Element;
+  export namespace CartForm {
+    const INPUT_NAME: 'cartFormInput';
+    const ACTIONS: {
+      readonly AttributesUpdateInput: 'AttributesUpdateInput';
+      readonly LinesAdd: 'LinesAdd';
+      readonly LinesRemove: 'LinesRemove';
+      readonly LinesUpdate: 'LinesUpdate';
+    };
+    function getFormInput(formData: FormData): { action: string; inputs: Record<string, unknown> };
+  }
 }

@@ -9,7 +9,15 @@ export interface CustomerPrivacy {
 type LoadFeatures = (features: { name: string; version: string }[], callback: (error?: unknown) => void) => void;
 
 export interface ShopifyWindow {
-  Shopify?: { customerPrivacy?: CustomerPrivacy; currency?: { active?: string }; loadFeatures?: LoadFeatures };
+  Shopify?: {
+    customerPrivacy?: CustomerPrivacy;
+    currency?: { active?: string };
+    loadFeatures?: LoadFeatures;
+    /** The storefront's root path, with its locale (`/fr/`): where the Ajax cart API lives. */
+    routes?: { root?: string };
+    /** The shop's myshopify domain, set by Online Store themes. */
+    shop?: string;
+  };
 }
 
 /** Events after which Shopify's answer may have changed. */

@@ -1,6 +1,8 @@
+import { cartAttributionFor, clickedCartAttributes, forgetRecommendationClicks, rememberRecommendationClick } from '../../core/attribution';
 import { fetchRecommendations, type RecommendationRequest } from '../../core/client';
 import type { EventFields } from '../../core/events';
 import type { Consent, EventType, Placement, Recommendations } from '../../core/types';
+import { addToShopifyCart, shopifyCartRoot, updateCartAttributes } from './cart';
 import { loadShopifyConsentApi, resolveConsent, watchShopifyConsent, type ShopifyWindow } from './consent';
 import { createTracker, warnCustomerIdIgnored, type Tracker } from './tracker';
 import { renderCards, renderFrame, renderSkeleton, type Frame } from './view';
@@ -38,7 +40,7 @@ function afterRender(callback: () => void): void {
  * customer is named only by `customer-token`, signed by the shop's server.
  */
 export class AffinityCarousel extends HTMLElement {
-  static readonly observedAttributes = [...RELOADING, 'consent', 'heading'];
+  static readonly observedAttributes = [...RELOADING, 'consent', 'heading', 'add-to-cart', 'cart'];
 
   #frame: Frame | null = null;
   #recommendations: Recommendations | null = null;
@@ -72,6 +74,7 @@ export class AffinityCarousel extends HTMLElement {
     if (previous === value || !this.#frame) return;
     if (name === 'heading') this.#frame.heading.textContent = this.#heading();
     else if (name === 'consent') this.#consentChanged();
+    else if (name === 'add-to-cart' || name === 'cart') this.#rerender();
     else if (this.isConnected) this.#schedule();
   }
 
@@ -157,14 +160,28 @@ export class AffinityCarousel extends HTMLElement {
     if (!frame) return;
     this.#recommendations = recommendations;
     this.hidden = false;
+    this.#renderCards(frame, recommendations);
+    this.#updateNav();
+    this.#observeView(recommendations.recommendationId);
+    this.#emit('affinity:load', { recommendationId: recommendations.recommendationId, count: recommendations.items.length });
+  }
+
+  #renderCards(frame: Frame, recommendations: Recommendations): void {
     renderCards(frame, recommendations.items, {
       hrefTemplate: this.getAttribute('product-url'),
       currency: this.getAttribute('currency') ?? (window as ShopifyWindow).Shopify?.currency?.active ?? null,
       locale: this.getAttribute('locale') ?? (document.documentElement.lang || undefined),
+      addToCart: this.hasAttribute('add-to-cart') && this.#cartRoot() !== null,
     });
-    this.#updateNav();
-    this.#observeView(recommendations.recommendationId);
-    this.#emit('affinity:load', { recommendationId: recommendations.recommendationId, count: recommendations.items.length });
+  }
+
+  #rerender(): void {
+    if (this.#frame && this.#recommendations) this.#renderCards(this.#frame, this.#recommendations);
+  }
+
+  /** The Ajax cart API's root on a Shopify theme (see the `cart` attribute), else null. */
+  #cartRoot(): string | null {
+    return shopifyCartRoot(this.getAttribute('cart'), window as ShopifyWindow);
   }
 
   #fail(reason: string): void {
@@ -200,6 +217,7 @@ export class AffinityCarousel extends HTMLElement {
     const button = target.closest<HTMLButtonElement>('button[data-action]');
     if (button) {
       if (button.dataset.action === 'why') this.#toggleReasons(button);
+      else if (button.dataset.action === 'add') void this.#addToCart(button);
       else this.#dismiss(button);
       return;
     }
@@ -207,6 +225,47 @@ export class AffinityCarousel extends HTMLElement {
     if (link?.dataset.productId) {
       // Sent at once: the browser is about to leave the page.
       this.#track('PRODUCT_CLICKED', { productId: link.dataset.productId, recommendationId: this.#rankingId() }, true);
+      this.#rememberClick(link.dataset.productId);
+    }
+  }
+
+  /**
+   * Keep the click for the cart (with analytics consent only) and, on a Shopify theme, name
+   * the clicked rankings in the cart attribute: the product page's own form adds the product.
+   */
+  #rememberClick(productId: string): void {
+    const recommendationId = this.#rankingId();
+    const consent = this.consent;
+    if (!recommendationId || !rememberRecommendationClick(productId, recommendationId, consent)) return;
+    const root = this.#cartRoot();
+    if (root) void updateCartAttributes(root, clickedCartAttributes(consent));
+  }
+
+  /** The card's "Add to cart": `/cart/add.js` with the ranking as a hidden line-item property. */
+  async #addToCart(button: HTMLButtonElement): Promise<void> {
+    const card = button.closest<HTMLElement>('li');
+    const root = this.#cartRoot();
+    const recommendationId = this.#rankingId();
+    const item = this.#recommendations?.items.find((candidate) => candidate.product.id === card?.dataset.productId);
+    const frame = this.#frame;
+    const handle = item?.product.handle;
+    if (!item || !handle || !root || !frame || button.disabled) return;
+    const { product } = item;
+    const consent = this.consent;
+    if (recommendationId) rememberRecommendationClick(product.id, recommendationId, consent);
+    const attribution = cartAttributionFor(product.id, consent, { recommendationId: recommendationId ?? null });
+    button.disabled = true;
+    try {
+      const { variantId, line } = await addToShopifyCart(root, { handle, quantity: 1, properties: attribution.lineAttributes });
+      await updateCartAttributes(root, attribution.cartAttributes);
+      frame.status.textContent = `${product.title} added to your cart.`;
+      this.#track('PRODUCT_ADDED_TO_CART', { productId: product.id, variantId, quantity: 1, recommendationId });
+      this.#emit('affinity:cart-add', { productId: product.id, variantId, recommendationId, line });
+    } catch (error) {
+      frame.status.textContent = `${product.title} could not be added to your cart.`;
+      this.#emit('affinity:cart-error', { productId: product.id, reason: error instanceof Error ? error.message : String(error) });
+    } finally {
+      button.disabled = false;
     }
   }
 
@@ -281,6 +340,7 @@ export class AffinityCarousel extends HTMLElement {
   #consentChanged(): void {
     const consent = this.consent;
     if (!consent.analytics && !consent.personalization) visitorIdFor(consent);
+    if (!consent.analytics) forgetRecommendationClicks();
     // A new personalization decision deserves a new ranking; the box keeps its size.
     if (this.#personalized !== null && this.#personalized !== consent.personalization && this.isConnected) {
       this.#schedule();

@@ -9,6 +9,16 @@ export { createTracker, type Tracker, type TrackerOptions } from './tracker';
 export { resolveConsent } from './consent';
 export { visitorIdFor } from './visitor';
 export { fetchRecommendations } from '../../core/client';
+export {
+  CART_ATTRIBUTE,
+  LINE_PROPERTY,
+  attributesAsObject,
+  cartAttributionFor,
+  clickedRecommendationFor,
+  rememberRecommendationClick,
+  type CartAttribute,
+  type CartAttribution,
+} from '../../core/attribution';
 export type * from '../../core/types';
 
 if (typeof customElements !== 'undefined' && !customElements.get('affinity-carousel')) {

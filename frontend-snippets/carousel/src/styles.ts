@@ -28,6 +28,9 @@ img{display:block;width:100%;height:100%;object-fit:cover}
 .price{height:1.5rem;margin:0 .75rem;color:var(--affinity-accent-color,inherit);font-size:.875rem;font-weight:600;line-height:1.5rem}
 .actions{display:flex;flex:none;align-items:center;justify-content:space-between;height:2rem;padding:0 .5rem .25rem}
 .actions button{padding:.25rem;border:0;background:none;color:var(--_muted);font-size:.75rem;text-decoration:underline;white-space:nowrap}
+.add{flex:none;height:2rem;margin:.375rem .5rem 0;padding:0 .5rem;border:0;border-radius:var(--_radius);
+background:var(--affinity-button-background,#1f2937);color:var(--affinity-button-color,#fff);font-size:.8125rem;font-weight:600}
+.add:disabled{opacity:.6;cursor:progress}
 .reasons{position:absolute;inset:0 0 2rem;padding:.75rem;overflow:auto;background:var(--_card);font-size:.8125rem}
 .reasons[hidden]{display:none}
 .reasons p{margin:0;font-weight:600}

@@ -28,6 +28,8 @@ export interface CardOptions {
   hrefTemplate: string | null;
   currency: string | null;
   locale: string | undefined;
+  /** Show an "Add to cart" button on each available product that has a handle. */
+  addToCart?: boolean;
 }
 
 export function renderFrame(root: ShadowRoot, headingText: string): Frame {
@@ -88,6 +90,10 @@ function renderCard(item: RecommendedItem, index: number, options: CardOptions):
     h('p', {}, 'Why you see this'),
     h('ul', {}, ...(item.reasons.length ? item.reasons : [{ message: 'Popular in this shop' }]).map((r) => h('li', {}, r.message))),
   );
+  const add =
+    options.addToCart && product.available && product.handle
+      ? h('button', { type: 'button', class: 'add', part: 'add', 'data-action': 'add', 'aria-label': `Add ${product.title} to cart` }, 'Add to cart')
+      : null;
   const actions = h(
     'div',
     { class: 'actions', part: 'actions' },
@@ -98,6 +104,7 @@ function renderCard(item: RecommendedItem, index: number, options: CardOptions):
     'li',
     { class: 'card', part: 'card', 'data-product-id': product.id },
     link,
+    add,
     reasons,
     actions,
   );

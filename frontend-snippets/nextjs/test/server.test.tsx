@@ -8,6 +8,7 @@ import { isValidElement, type ReactNode } from 'react';
 import { AffinityRecommendations, AffinityRecommendationsSkeleton } from '../components/affinity/recommendations';
 import { AffinityTracker } from '../components/affinity/tracker';
 import { affinityCustomerToken, getRecommendations } from '../lib/affinity';
+import { affinityCartAttribution, mergeCartAttributes } from '../lib/affinity/cart';
 
 beforeEach(() => {
   cookieJar.clear();
@@ -99,6 +100,22 @@ describe('<AffinityRecommendations>', () => {
     expect(JSON.stringify(clientProps)).not.toContain('12347');
   });
 
+  it('shows "Add to cart" on available products when given a cart action, and hands it to the tracker', async () => {
+    vi.stubGlobal('fetch', fakeAffinity().fetch);
+    const withoutAction = renderToStaticMarkup(await AffinityRecommendations({ productId: '55' }));
+    expect(withoutAction).not.toContain('data-affinity-add');
+    const addToCart = async () => undefined;
+    const tree = await AffinityRecommendations({ productId: '55', addToCart });
+    const html = renderToStaticMarkup(tree);
+    expect(html).toContain('data-affinity-add="101"');
+    expect(html).toContain('data-affinity-handle="heart-holder"');
+    expect(html).toContain('aria-label="Add Metal Lantern to cart"');
+    const tracker = (tree as { props: { children: ReactNode[] } }).props.children.find(
+      (child) => isValidElement(child) && child.type === AffinityTracker,
+    ) as { props: { addToCart?: unknown } } | undefined;
+    expect(tracker?.props.addToCart).toBe(addToCart);
+  });
+
   it('renders nothing when Affinity fails', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('offline'))));
     expect(await AffinityRecommendations({ productId: '55' })).toBeNull();
@@ -130,5 +147,23 @@ describe('POST /api/affinity/collect', () => {
     const response = await POST(new Request('https://shop.test/api/affinity/collect', { method: 'POST', body: '{"events":[]}' }));
     expect(response.status).toBe(202);
     expect(String((upstream.mock.calls[0] as unknown as [URL])[0])).toBe('https://affinity.test/collect?key=secret-key');
+  });
+});
+
+describe('the cart server action', () => {
+  it("takes only Affinity's attributes from the browser, and keeps the cart's others", () => {
+    const checked = affinityCartAttribution({
+      lineAttributes: [{ key: '_affinity_rec', value: 'rec-7' }, { key: 'engraving', value: 'x' }],
+      cartAttributes: [{ key: '_affinity_recs', value: 'rec-1,<script>,rec-7' }],
+    });
+    expect(checked).toEqual({
+      lineAttributes: [{ key: '_affinity_rec', value: 'rec-7' }],
+      cartAttributes: [{ key: '_affinity_recs', value: 'rec-1,rec-7' }],
+    });
+    expect(affinityCartAttribution({ lineAttributes: [{ key: '_affinity_rec', value: 'a,b' }] })).toEqual({ lineAttributes: [], cartAttributes: [] });
+    expect(mergeCartAttributes([{ key: 'gift', value: 'yes' }], checked.cartAttributes)).toEqual([
+      { key: 'gift', value: 'yes' },
+      { key: '_affinity_recs', value: 'rec-1,rec-7' },
+    ]);
   });
 });

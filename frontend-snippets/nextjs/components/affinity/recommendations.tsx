@@ -3,10 +3,17 @@ import Link from 'next/link';
 import { formatPrice } from '../../../core/format';
 import { affinityProductId } from '../../../core/events';
 import { affinityCustomerToken, getRecommendations, type RecommendationOptions } from '../../lib/affinity';
+import type { AffinityCartAddition } from '../../lib/affinity/cart';
 import { AffinityTracker } from './tracker';
 
 export interface AffinityRecommendationsProps extends RecommendationOptions {
   heading?: string;
+  /**
+   * A server action adding a card's product to the cart. With it each available product gets
+   * an "Add to cart" button, and the action receives the product with `lineAttributes`
+   * (`_affinity_rec`: this ranking) and `cartAttributes` (`_affinity_recs`) to pass on.
+   */
+  addToCart?: (addition: AffinityCartAddition) => Promise<unknown>;
 }
 
 const TRACK = 'flex w-full gap-4 overflow-x-auto pt-1';
@@ -22,7 +29,7 @@ const ITEM = 'w-full flex-none min-[475px]:w-1/2 sm:w-1/3 md:w-1/4 lg:w-1/5';
  *     <AffinityRecommendations productId={product.id} customerId={customer?.id} />
  *   </Suspense>
  */
-export async function AffinityRecommendations({ heading = 'Recommended for you', ...options }: AffinityRecommendationsProps) {
+export async function AffinityRecommendations({ heading = 'Recommended for you', addToCart, ...options }: AffinityRecommendationsProps) {
   const ranking = await getRecommendations(options);
   if (!ranking?.items.length) return null;
   const customerToken = affinityCustomerToken(options.customerId);
@@ -30,7 +37,7 @@ export async function AffinityRecommendations({ heading = 'Recommended for you',
   return (
     <div className="py-8">
       <h2 className="mb-4 text-2xl font-bold">{heading}</h2>
-      <AffinityTracker recommendationId={ranking.recommendationId} customerToken={customerToken}>
+      <AffinityTracker recommendationId={ranking.recommendationId} customerToken={customerToken} addToCart={addToCart}>
         <ul className={TRACK}>
           {ranking.items.map(({ product, reasons }) => (
             <li key={product.id} className={ITEM}>
@@ -60,6 +67,17 @@ export async function AffinityRecommendations({ heading = 'Recommended for you',
                   </div>
                 </div>
               </Link>
+              {addToCart && product.available ? (
+                <button
+                  type="button"
+                  className="mt-2 w-full rounded-full bg-blue-600 p-2 text-sm font-medium text-white hover:opacity-90 disabled:opacity-60"
+                  data-affinity-add={product.id}
+                  data-affinity-handle={product.handle ?? undefined}
+                  aria-label={`Add ${product.title} to cart`}
+                >
+                  Add to cart
+                </button>
+              ) : null}
               <div className="flex items-start justify-between gap-2 pt-2 text-xs text-neutral-500">
                 <details>
                   <summary className="cursor-pointer">Why this?</summary>

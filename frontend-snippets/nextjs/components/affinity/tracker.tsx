@@ -1,9 +1,17 @@
 'use client';
 
-import { useEffect, useRef, type MouseEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
+import {
+  cartAttributionFor,
+  forgetRecommendationClicks,
+  NO_ATTRIBUTION,
+  rememberRecommendationClick,
+  type CartAttribution,
+} from '../../../core/attribution';
 import { consentedVisitorId, trackEvent } from '../../../core/browser';
 import type { EventFields } from '../../../core/events';
 import type { Consent, EventType } from '../../../core/types';
+import type { AffinityCartAddition } from '../../lib/affinity/cart';
 
 const COLLECT_PATH = '/api/affinity/collect';
 
@@ -39,17 +47,25 @@ export interface AffinityTrackerProps {
   consent?: Consent;
   /** The logged-in customer's token, minted on the server (`affinityCustomerToken`). */
   customerToken?: string | null;
+  /**
+   * Called by the cards' "Add to cart" buttons (`data-affinity-add`), usually a server action:
+   * the product, and the attributes its cart line and the cart carry.
+   */
+  addToCart?: ((addition: AffinityCartAddition) => unknown) | undefined;
   children: ReactNode;
 }
 
 /**
  * Wraps a server-rendered list of recommendations: reports when it is seen, which product is
- * clicked (`data-affinity-product-id` links) and "Not interested" (`data-affinity-dismiss`).
+ * clicked (`data-affinity-product-id` links) and "Not interested" (`data-affinity-dismiss`),
+ * remembers clicks for the cart, and hands "Add to cart" (`data-affinity-add`) to `addToCart`.
  */
-export function AffinityTracker({ recommendationId, consent, customerToken, children }: AffinityTrackerProps) {
+export function AffinityTracker({ recommendationId, consent, customerToken, addToCart, children }: AffinityTrackerProps) {
   const root = useRef<HTMLDivElement>(null);
   const sender = useRef<Sender>({ consent, customerToken });
   sender.current = { consent, customerToken };
+  const adder = useRef(addToCart);
+  adder.current = addToCart;
 
   useEffect(() => {
     const element = root.current;
@@ -75,8 +91,34 @@ export function AffinityTracker({ recommendationId, consent, customerToken, chil
       if (card) card.hidden = true;
       return;
     }
+    const add = target.closest<HTMLButtonElement>('[data-affinity-add]');
+    if (add?.dataset.affinityAdd) {
+      void addFromCard(add, add.dataset.affinityAdd);
+      return;
+    }
     const link = target.closest<HTMLElement>('[data-affinity-product-id]');
-    if (link) send(sender.current, 'PRODUCT_CLICKED', { productId: link.dataset.affinityProductId, recommendationId }, true);
+    const productId = link?.dataset.affinityProductId;
+    if (!productId) return;
+    send(sender.current, 'PRODUCT_CLICKED', { productId, recommendationId }, true);
+    // Kept for the cart: the product page's add to cart names this ranking.
+    rememberRecommendationClick(productId, recommendationId, currentConsent(sender.current.consent));
+  };
+
+  const addFromCard = async (button: HTMLButtonElement, productId: string): Promise<void> => {
+    const callback = adder.current;
+    if (!callback || button.disabled) return;
+    const consentNow = currentConsent(sender.current.consent);
+    rememberRecommendationClick(productId, recommendationId, consentNow);
+    const attribution = cartAttributionFor(productId, consentNow, { recommendationId });
+    button.disabled = true;
+    try {
+      await callback({ productId, handle: button.dataset.affinityHandle ?? null, quantity: 1, recommendationId, ...attribution });
+      send(sender.current, 'PRODUCT_ADDED_TO_CART', { productId, quantity: 1, recommendationId });
+    } catch (error) {
+      console.error('Affinity: adding to the cart failed', error);
+    } finally {
+      button.disabled = false;
+    }
   };
 
   return (
@@ -98,8 +140,36 @@ export function AffinityProductView({ productId, consent, customerToken }: Affin
   const sender = useRef<Sender>({ consent, customerToken });
   sender.current = { consent, customerToken };
   useEffect(() => {
-    consentedVisitorId(currentConsent(sender.current.consent));
+    const consentNow = currentConsent(sender.current.consent);
+    consentedVisitorId(consentNow);
+    if (!consentNow.analytics) forgetRecommendationClicks();
     send(sender.current, 'PRODUCT_VIEWED', { productId });
   }, [productId]);
   return null;
+}
+
+/**
+ * For the shop's own add-to-cart (vercel/commerce's `AddToCart`): what adding `productId`
+ * carries, from its remembered click within the click window: `lineAttributes`
+ * (`[{ key: '_affinity_rec', value }]`) for the cart line and `cartAttributes`
+ * (`_affinity_recs`, the clicked rankings) for the cart. Hand both to the cart server action,
+ * which checks them with `affinityCartAttribution`. Empty on the server, until hydrated, and
+ * without analytics consent; `refresh` reads them again (e.g. as the form is submitted).
+ */
+export function useAffinityCartAttribution(
+  productId: string,
+  consent?: Consent,
+): CartAttribution & { refresh: () => CartAttribution } {
+  const explicit = useRef(consent);
+  explicit.current = consent;
+  const [attribution, setAttribution] = useState<CartAttribution>(NO_ATTRIBUTION);
+  const refresh = useCallback((): CartAttribution => {
+    const current = cartAttributionFor(productId, currentConsent(explicit.current));
+    setAttribution((previous) => (JSON.stringify(previous) === JSON.stringify(current) ? previous : current));
+    return current;
+  }, [productId]);
+  useEffect(() => {
+    refresh();
+  }, [refresh]);
+  return { ...attribution, refresh };
 }
