@@ -13,12 +13,19 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import BaseRoute, Route
 
+from app.admin.routes import admin_routes
 from app.container import Services, build_services, customer_stores
 from app.crypto.file_modes import keep_new_files_private, private_folder
 from app.demo.lookups import demo_image_labels, demo_key_lookup
 from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.embeddings.protocol import Embedder
-from app.entry_points import catalog_work, ingestion_dependencies, operator_view, storefront
+from app.entry_points import (
+    catalog_work,
+    ingestion_dependencies,
+    operator_view,
+    scrape_sources,
+    storefront,
+)
 from app.graphql.schema import build_schema
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
@@ -30,6 +37,10 @@ from app.http.security import own_origins as own_origins_of
 from app.http.shopify_proxy import shopify_proxy_routes
 from app.http.storefront_auth import StorefrontAuth
 from app.ids import ShopId
+from app.measurement import MeasurementWorker
+from app.metrics.registry import Metrics
+from app.metrics.routes import metrics_routes
+from app.metrics.webhooks import instrument_webhook_routes
 from app.process.heap import collect_on_schedule, settle
 from app.ranking.scheduler import ModelTrainer
 from app.settings import Settings
@@ -101,12 +112,14 @@ def create_app(
     own_origins = own_origins_of(settings.host, settings.port, settings.public_url)
     auth = StorefrontAuth(services.sessions, services.secrets, own_origins)
     limits = RateLimits(settings)  # one per process: /graphql and /collect count together
-    shop_facing = storefront(services)
-    graphql = StorefrontGraphQL(build_schema(settings), shop_facing, settings, auth,
+    metrics = Metrics()  # the app's own registry (PROMETHEUS_MULTIPROC_DIR: shared files)
+    shop_facing = storefront(services, metrics)
+    graphql = StorefrontGraphQL(build_schema(settings, metrics), shop_facing, settings, auth,
                                 settings.demo_mode, limits)
     worker = CatalogWorker(catalog_work(services), services.embedder.get, index_threads=1)
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)
+    measurement = MeasurementWorker(services.sessions, settings, services.experiments)
     ingestion = Ingestion(ingestion_dependencies(services),
                           customer_stores=customer_stores(services))
 
@@ -121,6 +134,8 @@ def create_app(
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run_forever(stop)) if settings.worker_enabled else None
         training = asyncio.create_task(trainer.run_forever(stop)) if settings.worker_enabled else None
+        rollups = (asyncio.create_task(measurement.run_forever(stop))
+                   if settings.worker_enabled else None)
         inbox = (asyncio.create_task(ingestion.processor.run_forever(stop))
                  if settings.webhook_processor_enabled else None)
         catalogs = asyncio.create_task(_load_catalogs(services))
@@ -136,6 +151,8 @@ def create_app(
                 await task
             if training is not None:
                 await training
+            if rollups is not None:
+                await rollups
             if inbox is not None:
                 await inbox
             await ingestion.aclose()
@@ -145,7 +162,7 @@ def create_app(
     async def origins() -> set[str]:
         return await _storefront_origins(services)
 
-    collect = collect_endpoint(shop_facing.tracker, settings, auth, limits)
+    collect = collect_endpoint(shop_facing.tracker, settings, auth, limits, metrics)
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health_endpoint(operator_view(services)), methods=["GET"]),
@@ -155,7 +172,9 @@ def create_app(
         Route("/affinity-carousel.js", lambda _: FileResponse(
             STATIC_DIR / "affinity-carousel.js", media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=300"}), methods=["GET", "HEAD"]),
-        *webhook_routes(ingestion),
+        *instrument_webhook_routes(webhook_routes(ingestion), metrics),
+        *admin_routes(services.sessions, settings),
+        *metrics_routes(metrics, scrape_sources(services), settings),
         # The demo hands out the demo shop's storefront key: never on a production server.
         *(_demo_routes(services) if settings.demo_mode else []),
         *(extra_routes or []),
@@ -171,6 +190,7 @@ def create_app(
         ],
     )
     app.state.services = services
+    app.state.metrics = metrics
     app.state.worker = worker
     app.state.ingestion = ingestion
     return app

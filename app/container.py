@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.attribution.privacy import RollupsStore
 from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
 from app.crypto.secret_box import SecretBox, install_key
 from app.customer_data import CustomerDataStore
@@ -21,6 +22,7 @@ from app.events.privacy import EventsStore
 from app.events.rankings import RankingRecorder
 from app.events.sources import SourceHasher
 from app.events.tracker import EventTracker
+from app.experiments.directory import ExperimentDirectory
 from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
 from app.ingestion.privacy import core_customer_stores
@@ -66,6 +68,8 @@ class Services:
     """Encrypts the secrets stored in the database (webhook secrets, platform tokens)."""
     engine_state: EngineStateStore
     """Erases customers and shops from model artefacts, index files and memory."""
+    experiments: ExperimentDirectory
+    """Who is in the shop's holdout and in which variant of a running experiment (memory)."""
 
     def dispose(self) -> None:
         """Close what the services hold besides the engine (threads, extra connections)."""
@@ -98,6 +102,7 @@ def build_services(
     weights = load_weights(tuning.weights_file) if tuning.weights_file else load_weights()
     writes = writes_for(settings.database_url, sessions, settings.sqlite_fast_paths)
     served = RankingRecorder(writes)
+    experiments = ExperimentDirectory(settings.holdout_share)
     reranker = SearchReranker(
         QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,
@@ -107,6 +112,7 @@ def build_services(
         load_search_model(),
         unavailable=settings.search_unavailable,
         served=served,
+        variants=experiments,
     )
     return Services(
         settings=settings,
@@ -123,7 +129,7 @@ def build_services(
         models=models,
         ranker=RecommendationEngine(
             models, neighbours, catalogs, session_state,
-            weights, tuning.rules(), reads=reads, served=served),
+            weights, tuning.rules(), reads=reads, served=served, variants=experiments),
         tracker=EventTracker(tuning.consent(), [session_state], writes,
                              SourceHasher(key)),
         reads=reads,
@@ -131,9 +137,11 @@ def build_services(
         secrets=SecretBox(key),
         engine_state=EngineStateStore(models_dir, settings.index_dir, session_state, models,
                                       registry),
+        experiments=experiments,
     )
 
 
 def customer_stores(services: Services) -> list[CustomerDataStore]:
     """Every place customer data lives: the database's stores, then the files and memory."""
-    return [*core_customer_stores(), EventsStore(), services.engine_state]
+    # The rollups' store reads the visitor links that the events' store deletes: first.
+    return [*core_customer_stores(), RollupsStore(), EventsStore(), services.engine_state]

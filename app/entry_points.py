@@ -5,20 +5,26 @@ from app.container import Services
 from app.graphql.context import Storefront
 from app.http.health import OperatorView
 from app.ingestion.dependencies import IngestionDependencies
+from app.metrics.registry import Metrics
+from app.metrics.state import ScrapeSources
 from app.storage.reads import SessionReads
 from app.worker import CatalogWork
 
 
-def storefront(services: Services) -> Storefront:
+def storefront(services: Services, metrics: Metrics | None = None) -> Storefront:
     return Storefront(sessions=services.sessions, catalogs=services.catalogs,
                       recommender=services.recommender, ranker=services.ranker,
-                      reranker=services.reranker, tracker=services.tracker)
+                      reranker=services.reranker, tracker=services.tracker, metrics=metrics)
+
+
+def scrape_sources(services: Services) -> ScrapeSources:
+    return ScrapeSources(sessions=services.sessions, index_dir=services.settings.index_dir,
+                         embedding_model=services.settings.embedding_model,
+                         models_dir=services.models_dir)
 
 
 def operator_view(services: Services) -> OperatorView:
-    return OperatorView(admin_token=services.settings.admin_token,
-                        embedding_model=services.settings.embedding_model,
-                        backend=services.engine.dialect.name,
+    return OperatorView(settings=services.settings, backend=services.engine.dialect.name,
                         fast_paths=not isinstance(services.reads, SessionReads),
                         sessions=services.sessions,
                         registry=services.registry, catalogs=services.catalogs)

@@ -1,8 +1,10 @@
 """Imports every ORM model so that the metadata is complete (for Alembic)."""
 
+from app.attribution import models as attribution_models
 from app.catalog import models as catalog_models
 from app.embeddings import models as embedding_models
 from app.events import models as event_models
+from app.experiments import models as experiment_models
 from app.index import models as index_models
 from app.ingestion import models as ingestion_models
 from app.inventory import models as inventory_models
@@ -15,9 +17,11 @@ from app.sync import models as sync_models
 metadata = Base.metadata
 
 __all__ = [
+    "attribution_models",
     "catalog_models",
     "embedding_models",
     "event_models",
+    "experiment_models",
     "index_models",
     "ingestion_models",
     "inventory_models",

@@ -187,6 +187,26 @@ class Settings(BaseSettings):
             "Key that encrypts secrets at rest (webhook secrets, platform tokens, customer "
             "token secrets): a Fernet key or any passphrase. Unset: a key file `secret.key` "
             "under the data folder, made on first use with mode 0600."))
+    attribution_click_window_days: float = Field(
+        default=7, gt=0, le=90, description=(
+            "Click-through window: an order by the shopper who clicked a recommended product "
+            "within these days is attributed to the list (when the cart carried no id)."))
+    attribution_view_window_days: float = Field(
+        default=1, gt=0, le=30, description=(
+            "View-through window: an order of a product shown (not clicked) within these "
+            "days is attributed as view-through, reported apart from clicks."))
+    holdout_share: float = Field(
+        default=0.05, ge=0, le=0.5, description=(
+            "Share of each shop's shoppers who always get the non-personalized baseline (the "
+            "global holdout the lift is measured against); a shop's own setting overrides it."))
+    rollup_interval_seconds: float = Field(
+        default=1.0, gt=0, le=60, description=(
+            "How often a server (or the worker) folds new events, served lists and orders "
+            "into the KPI rollups."))
+    metrics_public: bool = Field(
+        default=False, description=(
+            "Serve GET /metrics (Prometheus) to anyone; off, only with the operator token "
+            "(AFFINITY_ADMIN_TOKEN)."))
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @property

@@ -31,6 +31,9 @@ POSTGRES_URL = os.environ.get(
     "AFFINITY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI") == "true"
+# Servers built by the tests, in this process or as subprocesses, hold nobody out: a test of
+# personalization sees it for every visitor. The holdout's own tests set their share.
+os.environ["AFFINITY_HOLDOUT_SHARE"] = "0"
 
 
 def _asyncpg_dsn(url: str) -> str:

@@ -77,6 +77,7 @@ class Harness:
 @asynccontextmanager
 async def harness(database_url: str, data_dir: Path, embedder: Embedder) -> AsyncIterator[Harness]:
     settings = Settings(database_url=database_url, data_dir=data_dir, worker_enabled=False,
+                        holdout_share=0.0,
                         embedding_model=embedder.model_name, annoy_trees=10,
                         allowed_hosts=["testserver"], _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings, embedder_factory=lambda: embedder)

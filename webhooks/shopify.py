@@ -22,13 +22,21 @@ from app.ingestion.changes import (
     RedactCustomer,
     RedactShop,
     SetInventoryLevel,
+    SetUnitCost,
     UninstallShop,
     UpsertCollection,
     UpsertProduct,
 )
 from app.ingestion.protocol import InvalidPayload, ShopContext
-from app.inventory.service import LevelChange
+from app.inventory.service import CostChange, LevelChange
 from app.orders.changes import OrderChange, OrderLineChange, RefundChange, RefundLineChange
+from app.orders.recommendations import (
+    CART_ATTRIBUTE,
+    LINE_PROPERTY,
+    named_value,
+    recommendation_id,
+    recommendation_ids,
+)
 from webhooks.checks import check_changes
 from webhooks.payload import Fields, parse_datetime
 from webhooks.protocol import Envelope, Headers, ShopHint
@@ -41,6 +49,8 @@ AdminFactory = Callable[[ShopContext], AdminApi | None]
 """The Admin API of a shop, or ``None`` when it has no token."""
 MAX_TOPIC_CHARS = 128
 MAX_DELIVERY_ID_CHARS = 255
+MAX_UNIT_COST = 1e12
+"""A unit cost beyond this (or below zero) is not one: the cost stays unknown."""
 
 
 def _tags(raw: object) -> tuple[str, ...]:
@@ -113,6 +123,15 @@ def _inventory_level(p: Fields, _: ShopContext) -> list[Change]:
     ))]
 
 
+def _inventory_item(p: Fields, _: ShopContext) -> list[Change]:
+    cost = p.opt_number("cost")
+    return [SetUnitCost(CostChange(
+        inventory_item_id=p.id(),
+        cost=cost if cost is not None and 0 <= cost <= MAX_UNIT_COST else None,
+        updated_at=p.opt_datetime("updated_at"),
+    ))]
+
+
 def _collection(p: Fields, _: ShopContext) -> list[Change]:
     return [UpsertCollection(p.id(), p.opt_text("title") or "", p.opt_text("handle"),
                              p.opt_datetime("updated_at"))]
@@ -147,12 +166,16 @@ def order_change(o: Fields, cancelled: bool = False) -> OrderChange:
                 variant_id=line.opt_id("variant_id"),
                 quantity=line.int("quantity"),
                 price=line.opt_number("price"),
+                recommendation_id=recommendation_id(named_value(line.raw("properties"),
+                                                                LINE_PROPERTY)),
             )
             for line in o.objects("line_items")
         ),
         cancelled=cancelled or o.opt_datetime("cancelled_at") is not None,
         currency=o.opt_text("currency"),
         updated_at=o.opt_datetime("updated_at"),
+        recommendation_ids=recommendation_ids(named_value(o.raw("note_attributes"),
+                                                          CART_ATTRIBUTE)),
     )
 
 
@@ -201,6 +224,8 @@ NORMALIZERS: dict[str, Normalizer] = {
     "products/update": _product,
     "products/delete": _product_delete,
     "inventory_levels/update": _inventory_level,
+    "inventory_items/create": _inventory_item,
+    "inventory_items/update": _inventory_item,
     "collections/create": _collection,
     "collections/update": _collection,
     "collections/delete": _collection_delete,

@@ -23,6 +23,7 @@ RESOURCE_OF_TOPIC = {
     "orders": "Order",
     "refunds": "Refund",
     "inventory_levels": "InventoryLevel",
+    "inventory_items": "InventoryItem",
 }
 """The ``gid://shopify/<kind>/`` a body of each topic family names itself with."""
 
@@ -85,6 +86,7 @@ _PRODUCT = _lacks("line_items", "order_id")
 _COLLECTION = _lacks("variants", "line_items")
 _ORDER = _all(_has("line_items"), _lacks("order_id"))
 _PRIVACY = _names_this_shop("shop_domain")
+_INVENTORY_ITEM = _lacks("variants", "line_items", "location_id", "inventory_item_id", "order_id")
 
 SHAPES: dict[str, ShapeCheck] = {
     "products/create": _PRODUCT,
@@ -100,6 +102,8 @@ SHAPES: dict[str, ShapeCheck] = {
     "orders/cancelled": _all(_ORDER, _has("cancelled_at")),
     "refunds/create": _all(_has("order_id"), _lacks("line_items")),
     "inventory_levels/update": _lacks("variants", "line_items"),
+    "inventory_items/create": _INVENTORY_ITEM,
+    "inventory_items/update": _INVENTORY_ITEM,
     "customers/data_request": _all(_PRIVACY, _has("customer", "orders_requested"),
                                    _lacks("orders_to_redact")),
     "customers/redact": _all(_PRIVACY, _has("customer", "orders_to_redact"),

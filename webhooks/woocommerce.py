@@ -15,6 +15,13 @@ from app.catalog.changes import ProductChange
 from app.ingestion.changes import CancelOrder, Change, DeleteProduct, RecordOrder, UpsertProduct
 from app.ingestion.protocol import InvalidPayload, ShopContext
 from app.orders.changes import OrderChange, OrderLineChange
+from app.orders.recommendations import (
+    CART_ATTRIBUTE,
+    LINE_PROPERTY,
+    named_value,
+    recommendation_id,
+    recommendation_ids,
+)
 from webhooks.checks import check_changes
 from webhooks.payload import Fields
 from webhooks.protocol import Envelope, Headers, ShopHint
@@ -85,12 +92,16 @@ def order_change(o: Fields) -> OrderChange:
                 variant_id=line.opt_id("variation_id"),
                 quantity=line.int("quantity"),
                 price=line.opt_number("price"),
+                # Cart item data saved as order item meta ({key, value}).
+                recommendation_id=recommendation_id(named_value(line.raw("meta_data"),
+                                                                LINE_PROPERTY)),
             )
             for line in o.objects("line_items")
         ),
         cancelled=(o.opt_text("status") or "") in NOT_COUNTED,
         currency=o.opt_text("currency"),
         updated_at=o.opt_datetime("date_modified_gmt") or o.opt_datetime("date_modified"),
+        recommendation_ids=recommendation_ids(named_value(o.raw("meta_data"), CART_ATTRIBUTE)),
     )
 
 

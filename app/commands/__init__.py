@@ -13,11 +13,13 @@ from app.commands import (
     catalog,
     demo,
     engine,
+    kpis,
     migrate,
     privacy,
     secrets,
     serve,
     shops,
+    simulate,
     webhooks,
     worker,
 )
@@ -30,6 +32,7 @@ from app.settings import Settings
 REGISTRATIONS: tuple[Callable[[Commands], None], ...] = (
     serve.register, migrate.register, shops.register, catalog.register, demo.register,
     worker.register, webhooks.register, secrets.register, privacy.register, engine.register,
+    kpis.register, simulate.register,
 )
 
 

@@ -27,6 +27,10 @@ def register(commands: Commands) -> None:
         "rotate-keys", help="new server key and customer-token secret; prints them once")
     rotate.add_argument("--domain", required=True)
     rotate.set_defaults(handler=cmd_shop_rotate_keys)
+    admin = shop.add_parser(
+        "rotate-admin-token", help="new admin API token; prints it once, the old one stops working")
+    admin.add_argument("domain")
+    admin.set_defaults(handler=cmd_shop_rotate_admin_token)
 
     creds = shop.add_parser("set-credentials", help="store the shop's platform API token")
     creds.add_argument("domain")
@@ -72,6 +76,14 @@ async def cmd_shop_rotate_keys(args: argparse.Namespace, settings: Settings) -> 
         keys = await shops.rotate_keys(session, shop, secret_box_for(settings))
     emit({"shop": shop.domain, "server_key": keys.server_key,
           "customer_token_secret": keys.customer_token_secret})
+    return 0
+
+
+async def cmd_shop_rotate_admin_token(args: argparse.Namespace, settings: Settings) -> int:
+    async with Database(settings) as db, transaction(db.sessions) as session:
+        shop = await shops.get_by_domain(session, args.domain)
+        token = await shops.rotate_admin_token(session, shop)
+    emit({"shop": shop.domain, "admin_token": token})
     return 0
 
 

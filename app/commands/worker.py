@@ -1,4 +1,5 @@
-"""``affinity worker``: embeds changed products and rebuilds their index, in the background
+"""``affinity worker``: embeds changed products and rebuilds their index, and folds events
+and orders into the KPI rollups (checking the experiments' guardrails), in the background
 of the servers (or once, ``--once``)."""
 
 import argparse
@@ -7,6 +8,7 @@ import asyncio
 from app.commands.common import Commands, Database, emit
 from app.embeddings.factory import build_embedder
 from app.entry_points import catalog_work
+from app.measurement import MeasurementWorker
 from app.settings import Settings
 
 
@@ -21,8 +23,12 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
     async with Database(settings) as db:
         worker = CatalogWorker(catalog_work(db.services()), lambda: build_embedder(settings))
+        measurement = MeasurementWorker(db.sessions, settings)
         if args.once:
-            emit({"embedded": await worker.run_once()})
+            embedded = await worker.run_once()
+            folded = await measurement.run_once()
+            emit({"embedded": embedded, "rollups_folded": folded.total})
         else:
-            await worker.run_forever(asyncio.Event())
+            stop = asyncio.Event()
+            await asyncio.gather(worker.run_forever(stop), measurement.run_forever(stop))
     return 0

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.catalog.service import apply_product_changes
 from app.crypto.secret_box import SecretBox
 from app.demo.loader import DEMO_CURRENCY, DEMO_DOMAIN, demo_catalog, demo_orders
+from app.experiments.directory import HOLDOUT_SETTING
 from app.ids import ShopId
 from app.orders.service import record_orders
 from app.settings import Settings
@@ -68,6 +69,8 @@ async def setup_demo(sessions: async_sessionmaker[AsyncSession], settings: Setti
     customer = next((o.customer_id for o in orders if o.customer_id), None)
     async with transaction(sessions) as session:
         shop, server_key = await _demo_shop(session, settings, box)
+        # Every visitor of the demo sees personalization: no holdout (`AFFINITY_HOLDOUT_SHARE`).
+        shop.settings = {**(shop.settings or {}), HOLDOUT_SETTING: 0.0}
         await apply_product_changes(session, ShopId(shop.id), catalog)
         created = await record_orders(session, ShopId(shop.id), orders)
         token = _demo_customer_token(shop, box, customer)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.events.sources import SOURCE_KEY_LENGTH
@@ -77,3 +77,9 @@ class Ranking(Base):
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     model_version: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    experiment_id: Mapped[int | None] = mapped_column(Integer)
+    """The experiment that chose the list's variant (none: the shop's default engine)."""
+    variant: Mapped[str | None] = mapped_column(String(64))
+    """The variant served: one of the experiment's, or ``holdout`` for the shop's holdout."""
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    """The server's own time from the request's start to the list, in milliseconds."""

@@ -44,6 +44,8 @@ MAX_SERVED_ITEMS = MAX_SEARCH_RESULTS
 MAX_STORED_REASONS = 4
 """Reason codes kept per product (each a short constant of the engine's)."""
 NOT_RECORDED = "The list could not be recorded; try again."
+MAX_VARIANT_NAME = 64
+"""The longest variant name (the column's width)."""
 
 
 def _compact_json(value: Any) -> str:
@@ -58,10 +60,14 @@ RANKINGS = PreparedInsert(Ranking.metadata.tables[Ranking.__tablename__],
 
 
 def served_list_row(shop_id: ShopId, placement: str, visitor_id: str | None,
-                    customer_id: str | None, result: RecommendationList) -> dict[str, Any]:
-    """The row recording ``result``; ``InvalidInput`` for what the columns cannot hold."""
+                    customer_id: str | None, result: RecommendationList, *,
+                    experiment_id: int | None = None, variant: str | None = None,
+                    latency_ms: float | None = None) -> dict[str, Any]:
+    """The row recording ``result``, the experiment and variant that chose it and the
+    server's time to it; ``InvalidInput`` for what the columns cannot hold."""
     check_id("visitorId", visitor_id)
     check_id("customerId", customer_id)
+    check_id("variant", variant, MAX_VARIANT_NAME)
     product_ids = [i.product.platform_id for i in result.items]
     check_ids("productIds", product_ids, MAX_SERVED_ITEMS, MAX_REFERENCE_LENGTH)
     return {
@@ -70,6 +76,7 @@ def served_list_row(shop_id: ShopId, placement: str, visitor_id: str | None,
         "product_ids": product_ids,
         "reasons": [[r.code for r in i.reasons[:MAX_STORED_REASONS]] for i in result.items],
         "model_version": result.model_version, "created_at": utcnow(),
+        "experiment_id": experiment_id, "variant": variant, "latency_ms": latency_ms,
     }
 
 
@@ -111,8 +118,12 @@ class RankingRecorder:
         self._writing: asyncio.Future[None] | None = None
 
     async def record(self, shop_id: ShopId, placement: str, visitor_id: str | None,
-                     customer_id: str | None, result: RecommendationList) -> None:
-        row = served_list_row(shop_id, placement, visitor_id, customer_id, result)
+                     customer_id: str | None, result: RecommendationList, *,
+                     experiment_id: int | None = None, variant: str | None = None,
+                     latency_ms: float | None = None) -> None:
+        row = served_list_row(shop_id, placement, visitor_id, customer_id, result,
+                              experiment_id=experiment_id, variant=variant,
+                              latency_ms=latency_ms)
         if self._next is None and (self._writing is None or self._writing.done()):
             await self._write_alone(row)
             return

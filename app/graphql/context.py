@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.catalog.snapshot import CatalogSnapshots
 from app.events.tracker import EventTracker
 from app.graphql.limits import EventAllowance
+from app.metrics.registry import Metrics
 from app.ranking.service import RecommendationEngine
 from app.recommendations.service import Recommender
 from app.search.service import SearchReranker
@@ -35,6 +36,8 @@ class Storefront:
     ranker: RecommendationEngine
     reranker: SearchReranker
     tracker: EventTracker
+    metrics: Metrics | None = None
+    """Counts the events stored and refused (``GET /metrics``)."""
 
 
 @dataclass
@@ -47,6 +50,9 @@ class Context:
     """The caller's network address (``None``: unknown, or the shop's own server)."""
     events: EventAllowance = field(default_factory=EventAllowance)
     """The events this HTTP request may still store (``app.graphql.limits``)."""
+    started: float | None = None
+    """``time.perf_counter()`` when the request arrived: served lists record their latency
+    from it (``None``: from the resolver's call)."""
 
 
 Info = strawberry.Info[Context, None]

@@ -92,6 +92,8 @@ class EventMutation:
     async def track_events(self, info: Info, events: list[EventInput]) -> TrackEventsResult:
         too_large = batch_too_large(len(events), info.context.events.remaining)
         if too_large is not None:
+            if info.context.services.metrics is not None:
+                info.context.services.metrics.count_refused_batch(len(events))
             return too_large
         info.context.events.take([str(event.visitor_id) for event in events])
         now, proof, address = utcnow(), info.context.proof, info.context.client_address
@@ -100,4 +102,6 @@ class EventMutation:
                    for index, event in enumerate(events)]
         result = await store_checked(
             info.context.services.tracker, ShopId(info.context.shop.id), checked, now)
+        if info.context.services.metrics is not None:
+            info.context.services.metrics.count_events(result)
         return TrackEventsResult.from_domain(result)

@@ -21,6 +21,8 @@ from app.graphql.fast import use_fast_path
 from app.graphql.limits import DocumentSize, DocumentSizeLimit, alias_rule, depth_rule
 from app.graphql.recommendations import RecommendationQuery
 from app.graphql.search import SearchQuery
+from app.metrics.graphql import OperationTimings
+from app.metrics.registry import Metrics
 from app.settings import Settings
 
 
@@ -44,7 +46,8 @@ class StorefrontSchema(Schema):
             log_error(error)
 
 
-def build_schema(settings: Settings) -> Schema:
+def build_schema(settings: Settings, metrics: Metrics | None = None) -> Schema:
+    """``metrics``: where each operation's time is observed (none: not timed)."""
     # The limits' validation rules are made once: the validation cache is keyed by the rule
     # classes, and rules made per request would make every request a miss.
     limits: list[type[ASTValidationRule]] = [depth_rule(settings.graphql_max_depth), alias_rule(settings.graphql_max_aliases)]
@@ -57,6 +60,8 @@ def build_schema(settings: Settings) -> Schema:
         execution_context_class=use_fast_path(settings.graphql_fast_path),
         # Factories: a fresh extension per request (the parse/validation caches are shared).
         extensions=[
+            # First: its timing wraps every other extension's work.
+            *([OperationTimings.factory(metrics)] if metrics is not None else []),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=512),
             document_size,  # after the parser cache's hook: it sees the parsed document

@@ -34,5 +34,5 @@ class SearchQuery:
         services = info.context.services
         result = await services.reranker.serve(
             services.sessions, ShopId(shop.id), query, [str(p) for p in product_ids], shopper,
-            first)
+            first, started=info.context.started)
         return Recommendations.from_domain(result, shop)

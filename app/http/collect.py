@@ -22,6 +22,7 @@ from app.http.collect_events import EventRefused, parse_event
 from app.http.rate_limit import RateLimits, browser_address, retry_after
 from app.http.storefront_auth import StorefrontAuth
 from app.ids import ShopId
+from app.metrics.registry import Metrics
 from app.settings import Settings
 from app.storage.database import utcnow
 
@@ -47,7 +48,7 @@ def _events(body: bytes) -> list[Any] | None:
 
 
 def collect_endpoint(tracker: EventTracker, settings: Settings, auth: StorefrontAuth,
-                     limits: RateLimits | None = None) -> Any:
+                     limits: RateLimits | None = None, metrics: Metrics | None = None) -> Any:
     limits = limits or RateLimits(settings)
     max_body = settings.collect_max_body_bytes
 
@@ -73,6 +74,8 @@ def collect_endpoint(tracker: EventTracker, settings: Settings, auth: Storefront
         if events is None:
             return _error(BODY_SHAPE, 400)
         if len(events) > MAX_BATCH:
+            if metrics is not None:
+                metrics.count_refused_batch(len(events))
             return _error(f"events must be a list of at most {MAX_BATCH}", 400)
         now = utcnow()
         checked: list[Checked] = []
@@ -91,6 +94,8 @@ def collect_endpoint(tracker: EventTracker, settings: Settings, auth: Storefront
         except RateLimited as limited:
             return _too_many(limited)
         result = await store_checked(tracker, ShopId(found.shop.id), checked, now)
+        if metrics is not None:
+            metrics.count_events(result)
         return JSONResponse({"accepted": result.accepted, "duplicates": result.duplicates,
                              "rejected": [{"index": r.index, "reason": r.reason}
                                           for r in result.rejected]},

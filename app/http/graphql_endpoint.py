@@ -3,6 +3,7 @@ before GraphQL runs, and the run has a time budget; on GET, GraphiQL in demo mod
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from app.settings import Settings
 
 log = logging.getLogger(__name__)
 CALLER_SCOPE_KEY = "affinity.caller"
+STARTED_SCOPE_KEY = "affinity.started"
 REJECTION = {"errors": [{"message": "missing or invalid storefront key",
                          "extensions": {"code": "UNAUTHORIZED"}}]}
 
@@ -97,6 +99,7 @@ class StorefrontGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await Response(status_code=404)(scope, receive, send)
             return
+        scope[STARTED_SCOPE_KEY] = time.perf_counter()
         if scope["method"] != "POST":
             await self._without_body(scope, receive, send)
             return
@@ -154,7 +157,8 @@ class StorefrontGraphQL(GraphQL[Context, None]):
 
         return Context(shop=admitted.access.shop, services=self._services,
                        proof=admitted.access.proof, client_address=admitted.address,
-                       events=EventAllowance(rate_check=rate_check))
+                       events=EventAllowance(rate_check=rate_check),
+                       started=request.scope.get(STARTED_SCOPE_KEY))
 
     async def execute_operation(  # strawberry's signature
         self,

@@ -19,6 +19,7 @@ from app.catalog.snapshot import CatalogSnapshots
 from app.ids import ShopId
 from app.index.registry import IndexRegistry
 from app.ingestion.service import inbox_counts
+from app.settings import Settings
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.storage.database import transaction
 
@@ -39,8 +40,8 @@ def is_operator(request: Request, admin_token: SecretStr | None) -> bool:
 class OperatorView:
     """What the health check reads: the database, the served indexes, the catalogs."""
 
-    admin_token: SecretStr | None
-    embedding_model: str
+    settings: Settings
+    """The operator's token and the served embedding model."""
     backend: str
     fast_paths: bool
     """Whether the SQLite fast paths serve the request path's reads and writes."""
@@ -50,7 +51,7 @@ class OperatorView:
 
 
 def _details(services: OperatorView, shop_ids: list[int], inbox: dict[str, int]) -> dict[str, Any]:
-    model = services.embedding_model
+    model = services.settings.embedding_model
     served = [services.registry.current(ShopId(s), model) for s in shop_ids]
     indexed = [s for s in served if s is not None]
     return {
@@ -67,7 +68,7 @@ def _details(services: OperatorView, shop_ids: list[int], inbox: dict[str, int])
 
 def health_endpoint(services: OperatorView) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def health(request: Request) -> JSONResponse:
-        operator = is_operator(request, services.admin_token)
+        operator = is_operator(request, services.settings.admin_token)
         try:
             async with transaction(services.sessions) as session:
                 await session.execute(text("SELECT 1"))

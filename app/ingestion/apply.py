@@ -27,11 +27,12 @@ from app.ingestion.changes import (
     RedactCustomer,
     RedactShop,
     SetInventoryLevel,
+    SetUnitCost,
     UninstallShop,
     UpsertCollection,
     UpsertProduct,
 )
-from app.inventory.service import record_level
+from app.inventory.service import record_cost, record_level
 from app.orders.changes import OrderChange
 from app.orders.service import cancel_order, record_order, record_refund
 from app.privacy.service import export_customer, is_suppressed, redact_customer, redact_shop
@@ -81,6 +82,8 @@ async def apply_change(
             await delete_product(session, shop_id, platform_id)
         case SetInventoryLevel(level):
             await record_level(session, shop_id, level)
+        case SetUnitCost(cost):
+            await record_cost(session, shop_id, cost)
         case UpsertCollection(platform_id, title, handle, updated_at):
             await upsert_collection(session, shop_id, platform_id, title, handle, updated_at)
         case DeleteCollection(platform_id):

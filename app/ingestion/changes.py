@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.catalog.changes import ProductChange
-from app.inventory.service import LevelChange
+from app.inventory.service import CostChange, LevelChange
 from app.orders.changes import OrderChange, RefundChange
 
 
@@ -23,6 +23,11 @@ class DeleteProduct:
 @dataclass(frozen=True)
 class SetInventoryLevel:
     level: LevelChange
+
+
+@dataclass(frozen=True)
+class SetUnitCost:
+    cost: CostChange
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,8 @@ class UninstallShop:
 
 
 Change = (
-    UpsertProduct | DeleteProduct | SetInventoryLevel | UpsertCollection | DeleteCollection
+    UpsertProduct | DeleteProduct | SetInventoryLevel | SetUnitCost
+    | UpsertCollection | DeleteCollection
     | RecordOrder | CancelOrder | RecordRefund
     | ExportCustomer | RedactCustomer | RedactShop | UninstallShop
 )

@@ -1,6 +1,7 @@
 """Stock per location: a variant's stock is the sum over the locations reported, so an
 item is unavailable only when no location has any left. Older reports never overwrite
-newer ones, and an undated report never overwrites a dated one."""
+newer ones, and an undated report never overwrites a dated one. Unit costs follow the
+same rule (``record_cost``)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog.models import Product
 from app.catalog.service import set_inventory_level
 from app.ids import ShopId
-from app.inventory.models import InventoryLevel
+from app.inventory.models import InventoryItemCost, InventoryLevel
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,15 @@ class LevelChange:
     inventory_item_id: str
     location_id: str
     available: int | None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CostChange:
+    """An inventory item's unit cost; ``None`` when the platform knows none."""
+
+    inventory_item_id: str
+    cost: float | None
     updated_at: datetime | None = None
 
 
@@ -74,3 +84,33 @@ async def record_level(session: AsyncSession, shop_id: ShopId, change: LevelChan
         return None
     total = await total_available(session, shop_id, change.inventory_item_id)
     return await set_inventory_level(session, shop_id, change.inventory_item_id, total)
+
+
+async def _find_cost(session: AsyncSession, shop_id: ShopId, item_id: str) -> InventoryItemCost | None:
+    stmt = select(InventoryItemCost).where(InventoryItemCost.shop_id == shop_id,
+                                           InventoryItemCost.inventory_item_id == item_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def record_cost(session: AsyncSession, shop_id: ShopId, change: CostChange) -> bool:
+    """Store an item's unit cost unless a newer one is known; returns whether it was stored."""
+    known = await _find_cost(session, shop_id, change.inventory_item_id)
+    if known is None:
+        try:
+            async with session.begin_nested():
+                session.add(InventoryItemCost(shop_id=shop_id,
+                                              inventory_item_id=change.inventory_item_id,
+                                              cost=change.cost,
+                                              platform_updated_at=change.updated_at))
+                await session.flush()
+            return True
+        except IntegrityError:
+            known = await _find_cost(session, shop_id, change.inventory_item_id)
+            assert known is not None
+    when = known.platform_updated_at
+    if when is not None and (change.updated_at is None or change.updated_at < when):
+        return False
+    known.cost = change.cost
+    known.platform_updated_at = change.updated_at or when
+    await session.flush()
+    return True

@@ -11,6 +11,8 @@ class OrderLineChange:
     variant_id: str | None
     quantity: int
     price: float | None = None
+    recommendation_id: str | None = None
+    """The served list the item was added to the cart from, if the storefront said."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class OrderChange:
     cancelled: bool = False
     currency: str | None = None
     updated_at: datetime | None = None
+    recommendation_ids: tuple[str, ...] = ()
+    """The served lists the cart named, most recent last (``app.orders.recommendations``)."""
 
 
 @dataclass(frozen=True)

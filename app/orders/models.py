@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.storage.database import Base, UtcDateTime, utcnow
@@ -25,6 +25,8 @@ class Order(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     platform_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    recommendation_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """The served lists the cart named (its ``_affinity_recs`` attribute), most recent last."""
 
 
 class OrderLine(Base):
@@ -40,6 +42,8 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
     price: Mapped[float | None] = mapped_column(Float)
+    recommendation_id: Mapped[str | None] = mapped_column(String(64))
+    """The served list the item was added from (its ``_affinity_rec`` property)."""
 
 
 class RefundLine(Base):

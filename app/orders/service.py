@@ -11,6 +11,7 @@ from app.errors import InvalidInput
 from app.ids import ShopId
 from app.orders.changes import OrderChange, RefundChange
 from app.orders.models import Order, OrderLine, RefundLine
+from app.orders.recommendations import MAX_CART_IDS
 
 ID_MAX_CHARS = 64
 QUANTITY_RANGE = (-(2**31), 2**31 - 1)
@@ -19,9 +20,13 @@ QUANTITY_RANGE = (-(2**31), 2**31 - 1)
 def check_order_change(change: OrderChange) -> None:
     """Refuse what cannot be stored the same way on every database (``InvalidInput``)."""
     ids = [change.platform_id, change.customer_id]
-    ids += [i for line in change.lines for i in (line.platform_id, line.product_id, line.variant_id)]
+    ids += [i for line in change.lines
+            for i in (line.platform_id, line.product_id, line.variant_id, line.recommendation_id)]
+    ids += change.recommendation_ids
     if any(i is not None and len(i) > ID_MAX_CHARS for i in ids):
         raise InvalidInput(f"order: an id longer than {ID_MAX_CHARS} characters")
+    if len(change.recommendation_ids) > MAX_CART_IDS:
+        raise InvalidInput(f"order: more than {MAX_CART_IDS} recommendation ids")
     if change.currency is not None and len(change.currency) != 3:
         raise InvalidInput("order currency: not a three-letter code")
     if any(not QUANTITY_RANGE[0] <= line.quantity <= QUANTITY_RANGE[1] for line in change.lines):
@@ -66,6 +71,8 @@ def _fill(order: Order, change: OrderChange) -> None:
     order.cancelled = change.cancelled or order.cancelled
     order.currency = change.currency
     order.platform_updated_at = change.updated_at or order.platform_updated_at
+    # An update that lost the cart's attributes keeps what the first delivery carried.
+    order.recommendation_ids = list(change.recommendation_ids or order.recommendation_ids or [])
 
 
 async def _replace_lines(
@@ -91,6 +98,7 @@ async def _replace_lines(
                 quantity=line.quantity,
                 refunded_quantity=min(line.quantity, refunded.get(line.platform_id, 0)),
                 price=line.price,
+                recommendation_id=line.recommendation_id,
             )
         )
     await session.flush()
@@ -211,7 +219,7 @@ async def _insert_many(session: AsyncSession, shop_id: ShopId, fresh: list[Order
     rows = [
         {"shop_id": shop_id, "platform_id": c.platform_id, "customer_id": c.customer_id,
          "placed_at": c.placed_at, "cancelled": c.cancelled, "currency": c.currency,
-         "platform_updated_at": c.updated_at}
+         "platform_updated_at": c.updated_at, "recommendation_ids": list(c.recommendation_ids)}
         for c in fresh
     ]
     result = await session.execute(insert(Order).returning(Order.id, Order.platform_id), rows)
@@ -219,7 +227,8 @@ async def _insert_many(session: AsyncSession, shop_id: ShopId, fresh: list[Order
     lines = [
         {"shop_id": shop_id, "order_key": keys[c.platform_id], "platform_id": line.platform_id,
          "product_id": line.product_id, "variant_id": line.variant_id,
-         "quantity": line.quantity, "refunded_quantity": 0, "price": line.price}
+         "quantity": line.quantity, "refunded_quantity": 0, "price": line.price,
+         "recommendation_id": line.recommendation_id}
         for c in fresh
         for line in c.lines
     ]

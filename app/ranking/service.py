@@ -1,9 +1,14 @@
 """The serving path: profile, candidates, features, blended score, rules, reasons, and the
 list returned with its id, recorded first (``serve``). Heavy models come from memory
-(``ModelStore``)."""
+(``ModelStore``).
 
+Each list is served in the shopper's variant (``app.ranking.variants``): the shop's holdout
+and running experiments pick it from memory, and the list records it with the server's own
+time to it."""
+
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -38,7 +43,13 @@ from app.ranking.rules import (
 from app.ranking.runtime import ModelRuntime
 from app.ranking.store import ModelStore
 from app.ranking.types import DEFAULT_LIMITS, CandidateLimits, RecommendationRequest
-from app.recommendations.protocol import ServedLists
+from app.ranking.variants import (
+    ENGINE,
+    NoExperiments,
+    RecordsServedLists,
+    VariantConfig,
+    VariantPicker,
+)
 from app.recommendations.types import (
     Placement,
     Reason,
@@ -71,6 +82,20 @@ def _context(request: RecommendationRequest, profile: Profile) -> list[str]:
     return context
 
 
+def _in_variant(request: RecommendationRequest, config: VariantConfig) -> RecommendationRequest:
+    """The request as the variant serves it: a baseline list is the one the engine serves
+    to a shopper who declines personalization."""
+    if config.personalized:
+        return request
+    return replace(request, shopper=replace(request.shopper, personalization=False))
+
+
+def _tuned_rules(rules: RuleSettings, config: VariantConfig) -> RuleSettings:
+    if config.exploration is None:
+        return rules
+    return replace(rules, exploration_share=config.exploration)
+
+
 def _for_placement(profile: Profile, placement: Placement) -> Profile:
     if placement is Placement.EMAIL:  # no live session in an email
         profile.recent_views, profile.cart = [], []
@@ -82,9 +107,11 @@ class RecommendationEngine:
                  catalogs: CatalogSnapshots, sessions: SessionStore,
                  weights: BlendWeights, rules: RuleSettings = DEFAULT_RULES,
                  limits: CandidateLimits = DEFAULT_LIMITS,
-                 reads: Reads | None = None, served: ServedLists | None = None) -> None:
+                 reads: Reads | None = None, served: RecordsServedLists | None = None,
+                 variants: VariantPicker | None = None) -> None:
         """``served``: where ``serve`` records each list; none for an engine that only ranks
-        (an offline replay, whose lists nobody is shown)."""
+        (an offline replay, whose lists nobody is shown). ``variants``: who is in which
+        experiment's variant or the holdout (none: every shopper gets the engine)."""
         self._models = models
         self._neighbours = neighbours
         self._catalogs = catalogs
@@ -95,31 +122,44 @@ class RecommendationEngine:
         self._reads = reads or SessionReads()
         self.new_arrivals = NewArrivals(NEW_ARRIVAL_DAYS)
         self._served = served
+        self._variants = variants or NoExperiments()
 
     async def serve(self, sessions: async_sessionmaker[AsyncSession],
-                    request: RecommendationRequest) -> RecommendationList:
-        """The list for ``request``, recorded under its id before it is returned
-        (``Unavailable`` when it cannot be). Ranked in a unit of work of its own that ends
-        before the list is recorded: a request waiting for its list's write holds no
-        connection of the pool that write needs."""
+                    request: RecommendationRequest,
+                    started: float | None = None) -> RecommendationList:
+        """The list for ``request`` in the shopper's variant, recorded under its id with the
+        experiment, the variant and the time since ``started`` (``time.perf_counter()``
+        when the request arrived; default now) before it is returned (``Unavailable`` when
+        it cannot be). Ranked in a unit of work of its own that ends before the list is
+        recorded: a request waiting for its list's write holds no connection of the pool
+        that write needs."""
         if self._served is None:
             raise RuntimeError("this engine ranks only: it has no served-list recorder")
-        async with transaction(sessions) as session:
-            result = await self.recommend(session, request)
+        started = time.perf_counter() if started is None else started
         shopper = request.shopper
+        async with transaction(sessions) as session:
+            chosen = await self._variants.assignment(
+                session, request.shop_id, request.placement.value, shopper.visitor_id,
+                shopper.customer_id)
+            result = await self.recommend(session, request, chosen.config)
+        latency_ms = (time.perf_counter() - started) * 1000.0
         await self._served.record(request.shop_id, request.placement.value, shopper.visitor_id,
-                                  shopper.customer_id, result)
+                                  shopper.customer_id, result, experiment_id=chosen.experiment_id,
+                                  variant=chosen.variant, latency_ms=latency_ms)
         return result
 
-    async def recommend(self, session: AsyncSession,
-                        request: RecommendationRequest) -> RecommendationList:
+    async def recommend(self, session: AsyncSession, request: RecommendationRequest,
+                        config: VariantConfig = ENGINE) -> RecommendationList:
+        """The list for ``request`` as the variant ``config`` ranks it."""
+        request = _in_variant(request, config)
         now = request.now or utcnow()
         profile = await self._profile(session, request, now)
         context = _context(request, profile)
         model = self._models.get(request.shop_id)
         catalog = await self._catalogs.catalog(session, request.shop_id)
-        scored = await self.score(session, request, profile, context, model, now, catalog)
-        items = self._select(request, scored, catalog)
+        scored = await self.score(session, request, profile, context, model, now, catalog,
+                                  config)
+        items = self._select(request, scored, catalog, _tuned_rules(self._rules, config))
         return RecommendationList(uuid.uuid4().hex, items, scored.model_version)
 
     async def scored_candidates(self, session: AsyncSession,
@@ -141,7 +181,8 @@ class RecommendationEngine:
 
     async def score(self, session: AsyncSession, request: RecommendationRequest,
                     profile: Profile, context: list[str], model: ModelRuntime | None,
-                    now: datetime, catalog: ShopCatalog) -> Scored:
+                    now: datetime, catalog: ShopCatalog,
+                    config: VariantConfig = ENGINE) -> Scored:
         pool = CandidatePool()
         signals = await shopper_signals(model, profile, context, now) if model else None
         await self._gather(session, request, profile, context, model, signals, pool, now,
@@ -158,6 +199,9 @@ class RecommendationEngine:
         owned = candidates.within(profile.purchases)
         owned_x, new_x = feature_matrices(model, signals, profile, candidates, owned, now)
         weights = self.weights.vectors(request.placement.value, anonymous=not profile.purchases)
+        factors = config.factors()
+        if factors is not None:
+            weights = (weights[0] * factors[0], weights[1] * factors[1])
         scores = blend(owned_x, new_x, owned, weights)
         return Scored(candidates, scores, a.version, _fresh(candidates, model), owned_x, new_x,
                       owned)
@@ -194,12 +238,12 @@ class RecommendationEngine:
         add_rows(pool, model.popular(limits.popular), Source.POPULAR)
 
     def _select(self, request: RecommendationRequest, scored: Scored,
-                catalog: ShopCatalog) -> list[ScoredProduct]:
+                catalog: ShopCatalog, rules: RuleSettings) -> list[ScoredProduct]:
         candidates = scored.candidates
         order = np.argsort(-scored.scores, kind="stable")
         fetch = request.first * self._limits.scored_to_fetch + 20
         best = candidates.take(order[:fetch].tolist())
-        explore = exploration_slots(request.first, self._rules)
+        explore = exploration_slots(request.first, rules)
         anchors = [a for c in best for a in c.sources.values() if a]
         fresh = candidates.take(_fresh_with_rows(scored, order, fetch, explore * 4, anchors))
         wanted = [c.product_id for c in best] + [c.product_id for c in fresh[: explore * 4]]
@@ -207,10 +251,10 @@ class RecommendationEngine:
         titles = {pid: p.title for pid, p in rows.items()}
         score_of = {c.product_id: float(score)
                     for c, score in zip(best, scored.scores[order[:fetch]].tolist(), strict=True)}
-        taken = _take(best, rows, request, self._rules, request.first - explore, score_of, titles)
+        taken = _take(best, rows, request, rules, request.first - explore, score_of, titles)
         picked = {i.product.platform_id for i in taken}
         extra = _take([c for c in fresh if c.product_id not in picked], rows, request,
-                      self._rules, request.first - len(taken), {}, titles, explore=True)
+                      rules, request.first - len(taken), {}, titles, explore=True)
         if len(taken) + len(extra) < request.first:
             more = [c for c in best if c.product_id not in picked | {i.product.platform_id for i in extra}]
             taken += _take(more, rows, request, RuleSettings(max_per_vendor=10**6, max_per_product_type=10**6),

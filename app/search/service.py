@@ -2,8 +2,13 @@
 
 The storefront's order is a strong prior; the query's semantic match to each product and the
 shopper's affinity move items only as far as the evidence carries them. The same products
-come back (unknown ids keep their slots, unavailable ones sink or are dropped)."""
+come back (unknown ids keep their slots, unavailable ones sink or are dropped).
 
+Served in the shopper's variant: a ``baseline`` variant (and the shop's holdout) gets the
+order without the shopper's affinity; the list records the experiment, the variant and the
+server's own time to it."""
+
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -17,7 +22,7 @@ from app.ids import ShopId, parse_product_id
 from app.index.protocol import AlignedVectors
 from app.input_limits import MAX_SEARCH_RESULTS, check_ids, check_query, check_range
 from app.ranking.sales import SALES_FEATURES
-from app.recommendations.protocol import ServedLists
+from app.ranking.variants import NoExperiments, RecordsServedLists, VariantPicker
 from app.recommendations.service import new_recommendation_id
 from app.recommendations.types import Placement, Reason, RecommendationList, ScoredProduct
 from app.search.features import search_features
@@ -110,10 +115,12 @@ class SearchReranker:
         catalogs: CatalogSnapshots,
         model: SearchModel,
         unavailable: Unavailable = "sink",
-        served: ServedLists | None = None,
+        served: RecordsServedLists | None = None,
+        variants: VariantPicker | None = None,
     ) -> None:
         """``served``: where ``serve`` records each list; none for a reranker that only
-        ranks (an offline measurement, whose lists nobody is shown)."""
+        ranks (an offline measurement, whose lists nobody is shown). ``variants``: who is
+        in which experiment's variant or the holdout (none: everyone is personalized)."""
         self._query_vectors = query_vectors
         self._affinity = affinity
         self._vectors = vectors
@@ -121,6 +128,7 @@ class SearchReranker:
         self.model = model
         self._unavailable = unavailable
         self._served = served
+        self._variants = variants or NoExperiments()
 
     @property
     def model_version(self) -> str:
@@ -135,16 +143,26 @@ class SearchReranker:
         product_ids: list[str],
         shopper: Shopper,
         first: int | None = None,
+        started: float | None = None,
     ) -> RecommendationList:
-        """The results reordered for ``shopper``, recorded under their id before they are
+        """The results reordered for ``shopper`` in their variant, recorded under their id
+        with the experiment, the variant and the time since ``started``
+        (``time.perf_counter()`` when the request arrived; default now) before they are
         returned (as ``RecommendationEngine.serve``: reordered in a unit of work of its own
         that ends before the list is recorded)."""
         if self._served is None:
             raise RuntimeError("this reranker ranks only: it has no served-list recorder")
+        started = time.perf_counter() if started is None else started
         async with transaction(sessions) as session:
-            result = await self.rerank(session, shop_id, query, product_ids, shopper, first)
+            chosen = await self._variants.assignment(
+                session, shop_id, Placement.SEARCH.value, shopper.visitor_id,
+                shopper.customer_id)
+            result = await self.rerank(session, shop_id, query, product_ids, shopper, first,
+                                       personalize=chosen.config.personalized)
+        latency_ms = (time.perf_counter() - started) * 1000.0
         await self._served.record(shop_id, Placement.SEARCH.value, shopper.visitor_id,
-                                  shopper.customer_id, result)
+                                  shopper.customer_id, result, experiment_id=chosen.experiment_id,
+                                  variant=chosen.variant, latency_ms=latency_ms)
         return result
 
     async def rerank(

@@ -1,6 +1,7 @@
 """Commands on shops: registration, credentials, lifecycle."""
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -41,6 +42,10 @@ def new_server_key() -> str:
     return "srk_" + secrets.token_urlsafe(32)
 
 
+def new_admin_token() -> str:
+    return "adm_" + secrets.token_urlsafe(32)
+
+
 def _normalize_domain(domain: str) -> str:
     value = domain.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
     if not value or "/" in value or " " in value:
@@ -69,7 +74,7 @@ async def create_shop(
     if await find_by_domain(session, domain) is not None:
         raise Conflict(f"shop {domain} already exists")
     storefront_key = "sfk_" + secrets.token_urlsafe(24)
-    admin_token = "adm_" + secrets.token_urlsafe(32)
+    admin_token = new_admin_token()
     origins = storefront_origins if storefront_origins is not None else [f"https://{domain}"]
     server_key = new_server_key()
     token_secret = new_customer_token_secret() if box is not None else None
@@ -113,6 +118,26 @@ async def find_active_by_storefront_key(session: AsyncSession, key: str) -> Shop
 async def find_active_by_server_key(session: AsyncSession, key: str) -> Shop | None:
     stmt = select(Shop).where(Shop.server_key_hash == hash_token(key), Shop.status == SHOP_ACTIVE)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def find_active_by_admin_token(session: AsyncSession, token: str) -> Shop | None:
+    """The active shop whose admin token this is. Only the token's SHA-256 is stored and
+    looked up (its timing tells nothing about the token); the match is confirmed in
+    constant time."""
+    digest = hash_token(token)
+    stmt = select(Shop).where(Shop.admin_token_hash == digest, Shop.status == SHOP_ACTIVE)
+    shop = (await session.execute(stmt)).scalars().first()
+    if shop is None or not hmac.compare_digest(shop.admin_token_hash, digest):
+        return None
+    return shop
+
+
+async def rotate_admin_token(session: AsyncSession, shop: Shop) -> str:
+    """A new admin token, returned once; the old one stops working with this transaction."""
+    token = new_admin_token()
+    shop.admin_token_hash = hash_token(token)
+    await session.flush()
+    return token
 
 
 async def rotate_keys(session: AsyncSession, shop: Shop, box: SecretBox) -> ShopKeys:

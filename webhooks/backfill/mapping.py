@@ -7,7 +7,15 @@ from typing import Any
 from app.catalog.changes import ProductChange, VariantChange
 from app.ingestion.changes import UpsertCollection
 from app.ingestion.protocol import InvalidPayload, ShopContext
+from app.inventory.service import CostChange
 from app.orders.changes import OrderChange, OrderLineChange, RefundChange, RefundLineChange
+from app.orders.recommendations import (
+    CART_ATTRIBUTE,
+    LINE_PROPERTY,
+    named_value,
+    recommendation_id,
+    recommendation_ids,
+)
 from webhooks.payload import Fields
 
 
@@ -72,6 +80,19 @@ def product_change(p: Fields, shop: ShopContext) -> ProductChange:
     )
 
 
+def unit_costs(p: Fields) -> list[CostChange]:
+    """The unit costs of a product's inventory items, where Shopify knows them."""
+    costs = []
+    for v in _nodes(p, "variants"):
+        item = v.opt_object("inventoryItem")
+        item_id = _ref(v, "inventoryItem")
+        unit_cost = item.opt_object("unitCost") if item is not None else None
+        amount = unit_cost.opt_number("amount") if unit_cost is not None else None
+        if item_id is not None and amount is not None and amount >= 0:
+            costs.append(CostChange(item_id, amount, p.opt_datetime("updatedAt")))
+    return costs
+
+
 def _price(line: Fields) -> float | None:
     price_set = line.opt_object("originalUnitPriceSet")
     money = price_set.opt_object("shopMoney") if price_set is not None else None
@@ -87,12 +108,16 @@ def order_change(o: Fields) -> OrderChange:
         lines=tuple(
             OrderLineChange(platform_id=_gid(line), product_id=_ref(line, "product"),
                             variant_id=_ref(line, "variant"), quantity=line.int("quantity"),
-                            price=_price(line))
+                            price=_price(line),
+                            recommendation_id=recommendation_id(
+                                named_value(line.raw("customAttributes"), LINE_PROPERTY)))
             for line in _nodes(o, "lineItems")
         ),
         cancelled=o.opt_datetime("cancelledAt") is not None,
         currency=o.opt_text("currencyCode"),
         updated_at=o.opt_datetime("updatedAt"),
+        recommendation_ids=recommendation_ids(named_value(o.raw("customAttributes"),
+                                                          CART_ATTRIBUTE)),
     )
 
 

@@ -24,7 +24,8 @@ query Products($first: Int!, $after: String) {
       onlineStoreUrl
       featuredImage { url }
       variants(first: 50) {
-        nodes { id title sku price inventoryQuantity inventoryPolicy inventoryItem { id tracked } }
+        nodes { id title sku price inventoryQuantity inventoryPolicy
+                inventoryItem { id tracked unitCost { amount } } }
       }
       collections(first: 10) { nodes { id } }
     }
@@ -38,9 +39,11 @@ query Orders($first: Int!, $after: String) {
     nodes {
       id createdAt processedAt updatedAt cancelledAt currencyCode
       customer { id }
+      customAttributes { key value }
       lineItems(first: 50) {
         nodes {
           id quantity
+          customAttributes { key value }
           variant { id }
           product { id }
           originalUnitPriceSet { shopMoney { amount } }

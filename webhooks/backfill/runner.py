@@ -19,6 +19,7 @@ from app.catalog.service import apply_product_changes, delete_product
 from app.ids import ShopId
 from app.ingestion.apply import Effects, apply_change, without_suppressed_customer
 from app.ingestion.protocol import ShopContext
+from app.inventory.service import record_cost
 from app.orders.service import record_orders, record_refund
 from app.storage.database import transaction, utcnow
 from app.sync.service import advance, checkpoint, complete
@@ -88,6 +89,9 @@ async def _apply_collections(session: AsyncSession, shop: ShopContext, nodes: li
 
 async def _apply_products(session: AsyncSession, shop: ShopContext, nodes: list[Fields]) -> None:
     await apply_product_changes(session, shop.id, [mapping.product_change(n, shop) for n in nodes])
+    for node in nodes:
+        for cost in mapping.unit_costs(node):
+            await record_cost(session, shop.id, cost)
 
 
 async def _apply_orders(session: AsyncSession, shop: ShopContext, nodes: list[Fields]) -> None:

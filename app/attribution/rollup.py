@@ -1,0 +1,149 @@
+"""Folding new rows into the KPI rollups, incrementally and exactly once.
+
+A fold reads only the rows of each source past its watermark (``app.attribution.watermarks``)
+and adds what they mean to the rollups in the caller's transaction, moving the watermarks
+in the same one: a fold is committed whole or not at all, and folds of several processes
+run one after the other. Sources are folded in the order things happen (served lists,
+events, orders, refunds), so an order sees the clicks stored before it and a refund the
+order it takes from.
+
+An order is credited when it is first folded, from what was stored by then: a later
+edit of the order does not move its credit (``rebuild`` reads orders as they are now)."""
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, delete, false, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.attribution.credits import DEFAULT_WINDOWS, AttributionWindows
+from app.attribution.models import (
+    AttributedLine,
+    ExperimentUnit,
+    KpiDaily,
+    KpiLatency,
+    KpiVisitorDay,
+    RollupWatermark,
+)
+from app.attribution.sources import (
+    BATCH,
+    fold_events,
+    fold_orders,
+    fold_rankings,
+    fold_refund_lines,
+)
+from app.attribution.tally import Tally
+from app.attribution.watermarks import advance, clamp_to_present, folded, lock_watermarks, unread
+from app.events.models import Event, Ranking
+from app.orders.models import Order, RefundLine
+
+MAX_ROWS_PER_FOLD = BATCH
+"""Rows read from each source by one fold: a fold after a long pause stays a short
+transaction (it holds SQLite's write lock, which the served lists wait for), and the next
+fold goes on where it stopped."""
+DERIVED = (KpiDaily, KpiLatency, KpiVisitorDay, ExperimentUnit, AttributedLine)
+
+Folder = Callable[[AsyncSession, ColumnElement[bool], Tally], Awaitable[list[int]]]
+
+
+@dataclass
+class FoldReport:
+    """The rows of each source folded, and whether more were waiting."""
+
+    rankings: int = 0
+    events: int = 0
+    orders: int = 0
+    refund_lines: int = 0
+    more: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.rankings + self.events + self.orders + self.refund_lines
+
+
+def _sources(windows: AttributionWindows, refunds_folded: ColumnElement[bool]
+             ) -> list[tuple[str, InstrumentedAttribute[int], InstrumentedAttribute[int], Folder]]:
+    async def orders(session: AsyncSession, where: ColumnElement[bool], tally: Tally) -> list[int]:
+        return await fold_orders(session, where, tally, windows, refunds_folded)
+
+    return [
+        ("rankings", Ranking.id, Ranking.shop_id, fold_rankings),
+        ("events", Event.id, Event.shop_id, fold_events),
+        ("orders", Order.id, Order.shop_id, orders),
+        ("refund_lines", RefundLine.id, RefundLine.shop_id, fold_refund_lines),
+    ]
+
+
+async def _fold_batch(session: AsyncSession, folder: Folder, where: ColumnElement[bool]) -> list[int]:
+    tally = Tally()
+    read = await folder(session, where, tally)
+    await tally.write(session)
+    return read
+
+
+async def fold_new_rows(session: AsyncSession, windows: AttributionWindows,
+                        max_rows: int = MAX_ROWS_PER_FOLD) -> FoldReport:
+    """Fold the rows stored since the last fold (at most ``max_rows`` of each source)."""
+    marks = await lock_watermarks(session)
+    for source, column, _, _ in _sources(windows, false()):
+        await clamp_to_present(session, marks[source], column)
+    report = FoldReport()
+    # Refunds folded by earlier folds found no credit if their order came later.
+    refunds_folded = folded(RefundLine.id, marks["refund_lines"])
+    for source, column, _, folder in _sources(windows, refunds_folded):
+        mark, count = marks[source], 0
+        while count < max_rows:
+            read = await _fold_batch(session, folder, unread(column, mark))
+            advance(mark, read)
+            count += len(read)
+            if len(read) < BATCH:
+                break
+        else:
+            report.more = True
+        setattr(report, source, count)
+    await session.flush()
+    return report
+
+
+async def rebuild(session: AsyncSession, shop_id: int | None,
+                  windows: AttributionWindows = DEFAULT_WINDOWS) -> FoldReport:
+    """Drop the rollups of one shop (or of every shop) and fold again every stored row:
+    for one shop, the rows the watermarks have passed (later ones are the next folds');
+    for every shop, all of them from the start."""
+    marks = await lock_watermarks(session)
+    for model in DERIVED:
+        await session.execute(delete(model).where(
+            model.shop_id == shop_id if shop_id is not None else true()))
+    if shop_id is None:
+        _reset(marks.values())
+        report = FoldReport()
+        while True:
+            step = await fold_new_rows(session, windows)
+            for source in marks:
+                setattr(report, source, getattr(report, source) + getattr(step, source))
+            if not step.more:
+                return report
+    return await _refold_shop(session, shop_id, windows, marks)
+
+
+def _reset(marks: Iterable[RollupWatermark]) -> None:
+    for mark in marks:
+        mark.position, mark.gaps = 0, []
+
+
+async def _refold_shop(session: AsyncSession, shop_id: int, windows: AttributionWindows,
+                       marks: dict[str, RollupWatermark]) -> FoldReport:
+    report = FoldReport()
+    for source, column, shop_column, folder in _sources(windows, false()):
+        mark, after, count = marks[source], 0, 0
+        while True:
+            where = and_(shop_column == shop_id, column > after, folded(column, mark))
+            read = await _fold_batch(session, folder, where)
+            count += len(read)
+            if len(read) < BATCH:
+                break
+            after = max(read)
+        setattr(report, source, count)
+    await session.flush()
+    return report
