@@ -35,7 +35,7 @@ from app.ids import ShopId
 from app.input_limits import MAX_REFERENCE_LENGTH, MAX_SEARCH_RESULTS, check_id, check_ids
 from app.recommendations.types import RecommendationList
 from app.storage.database import utcnow
-from app.storage.prepared import PreparedInsert
+from app.storage.row_inserts import RowsInto
 from app.storage.writes import Writes
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,8 @@ def _compact_json(value: Any) -> str:
 
 
 # Core, not the ORM's bulk path: the rows are plain dicts already.
-RANKINGS = PreparedInsert(Ranking.metadata.tables[Ranking.__tablename__],
-                          {"product_ids": _compact_json, "reasons": _compact_json})
+RANKINGS = RowsInto(Ranking.metadata.tables[Ranking.__tablename__],
+                    {"product_ids": _compact_json, "reasons": _compact_json})
 
 
 def served_list_row(shop_id: ShopId, placement: str, visitor_id: str | None,
@@ -152,7 +152,7 @@ class RankingRecorder:
                 self._writing = asyncio.create_task(self._write_groups())
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
-        await self._writes.run_small(lambda connection: RANKINGS.run(connection, rows))
+        await self._writes.insert_rows(RANKINGS, rows)
 
     async def _write_groups(self) -> None:
         while self._next is not None:

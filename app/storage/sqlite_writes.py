@@ -18,7 +18,7 @@ file and sync it) to the writer thread, every ``CHECKPOINT_EVERY`` of its commit
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -26,6 +26,8 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 
 from app.storage.database import configure_sqlite, sqlite_file_engine
+from app.storage.prepared import PreparedInsert
+from app.storage.row_inserts import RowsInto
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class SqliteWriter:
         self.inline = inline
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._inline_commits = 0
+        self._inserts: dict[RowsInto, PreparedInsert] = {}
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -61,6 +64,13 @@ class SqliteWriter:
                     self._thread.submit(self._checkpoint)
                 return result
         return await self.run(work)
+
+    async def insert_rows(self, into: RowsInto, rows: Sequence[dict[str, Any]]) -> None:
+        """As a prepared statement on the driver's cursor (``app.storage.prepared``)."""
+        prepared = self._inserts.get(into)
+        if prepared is None:
+            prepared = self._inserts[into] = PreparedInsert(into.table, dict(into.encoders))
+        await self.run_small(lambda connection: prepared.run(connection, rows))
 
     def _transaction(self, work: Callable[[Connection], T]) -> T:
         with self.engine.begin() as connection:

@@ -6,13 +6,14 @@ SQLite file, with ``sqlite_fast_paths`` on, the writes go to the writer thread o
 ``app.storage.sqlite_writes`` (small ones inline); other databases (PostgreSQL, an
 in-memory SQLite, the fast paths off) run them through a session."""
 
-from collections.abc import Callable
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.storage.database import transaction
+from app.storage.row_inserts import RowsInto
 from app.storage.sqlite_writes import sqlite_writer_for
 
 T = TypeVar("T")
@@ -25,6 +26,11 @@ class Writes(Protocol):
 
     async def run_small(self, work: Callable[[Connection], T]) -> T:
         """As ``run``, for a write of a few rows (which may run on the calling thread)."""
+        ...
+
+    async def insert_rows(self, into: RowsInto, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert ``rows`` (dicts with the same keys, column names) in one transaction of
+        their own, committed before this returns: a small write."""
         ...
 
     def dispose(self) -> None: ...
@@ -40,6 +46,10 @@ class SessionWrites:
 
     async def run_small(self, work: Callable[[Connection], T]) -> T:
         return await self.run(work)
+
+    async def insert_rows(self, into: RowsInto, rows: Sequence[dict[str, Any]]) -> None:
+        statement = insert(into.table)
+        await self.run_small(lambda connection: connection.execute(statement, list(rows)))
 
     def dispose(self) -> None:
         pass

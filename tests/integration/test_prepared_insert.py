@@ -89,7 +89,8 @@ async def test_served_lists_store_the_same_json_values(engine: AsyncEngine,
                                                        sync_sqlite: Engine) -> None:
     shop = await _shop(engine)
     with sync_sqlite.begin() as connection:
-        RANKINGS.run(connection, [_row(shop, "encoded-1")])
+        PreparedInsert(RANKINGS.table, dict(RANKINGS.encoders)).run(
+            connection, [_row(shop, "encoded-1")])
         connection.execute(insert(TABLE), [_row(shop, "core-3")])
     with sync_sqlite.connect() as connection:
         raw = {rid: rest for rid, *rest in connection.execute(text(

@@ -2,12 +2,11 @@
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.snapshot import CatalogProduct
@@ -20,6 +19,7 @@ from app.storage.database import create_session_factory, transaction, utcnow
 from app.storage.sqlite_writes import SqliteWriter
 from app.storage.writes import Writes
 from tests.factories import make_shop, shop_id
+from tests.fakes import SlowWrites
 
 
 def _writer_engines(writes: Writes, engine: AsyncEngine) -> list[Engine]:
@@ -34,22 +34,6 @@ def _served(n: int) -> RecommendationList:
                            [Reason("POPULAR", "Popular in this shop")]) for i in range(n)]
     return RecommendationList(uuid.uuid4().hex, items, "test-model")
 
-
-class _Slow:
-    """The process's writes, each taking a while longer (as under load)."""
-
-    def __init__(self, writes: Writes) -> None:
-        self._writes = writes
-
-    async def run(self, work: Callable[[Connection], Any]) -> Any:
-        return await self._writes.run(work)
-
-    async def run_small(self, work: Callable[[Connection], Any]) -> Any:
-        await asyncio.sleep(0.02)
-        return await self._writes.run_small(work)
-
-    def dispose(self) -> None:
-        pass
 
 
 async def test_lists_served_during_a_write_are_committed_together(
@@ -66,7 +50,7 @@ async def test_lists_served_during_a_write_are_committed_together(
     for committer in committers:
         event.listen(committer, "commit", count)
     try:
-        recorder = RankingRecorder(_Slow(writes))
+        recorder = RankingRecorder(SlowWrites(writes))
         lists = [_served(3) for _ in range(30)]
         # The first writes its own list; the 29 served meanwhile wait and form one group.
         await asyncio.gather(*(recorder.record(shop, "HOME", f"v{i}", None, served)

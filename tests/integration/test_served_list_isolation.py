@@ -4,14 +4,12 @@ row that fails inside a group fails only its own request."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Connection, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.snapshot import CatalogProduct
@@ -23,7 +21,7 @@ from app.recommendations.types import Reason, RecommendationList, ScoredProduct
 from app.storage.database import create_session_factory, transaction
 from app.storage.writes import Writes, writes_for
 from tests.factories import MUGS_AND_MORE, make_shop, product, shop_id
-from tests.fakes import HashingEmbedder
+from tests.fakes import HashingEmbedder, SlowWrites, UnreachableWrites
 from tests.support import Harness, harness
 
 CATALOG = [product(pid, title) for pid, title in MUGS_AND_MORE]
@@ -105,24 +103,6 @@ def _served(n: int) -> RecommendationList:
     return RecommendationList(uuid.uuid4().hex, items, "test-model")
 
 
-class _Slow:
-    """The process's writes, each taking a while longer: lists served meanwhile group."""
-
-    def __init__(self, writes: Writes) -> None:
-        self._writes = writes
-        self.small_writes = 0
-
-    async def run(self, work: Callable[[Connection], Any]) -> Any:
-        return await self._writes.run(work)
-
-    async def run_small(self, work: Callable[[Connection], Any]) -> Any:
-        self.small_writes += 1
-        await asyncio.sleep(0.02)
-        return await self._writes.run_small(work)
-
-    def dispose(self) -> None:
-        pass
-
 
 async def _count(engine: AsyncEngine, ids: list[str]) -> int:
     async with transaction(create_session_factory(engine)) as session:
@@ -135,7 +115,7 @@ async def test_a_row_failing_inside_a_group_fails_only_its_own_request(
         engine: AsyncEngine, writes: Writes, caplog: pytest.LogCaptureFixture) -> None:
     async with transaction(create_session_factory(engine)) as session:
         shop = shop_id(await make_shop(session))
-    slow = _Slow(writes)
+    slow = SlowWrites(writes)
     recorder = RankingRecorder(slow)
     missing_shop = ShopId(10**9)  # the foreign key refuses its row, on both databases
     lists = [_served(3) for _ in range(90)]
@@ -155,26 +135,9 @@ async def test_a_row_failing_inside_a_group_fails_only_its_own_request(
     assert await _count(engine, good) == 88
 
 
-class _Unreachable:
-    """A database that fails every write, whatever its rows."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-
-    async def run(self, work: Callable[[Connection], Any]) -> Any:
-        return await self.run_small(work)
-
-    async def run_small(self, work: Callable[[Connection], Any]) -> Any:
-        self.attempts += 1
-        await asyncio.sleep(0.01)
-        raise OperationalError("INSERT INTO rankings", {}, ConnectionRefusedError())
-
-    def dispose(self) -> None:
-        pass
-
 
 async def test_a_database_failure_fails_the_group_without_writing_it_again() -> None:
-    database = _Unreachable()
+    database = UnreachableWrites()
     recorder = RankingRecorder(database)
     outcomes = await asyncio.gather(
         *(recorder.record(ShopId(1), "HOME", f"v{i}", None, _served(1)) for i in range(30)),
@@ -187,7 +150,7 @@ async def test_the_recorder_refuses_what_no_database_may_store(
         engine: AsyncEngine, writes: Writes) -> None:
     async with transaction(create_session_factory(engine)) as session:
         shop = shop_id(await make_shop(session))
-    recorder = RankingRecorder(_Slow(writes))
+    recorder = RankingRecorder(SlowWrites(writes))
     long_product = RecommendationList(uuid.uuid4().hex, [ScoredProduct(
         CatalogProduct(0, "p" * 65, ""), 0.0, [Reason("UNKNOWN_PRODUCT", "")])])
     bad = [
