@@ -2,28 +2,23 @@
 are checked before GraphQL runs; the run is one transaction, committed only when the
 request had no error, within the GraphQL time budget."""
 
-import asyncio
 import logging
 from typing import Any
 
-import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from cross_web import AsyncHTTPRequestAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Receive, Scope
 from starlette.websockets import WebSocket
 from strawberry import Schema
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
-from strawberry.types import ExecutionResult
-from strawberry.types.execution import SubscriptionExecutionResult
 
 from app.admin.auth import AdminAuth, AdminShop
 from app.admin.context import AdminContext
 from app.errors import RateLimited
-from app.http.body import BodyTooLarge, read_body, replaying
+from app.http.body import BodyTooLarge, read_body
+from app.http.bounded_graphql import BoundedGraphQL, Outcome, error_response
 from app.settings import Settings
 from app.storage.database import transaction
 
@@ -33,13 +28,6 @@ UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer", "Cache-Control": "no-store
 REJECTION = {"errors": [{"message": "missing or invalid admin token",
                          "extensions": {"code": "UNAUTHORIZED"}}]}
 
-Outcome = ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult
-
-
-def error_response(message: str, code: str, status: int,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
-                        status_code=status, headers=headers)
 
 
 def _failed(outcome: Outcome) -> bool:
@@ -55,34 +43,16 @@ class _Failed(Exception):
         self.outcome = outcome
 
 
-class AdminGraphQL(GraphQL[AdminContext, None]):
+class AdminGraphQL(BoundedGraphQL[AdminContext]):
     def __init__(self, schema: Schema, sessions: async_sessionmaker[AsyncSession],
                  settings: Settings, auth: AdminAuth | None = None) -> None:
-        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
+        super().__init__(schema, settings.graphql_timeout_seconds)
         self._sessions = sessions
         self._auth = auth or AdminAuth(sessions)
         self._max_body = settings.graphql_max_body_bytes
-        self._time_budget = settings.graphql_timeout_seconds
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await Response(status_code=404)(scope, receive, send)
-            return
-        if scope["method"] != "POST":
-            await error_response("Send GraphQL requests by POST.", "METHOD_NOT_ALLOWED", 405,
-                                 {"Allow": "POST"})(scope, receive, send)
-            return
-        try:
-            refusal, body = await self._admit(scope, receive)
-        except ClientDisconnect:
-            return
-        if refusal is not None:
-            await refusal(scope, receive, send)
-            return
-        await super().__call__(scope, replaying(body, receive), send)
-
-    async def _admit(self, scope: Scope, receive: Receive) -> tuple[Response | None, bytes]:
-        """The refusal of a request (or None) and its body: the token before the body."""
+    async def admit(self, scope: Scope, receive: Receive) -> tuple[Response | None, bytes]:
+        """The token before the body."""
         try:
             shop = await self._auth.shop_for(scope)
         except RateLimited as limited:
@@ -98,15 +68,6 @@ class AdminGraphQL(GraphQL[AdminContext, None]):
         scope[SHOP_SCOPE_KEY] = shop
         return None, body
 
-    def decode_json(self, data: str | bytes) -> object:
-        decoded = orjson.loads(data)
-        if not isinstance(decoded, dict):
-            raise HTTPException(400, "The body must be a JSON object: {\"query\": ...}.")
-        return decoded
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
     async def get_context(self, request: Request | WebSocket, response: Any) -> AdminContext:
         shop: AdminShop = request.scope[SHOP_SCOPE_KEY]
         response.headers["Cache-Control"] = "no-store"
@@ -121,24 +82,23 @@ class AdminGraphQL(GraphQL[AdminContext, None]):
         root_value: None,
         sub_response: Response,
     ) -> Outcome:
-        """Strawberry's, in one transaction, stopped with a TIMEOUT error (and rolled back)
-        once it takes ``graphql_timeout_seconds``."""
-        try:
-            async with asyncio.timeout(self._time_budget):
+        """Strawberry's, in one transaction committed only when the answer has no error,
+        stopped with a TIMEOUT error (and rolled back) once it takes the time budget."""
+        execute = super().execute_operation
+
+        async def in_transaction() -> Outcome:
+            try:
                 async with transaction(self._sessions) as session:
                     context.session = session
-                    outcome = await super().execute_operation(
-                        request, request_adapter, request_data, context, root_value,
-                        sub_response)
+                    outcome = await execute(request, request_adapter, request_data, context,
+                                            root_value, sub_response)
                     if _failed(outcome):
                         raise _Failed(outcome)
                     return outcome
-        except _Failed as failed:
-            return failed.outcome
-        except TimeoutError:
-            log.warning("admin GraphQL request stopped after %s s", self._time_budget)
-            message = f"The request took longer than {self._time_budget:g} s and was stopped."
-            return ExecutionResult(data=None, errors=[
-                GraphQLError(message, extensions={"code": "TIMEOUT"})])
+            except _Failed as failed:
+                return failed.outcome
+
+        try:
+            return await self.within_budget(in_transaction)
         finally:
             context.session = None

@@ -1,31 +1,26 @@
 """``/graphql``: on POST the storefront key, the rate limits and the body limit are checked
 before GraphQL runs, and the run has a time budget; on GET, GraphiQL in demo mode only."""
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.datastructures import Headers
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry import Schema
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
-from strawberry.types import ExecutionResult
-from strawberry.types.execution import SubscriptionExecutionResult
 
 from app.errors import RateLimited
 from app.graphql.context import Context, Storefront
 from app.graphql.limits import EventAllowance
-from app.http.body import BodyTooLarge, read_body, replaying
+from app.http.body import BodyTooLarge, read_body
+from app.http.bounded_graphql import BoundedGraphQL, Outcome, error_response
 from app.http.rate_limit import RateLimits, browser_address, retry_after
 from app.http.storefront_auth import Caller, StorefrontAuth
 from app.settings import Settings
@@ -55,11 +50,6 @@ class Refused(Exception):
         self.response = response
 
 
-def error_response(message: str, code: str, status: int,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
-                        status_code=status, headers=headers)
-
 
 def too_many_requests(error: RateLimited) -> JSONResponse:
     log.info("GraphQL request refused: rate limited for %s s", error.retry_after)
@@ -83,45 +73,21 @@ async def admit_caller(scope: Scope, auth: StorefrontAuth, limits: RateLimits) -
     return Admitted(found, address)
 
 
-class StorefrontGraphQL(GraphQL[Context, None]):
+class StorefrontGraphQL(BoundedGraphQL[Context]):
     def __init__(self, schema: Schema, services: Storefront, settings: Settings,
                  auth: StorefrontAuth, ide: bool, limits: RateLimits | None = None) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if ide else None,
-                         allow_queries_via_get=False)
+        super().__init__(schema, settings.graphql_timeout_seconds, ide)
         self._services = services
         self._auth = auth
-        self._ide = ide
         self._limits = limits or RateLimits(settings)
         self._max_body = settings.graphql_max_body_bytes
-        self._time_budget = settings.graphql_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await Response(status_code=404)(scope, receive, send)
-            return
         scope[STARTED_SCOPE_KEY] = time.perf_counter()
-        if scope["method"] != "POST":
-            await self._without_body(scope, receive, send)
-            return
-        try:
-            response, body = await self._admit(scope, receive)
-        except ClientDisconnect:
-            return
-        if response is not None:
-            await response(scope, receive, send)
-            return
-        await super().__call__(scope, replaying(body, receive), send)
+        await super().__call__(scope, receive, send)
 
-    async def _without_body(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """GraphiQL in demo mode; queries only by POST."""
-        if self._ide:
-            await HTMLResponse(self.graphql_ide_html)(scope, receive, send)
-            return
-        await error_response("Send GraphQL requests by POST.", "METHOD_NOT_ALLOWED", 405,
-                             {"Allow": "POST"})(scope, receive, send)
-
-    async def _admit(self, scope: Scope, receive: Receive) -> tuple[Response | None, bytes]:
-        """The refusal of a request (or None) and its body: cheap checks first."""
+    async def admit(self, scope: Scope, receive: Receive) -> tuple[Response | None, bytes]:
+        """Cheap checks first: the address, the key, the origin, the rate limits, the body."""
         try:
             caller = await admit_caller(scope, self._auth, self._limits)
             body = await read_body(scope, receive, self._max_body)
@@ -132,16 +98,6 @@ class StorefrontGraphQL(GraphQL[Context, None]):
             return error_response(str(error), "BODY_TOO_LARGE", 413), b""
         scope[CALLER_SCOPE_KEY] = caller
         return None, body
-
-    def decode_json(self, data: str | bytes) -> object:
-        decoded = orjson.loads(data)  # its JSONDecodeError is json's: a bad body is still a 400
-        if not isinstance(decoded, dict):
-            raise HTTPException(400, "The body must be a JSON object: {\"query\": ...}.")
-        return decoded
-
-    def encode_json(self, data: object) -> bytes:
-        # A list of 100 products is tens of kB of JSON: orjson writes it in a tenth of the time.
-        return orjson.dumps(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         admitted: Admitted = request.scope[CALLER_SCOPE_KEY]
@@ -168,14 +124,8 @@ class StorefrontGraphQL(GraphQL[Context, None]):
         context: Context,
         root_value: None,
         sub_response: Response,
-    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+    ) -> Outcome:
         """Strawberry's, stopped with a TIMEOUT error once it takes ``graphql_timeout_seconds``."""
-        try:
-            async with asyncio.timeout(self._time_budget):
-                return await super().execute_operation(
-                    request, request_adapter, request_data, context, root_value, sub_response)
-        except TimeoutError:
-            log.warning("GraphQL request stopped after %s s", self._time_budget)
-            message = f"The request took longer than {self._time_budget:g} s and was stopped."
-            return ExecutionResult(data=None, errors=[
-                GraphQLError(message, extensions={"code": "TIMEOUT"})])
+        execute = super().execute_operation
+        return await self.within_budget(lambda: execute(
+            request, request_adapter, request_data, context, root_value, sub_response))
