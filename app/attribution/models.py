@@ -19,13 +19,8 @@ NO_VARIANT = ""
 SHOPPER_CHARS = 128
 
 
-class KpiDaily(Base):
-    """Counters of one day of one placement and variant. Revenues are gross; refunds are
-    kept apart (``refunded_revenue``) and taken off when read."""
-
-    __tablename__ = "kpi_daily"
-    # Its leading columns (shop_id, day) serve the KPI query's range scan.
-    __table_args__ = (UniqueConstraint("shop_id", "day", "placement", "experiment_id", "variant"),)
+class DailyKey:
+    """The columns that key a daily rollup row: shop, day, placement, experiment, variant."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -33,6 +28,16 @@ class KpiDaily(Base):
     placement: Mapped[str] = mapped_column(String(32))
     experiment_id: Mapped[int] = mapped_column(Integer)
     variant: Mapped[str] = mapped_column(String(64))
+
+
+class KpiDaily(DailyKey, Base):
+    """Counters of one day of one placement and variant. Revenues are gross; refunds are
+    kept apart (``refunded_revenue``) and taken off when read."""
+
+    __tablename__ = "kpi_daily"
+    # Its leading columns (shop_id, day) serve the KPI query's range scan.
+    __table_args__ = (UniqueConstraint("shop_id", "day", "placement", "experiment_id", "variant"),)
+
     served: Mapped[int] = mapped_column(Integer, default=0)
     impressions: Mapped[int] = mapped_column(Integer, default=0)
     clicks: Mapped[int] = mapped_column(Integer, default=0)
@@ -55,7 +60,7 @@ class KpiDaily(Base):
     unattributed_events: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class KpiLatency(Base):
+class KpiLatency(DailyKey, Base):
     """How many served lists fell in each fixed latency bucket (``app.attribution.latency``)."""
 
     __tablename__ = "kpi_latency"
@@ -63,17 +68,11 @@ class KpiLatency(Base):
         UniqueConstraint("shop_id", "day", "placement", "experiment_id", "variant", "bucket"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    day: Mapped[date] = mapped_column(Date)
-    placement: Mapped[str] = mapped_column(String(32))
-    experiment_id: Mapped[int] = mapped_column(Integer)
-    variant: Mapped[str] = mapped_column(String(64))
     bucket: Mapped[int] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class KpiVisitorDay(Base):
+class KpiVisitorDay(DailyKey, Base):
     """A shopper served a list of a placement and variant on a day: visitors count once a day."""
 
     __tablename__ = "kpi_visitor_days"
@@ -81,12 +80,6 @@ class KpiVisitorDay(Base):
         UniqueConstraint("shop_id", "day", "placement", "experiment_id", "variant", "shopper"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    day: Mapped[date] = mapped_column(Date)
-    placement: Mapped[str] = mapped_column(String(32))
-    experiment_id: Mapped[int] = mapped_column(Integer)
-    variant: Mapped[str] = mapped_column(String(64))
     shopper: Mapped[str] = mapped_column(String(SHOPPER_CHARS))
 
 
