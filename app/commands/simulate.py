@@ -1,7 +1,59 @@
 """``affinity simulate``: shoppers of the Online Retail data driving a server over HTTP."""
 
-from app.commands.common import Commands
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from app.commands.common import Commands, emit, progress
+from app.errors import InvalidInput
+from app.settings import Settings
+
+REMOTE = ("shop", "storefront_key", "server_key", "admin_token", "webhook_secret")
 
 
 def register(commands: Commands) -> None:
-    commands.add_parser("simulate", help="simulate shoppers against a server")
+    sim = commands.add_parser(
+        "simulate", help="simulate shoppers against a server and report the experiment")
+    sim.add_argument("--data", required=True, type=Path, help="the Online Retail dataset folder")
+    sim.add_argument("--variants", default="baseline,engine",
+                     help="A,B[,...]: engine, baseline or a JSON variant file; the first is the control")
+    sim.add_argument("--shoppers", type=int, default=500, help="test customers who visit")
+    sim.add_argument("--output", required=True, type=Path, help="where the JSON report goes")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--concurrency", type=int, default=8, help="shoppers visiting at once")
+    sim.add_argument("--guardrails", action="store_true",
+                     help="keep the default guardrails (off: none that could stop a variant)")
+    sim.add_argument("--server", help="a running server's base URL (default: start one)")
+    for name in REMOTE:
+        sim.add_argument("--" + name.replace("_", "-"), help="with --server")
+    sim.set_defaults(handler=cmd_simulate)
+
+
+async def cmd_simulate(args: argparse.Namespace, _: Settings) -> int:
+    from app.datasets.online_retail import read_baskets
+    from app.evaluation.protocol import leave_last_basket
+    from app.simulator.protocol import ShopAccess
+    from app.simulator.run import SimulationOptions, simulate, simulate_locally
+    from app.simulator.shoppers import plan_shoppers
+    from app.simulator.variants import parse_variants
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
+    options = SimulationOptions(parse_variants(args.variants), args.seed, args.concurrency,
+                                guardrails=args.guardrails)
+    split = leave_last_basket(read_baskets(args.data), "test")
+    plans = plan_shoppers(split, args.shoppers, args.seed)
+    if args.server is None:
+        report = await simulate_locally(args.data, split.fit, plans, options, progress)
+    else:
+        missing = [name for name in REMOTE if not getattr(args, name)]
+        if missing:
+            raise InvalidInput("--server needs " + ", ".join(
+                "--" + name.replace("_", "-") for name in missing))
+        access = ShopAccess(args.shop, args.storefront_key, args.server_key, args.admin_token,
+                            args.webhook_secret)
+        report = await simulate(args.server, access, plans, options, progress)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    emit({"output": str(args.output), "experiment": report["experiment"],
+          "lift": report["lift"], "srm_p": report["srm_p"]})
+    return 0
