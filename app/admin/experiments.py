@@ -51,17 +51,17 @@ class Guardrails:
 GUARDRAIL_FIELDS = tuple(Guardrails.__annotations__)
 
 
-@strawberry.type(description="A variant's figures over its shoppers (sums may be fractional: "
-                          "a shopper's revenue is in the shop's currency).")
+@strawberry.type(description="A variant's figures over its shoppers (revenue in the shop's "
+                          "currency).")
 class VariantResult:
     name: str
     shoppers: int
-    impressions: float
-    clicks: float
+    impressions: int
+    clicks: int
     ctr: float | None
-    add_to_carts: float
+    add_to_carts: int
     click_to_cart: float | None
-    orders: float
+    orders: int
     revenue: float
     revenue_per_shopper: float | None
     latency_p99_ms: float | None

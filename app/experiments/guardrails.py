@@ -50,9 +50,13 @@ class GuardrailCheck:
     def reason(self) -> str:
         measured = "unknown" if self.measured is None else f"{self.measured:.4g}"
         unit = " ms" if self.guardrail == LATENCY else ""
+        limit = f"the limit {self.limit:.4g}{unit}"
+        if self.status is CheckStatus.WAITING:
+            return f"guardrail {self.guardrail}: measured {measured}{unit}, too few data to judge against {limit}"
         relation = "above" if self.guardrail == LATENCY else "below"
-        return (f"guardrail {self.guardrail}: measured {measured}{unit}, {relation} the limit "
-                f"{self.limit:.4g}{unit}")
+        if self.status is CheckStatus.OK:
+            relation = "within"
+        return f"guardrail {self.guardrail}: measured {measured}{unit}, {relation} {limit}"
 
 
 @dataclass(frozen=True)

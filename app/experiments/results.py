@@ -19,12 +19,12 @@ __all__ = ["ExperimentResults", "Lift", "VariantResult", "experiment_results"]
 class VariantResult:
     name: str
     shoppers: int
-    impressions: float
-    clicks: float
+    impressions: int
+    clicks: int
     ctr: float | None
-    add_to_carts: float
+    add_to_carts: int
     click_to_cart: float | None
-    orders: float
+    orders: int
     revenue: float
     revenue_per_shopper: float | None
     latency_p99_ms: float | None
@@ -55,12 +55,16 @@ def _share_of(numerator: float, denominator: float) -> float | None:
 def variant_result(name: str, moments: VariantMoments, latency: Latency | None,
                    share: float, stopped_reason: str | None) -> VariantResult:
     total = moments.sums
-    impressions, clicks = total.get("impressions", 0.0), total.get("clicks", 0.0)
-    carts, revenue = total.get("add_to_carts", 0.0), total.get("revenue", 0.0)
+
+    def count(metric: str) -> int:  # sums of whole counts, kept as floats by the moments
+        return round(total.get(metric, 0.0))
+
+    impressions, clicks, carts = count("impressions"), count("clicks"), count("add_to_carts")
+    revenue = total.get("revenue", 0.0)
     return VariantResult(
         name=name, shoppers=moments.n, impressions=impressions, clicks=clicks,
         ctr=_share_of(clicks, impressions), add_to_carts=carts,
-        click_to_cart=_share_of(carts, clicks), orders=total.get("orders", 0.0),
+        click_to_cart=_share_of(carts, clicks), orders=count("orders"),
         revenue=revenue, revenue_per_shopper=_share_of(revenue, moments.n),
         latency_p99_ms=latency.p99_ms if latency is not None else None,
         share=share, stopped_reason=stopped_reason)

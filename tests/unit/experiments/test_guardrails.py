@@ -90,3 +90,13 @@ def test_order_value_and_latency_have_their_own_limits() -> None:
     few = {"b": Latency(10, 400.0)}
     assert _status(evaluate_guardrails(_experiment(), moments, few), LATENCY) \
         is CheckStatus.WAITING
+
+
+def test_the_reason_says_what_the_check_found() -> None:
+    waiting = GuardrailCheck("b", LATENCY, 27.0, 250.0, CheckStatus.WAITING)
+    within = GuardrailCheck("b", LATENCY, 27.0, 250.0, CheckStatus.OK)
+    breached = GuardrailCheck("b", AOV, -0.3, -0.2, CheckStatus.BREACHED)
+    assert waiting.reason == ("guardrail latency_p99_ms: measured 27 ms, too few data to judge "
+                              "against the limit 250 ms")
+    assert within.reason == "guardrail latency_p99_ms: measured 27 ms, within the limit 250 ms"
+    assert breached.reason == f"guardrail {AOV}: measured -0.3, below the limit -0.2"
