@@ -38,10 +38,15 @@ from app.attribution.watermarks import advance, clamp_to_present, folded, lock_w
 from app.events.models import Event, Ranking
 from app.orders.models import Order, RefundLine
 
-MAX_ROWS_PER_FOLD = BATCH
+MAX_ROWS_PER_FOLD = 8 * BATCH
 """Rows read from each source by one fold: a fold after a long pause stays a short
 transaction (it holds SQLite's write lock, which the served lists wait for), and the next
 fold goes on where it stopped."""
+CREDITING_ROWS_PER_FOLD = BATCH
+"""Orders and refunds cost a few milliseconds each to credit (served lists and events
+about a tenth of one): a fold reads fewer of them, so that it holds the lock about as
+long whatever it folds."""
+CREDITING = ("orders", "refund_lines")
 DERIVED = (KpiDaily, KpiLatency, KpiVisitorDay, ExperimentUnit, AttributedLine)
 
 Folder = Callable[[AsyncSession, ColumnElement[bool], Tally], Awaitable[list[int]]]
@@ -93,7 +98,8 @@ async def fold_new_rows(session: AsyncSession, windows: AttributionWindows,
     refunds_folded = folded(RefundLine.id, marks["refund_lines"])
     for source, column, _, folder in _sources(windows, refunds_folded):
         mark, count = marks[source], 0
-        while count < max_rows:
+        limit = min(max_rows, CREDITING_ROWS_PER_FOLD) if source in CREDITING else max_rows
+        while count < limit:
             read = await _fold_batch(session, folder, unread(column, mark))
             advance(mark, read)
             count += len(read)

@@ -32,10 +32,10 @@ from app.inventory.models import InventoryItemCost
 from app.orders.models import Order, OrderLine, RefundLine
 
 BATCH = 250
-"""Rows of a source read at once, and by one fold. A fold holds SQLite's single write lock
-from its first write to its commit: an order costs a few milliseconds to credit, so a
-fold of 250 orders keeps other writers (served lists, events) waiting about a second at
-most, where 2,000 had kept them waiting eight."""
+"""Rows of a source read at once. A fold of orders reads one batch
+(``app.attribution.rollup``): an order costs a few milliseconds to credit, so 250 keep
+other writers on SQLite (served lists, events) waiting about a second at most, where
+2,000 had kept them waiting eight."""
 COUNTED_EVENTS = {
     EventType.RECOMMENDATIONS_VIEWED.value: "impressions",
     EventType.PRODUCT_CLICKED.value: "clicks",
