@@ -18,7 +18,6 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +25,7 @@ import httpx
 from benchmarks import synthetic
 from benchmarks.common import WORK, Result, Target, write_result
 from benchmarks.server import serve
-from benchmarks.world import BASE_PRODUCTS, World, build_world
+from benchmarks.world import BASE_PRODUCTS, World, build_world, copy_world
 
 TRIALS = 12
 POLL_SECONDS = 0.05
@@ -113,14 +112,6 @@ async def measure(base: str, world: World, trials: int) -> dict[str, Any]:
             "p50_s": round(statistics.median(seconds), 3) if seconds else None,
             "p95_s": round(p95, 3) if p95 is not None else None}
 
-
-def copy_world(world: World, into: Path) -> World:
-    """A scratch copy, so that the cached world stays as built."""
-    shutil.rmtree(into, ignore_errors=True)
-    shutil.copytree(world.folder, into)
-    return World(into, f"sqlite+aiosqlite:///{into / 'affinity.db'}", into / "data", world.domain,
-                 world.storefront_key, world.webhook_secret, world.products, world.shop_id,
-                 world.index_build_seconds)
 
 
 def run(trials: int, backend: str) -> Result:

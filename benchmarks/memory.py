@@ -21,12 +21,11 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.common import WORK, Result, Target, not_implemented, write_result
-from benchmarks.freshness import copy_world
 from benchmarks.ingestion import TRACK, accepted_all, has_track_events
 from benchmarks.loadgen import Pool, open_loop, request_bytes
 from benchmarks.server import HOST, serve
 from benchmarks.serving import workloads
-from benchmarks.world import build_world
+from benchmarks.world import build_world, copy_world
 
 VISITORS = 120_000
 EVENTS_PER_VISITOR = 1

@@ -14,7 +14,7 @@ import asyncio
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -249,3 +249,11 @@ def build_world(products: int = 100_000, rebuild: bool = False,
 
 if __name__ == "__main__":
     print(build_world())
+
+
+def copy_world(world: World, into: Path) -> World:
+    """A scratch copy of ``world`` in ``into``, so that the cached world stays as built."""
+    shutil.rmtree(into, ignore_errors=True)
+    shutil.copytree(world.folder, into)
+    return replace(world, folder=into, database_url=f"sqlite+aiosqlite:///{into / 'affinity.db'}",
+                   data_dir=into / "data")
