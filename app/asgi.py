@@ -13,7 +13,10 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import BaseRoute, Route
 
+from app.admin.auth import AdminAuth
 from app.admin.routes import admin_routes
+from app.admin.settings import health_sources
+from app.console.routes import console_routes
 from app.container import Services, build_services, customer_stores
 from app.crypto.file_modes import keep_new_files_private, private_folder
 from app.demo.lookups import demo_image_labels, demo_key_lookup
@@ -119,6 +122,7 @@ def create_app(
     worker = CatalogWorker(catalog_work(services), services.embedder.get, index_threads=1)
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)
+    admin_auth = AdminAuth(services.sessions)  # one failed-log-in limit: API and console
     measurement = MeasurementWorker(services.sessions, settings, services.experiments)
     ingestion = Ingestion(ingestion_dependencies(services),
                           customer_stores=customer_stores(services))
@@ -173,7 +177,13 @@ def create_app(
             STATIC_DIR / "affinity-carousel.js", media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=300"}), methods=["GET", "HEAD"]),
         *instrument_webhook_routes(webhook_routes(ingestion), metrics),
-        *admin_routes(services.sessions, settings),
+        *admin_routes(services.sessions, settings, admin_auth, rules=services.rules,
+                      engine_settings=services.engine_settings),
+        *console_routes(services.sessions, settings, admin_auth,
+                        rule_defaults=services.engine_settings.rules(),
+                        health_sources=health_sources(settings, services.models_dir,
+                                                      services.engine_settings.retrain_hours),
+                        rule_preview=services.rules),
         *metrics_routes(metrics, scrape_sources(services), settings),
         # The demo hands out the demo shop's storefront key: never on a production server.
         *(_demo_routes(services) if settings.demo_mode else []),

@@ -33,6 +33,8 @@ from app.ranking.service import RecommendationEngine
 from app.ranking.settings import EngineSettings
 from app.ranking.store import ModelStore
 from app.recommendations.service import Recommender
+from app.rules.directory import RuleDirectory
+from app.rules.preview import RulePreviewer
 from app.search.engine_affinity import EngineAffinity
 from app.search.model import load_search_model
 from app.search.purchase_affinity import PurchaseHistoryAffinity
@@ -70,6 +72,8 @@ class Services:
     """Erases customers and shops from model artefacts, index files and memory."""
     experiments: ExperimentDirectory
     """Who is in the shop's holdout and in which variant of a running experiment (memory)."""
+    rules: RulePreviewer
+    """Each shop's merchandising rules and settings (memory), and their preview."""
 
     def dispose(self) -> None:
         """Close what the services hold besides the engine (threads, extra connections)."""
@@ -103,6 +107,7 @@ def build_services(
     writes = writes_for(settings.database_url, sessions, settings.sqlite_fast_paths)
     served = RankingRecorder(writes)
     experiments = ExperimentDirectory(settings.holdout_share)
+    shop_rules = RuleDirectory()
     reranker = SearchReranker(
         QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,
@@ -113,7 +118,11 @@ def build_services(
         unavailable=settings.search_unavailable,
         served=served,
         variants=experiments,
+        shop_rules=shop_rules,
     )
+    ranker = RecommendationEngine(models, neighbours, catalogs, session_state, weights,
+                                  tuning.rules(), reads=reads, served=served,
+                                  variants=experiments, shop_rules=shop_rules)
     return Services(
         settings=settings,
         engine=engine,
@@ -127,9 +136,7 @@ def build_services(
         engine_settings=tuning,
         session_state=session_state,
         models=models,
-        ranker=RecommendationEngine(
-            models, neighbours, catalogs, session_state,
-            weights, tuning.rules(), reads=reads, served=served, variants=experiments),
+        ranker=ranker,
         tracker=EventTracker(tuning.consent(), [session_state], writes,
                              SourceHasher(key)),
         reads=reads,
@@ -138,6 +145,7 @@ def build_services(
         engine_state=EngineStateStore(models_dir, settings.index_dir, session_state, models,
                                       registry),
         experiments=experiments,
+        rules=RulePreviewer(ranker, shop_rules),
     )
 
 

@@ -10,6 +10,7 @@ from app.ingestion import models as ingestion_models
 from app.inventory import models as inventory_models
 from app.orders import models as order_models
 from app.privacy import models as privacy_models
+from app.rules import models as rule_models
 from app.shops import models as shop_models
 from app.storage.database import Base
 from app.sync import models as sync_models
@@ -28,6 +29,7 @@ __all__ = [
     "metadata",
     "order_models",
     "privacy_models",
+    "rule_models",
     "shop_models",
     "sync_models",
 ]

@@ -13,6 +13,9 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.admin.auth import AdminShop
+from app.health.data import HealthSources
+from app.rules.preview import RulePreviewer
+from app.shops.preferences import ShopPreferences
 
 
 @dataclass
@@ -20,6 +23,13 @@ class AdminContext:
     shop: AdminShop
     session: AsyncSession | None = None
     """Set by the edge once the request's transaction is open."""
+    rules: RulePreviewer | None = None
+    """What previews a placement with and without the shop's rules (none: no preview)."""
+    shop_defaults: ShopPreferences = field(default_factory=ShopPreferences)
+    """The server's default of every shop setting (``app.admin.settings.server_defaults``)."""
+    health_sources: HealthSources | None = None
+    """Where the data health reads the model and the index (none: ``dataHealth`` is
+    UNAVAILABLE)."""
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @asynccontextmanager

@@ -17,9 +17,12 @@ from strawberry.http import GraphQLRequestData
 from app.admin.auth import AdminAuth, AdminShop
 from app.admin.context import AdminContext
 from app.errors import RateLimited
+from app.health.data import HealthSources
 from app.http.body import BodyTooLarge, read_body
 from app.http.bounded_graphql import BoundedGraphQL, Outcome, error_response
+from app.rules.preview import RulePreviewer
 from app.settings import Settings
+from app.shops.preferences import ShopPreferences
 from app.storage.database import transaction
 
 log = logging.getLogger(__name__)
@@ -45,11 +48,17 @@ class _Failed(Exception):
 
 class AdminGraphQL(BoundedGraphQL[AdminContext]):
     def __init__(self, schema: Schema, sessions: async_sessionmaker[AsyncSession],
-                 settings: Settings, auth: AdminAuth | None = None) -> None:
+                 settings: Settings, auth: AdminAuth | None = None,
+                 rules: RulePreviewer | None = None,
+                 shop_defaults: ShopPreferences | None = None,
+                 health_sources: HealthSources | None = None) -> None:
         super().__init__(schema, settings.graphql_timeout_seconds)
         self._sessions = sessions
         self._auth = auth or AdminAuth(sessions)
         self._max_body = settings.graphql_max_body_bytes
+        self._rules = rules
+        self._shop_defaults = shop_defaults or ShopPreferences()
+        self._health_sources = health_sources
 
     async def admit(self, scope: Scope, receive: Receive) -> tuple[Response | None, bytes]:
         """The token before the body."""
@@ -71,7 +80,8 @@ class AdminGraphQL(BoundedGraphQL[AdminContext]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> AdminContext:
         shop: AdminShop = request.scope[SHOP_SCOPE_KEY]
         response.headers["Cache-Control"] = "no-store"
-        return AdminContext(shop=shop)
+        return AdminContext(shop=shop, rules=self._rules, shop_defaults=self._shop_defaults,
+                            health_sources=self._health_sources)
 
     async def execute_operation(  # strawberry's signature
         self,

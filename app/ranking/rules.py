@@ -1,13 +1,22 @@
 """Built-in rules applied after scoring: what may never be shown, diversity caps and a
-small share of exploration slots."""
+small share of exploration slots; and the port through which serving applies each shop's
+own settings and merchandising rules (``ShopRulesSource``, implemented by
+``app.rules.directory`` so that the rules package depends on the engine, never the other
+way round)."""
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from app.catalog.snapshot import CatalogProduct
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.snapshot import CatalogProduct, ShopCatalog
+from app.ids import ShopId
 from app.profiles.types import Profile
+from app.recommendations.types import ScoredProduct
 
 
 @dataclass(frozen=True)
@@ -71,3 +80,65 @@ class DiversityCap:
             self._vendors[product.vendor] += 1
         if product.product_type:
             self._types[product.product_type] += 1
+
+
+@dataclass
+class RuledList:
+    """A list after the shop's merchandising rules."""
+
+    items: list[ScoredProduct]
+    moved: list[str] = field(default_factory=list)
+    """Platform ids a pin or a boost moved up (each carries ``FEATURED_BY_SHOP``)."""
+    removed: list[str] = field(default_factory=list)
+    """Platform ids a filter took out."""
+    fell_back: bool = False
+    """The filters would have emptied the list: ``items`` is the list without rules."""
+
+
+class ListRules(Protocol):
+    """The shop's rules active on one placement at one moment."""
+
+    def apply(self, items: list[ScoredProduct], catalog: ShopCatalog,
+              avoid: Collection[str] = (), insert_pins: bool = True) -> RuledList:
+        """``items`` (best first) filtered, boosted, buried and pinned. ``avoid``: platform
+        ids a pin may not bring in (the page's products, the cart); ``insert_pins``: a pinned
+        product not in ``items`` is taken from ``catalog`` (False: only moved if present)."""
+        ...
+
+
+class ShopRules(Protocol):
+    """One shop's settings and rules, as the serving path reads them (from memory)."""
+
+    def settings(self, defaults: RuleSettings) -> RuleSettings:
+        """``defaults`` (the server's) with the shop's own values."""
+        ...
+
+    def search_unavailable(self, default: str) -> str:
+        """``sink`` or ``drop``: the shop's own, else ``default``."""
+        ...
+
+    def for_list(self, placement: str, now: datetime) -> ListRules | None:
+        """The rules active on ``placement`` at ``now`` (aware); None when there are none."""
+        ...
+
+
+class ShopRulesSource(Protocol):
+    async def shop_rules(self, session: AsyncSession, shop_id: ShopId) -> ShopRules:
+        """Served from memory; ``session`` only for an occasional refresh."""
+        ...
+
+
+class NoShopRules:
+    """The server's defaults and no merchandising rules (an offline replay, a test)."""
+
+    def settings(self, defaults: RuleSettings) -> RuleSettings:
+        return defaults
+
+    def search_unavailable(self, default: str) -> str:
+        return default
+
+    def for_list(self, placement: str, now: datetime) -> ListRules | None:
+        return None
+
+    async def shop_rules(self, session: AsyncSession, shop_id: ShopId) -> ShopRules:
+        return self

@@ -4,7 +4,10 @@ list returned with its id, recorded first (``serve``). Heavy models come from me
 
 Each list is served in the shopper's variant (``app.ranking.variants``): the shop's holdout
 and running experiments pick it from memory, and the list records it with the server's own
-time to it."""
+time to it. The shop's own settings (exploration, diversity caps, days a bought product
+stays hidden) replace the server's defaults, and its merchandising rules are the last layer
+(``ShopRulesSource``, from memory): with rules active, the engine selects a reserve beyond
+``first`` so that filtered slots are filled, then the rules filter, boost, bury and pin."""
 
 import time
 import uuid
@@ -36,7 +39,9 @@ from app.ranking.rules import (
     DEFAULT_RULES,
     Blocked,
     DiversityCap,
+    NoShopRules,
     RuleSettings,
+    ShopRulesSource,
     blocked_products,
     exploration_slots,
 )
@@ -60,6 +65,9 @@ from app.storage.database import transaction, utcnow
 from app.storage.reads import Reads, SessionReads
 
 NEW_ARRIVAL_DAYS = 30
+MIN_RESERVE = 10
+"""With merchandising rules active, at least this many items (and ``first``) beyond ``first``
+are selected, for the slots filters empty."""
 FRESH_PICK = Reason("FRESH_PICK", "Something new to discover")
 
 
@@ -108,10 +116,13 @@ class RecommendationEngine:
                  weights: BlendWeights, rules: RuleSettings = DEFAULT_RULES,
                  limits: CandidateLimits = DEFAULT_LIMITS,
                  reads: Reads | None = None, served: RecordsServedLists | None = None,
-                 variants: VariantPicker | None = None) -> None:
+                 variants: VariantPicker | None = None,
+                 shop_rules: ShopRulesSource | None = None) -> None:
         """``served``: where ``serve`` records each list; none for an engine that only ranks
         (an offline replay, whose lists nobody is shown). ``variants``: who is in which
-        experiment's variant or the holdout (none: every shopper gets the engine)."""
+        experiment's variant or the holdout (none: every shopper gets the engine).
+        ``shop_rules``: each shop's settings and merchandising rules (none: the server's
+        defaults, no rules)."""
         self._models = models
         self._neighbours = neighbours
         self._catalogs = catalogs
@@ -123,6 +134,7 @@ class RecommendationEngine:
         self.new_arrivals = NewArrivals(NEW_ARRIVAL_DAYS)
         self._served = served
         self._variants = variants or NoExperiments()
+        self._shop_rules: ShopRulesSource = shop_rules or NoShopRules()
 
     async def serve(self, sessions: async_sessionmaker[AsyncSession],
                     request: RecommendationRequest,
@@ -149,18 +161,30 @@ class RecommendationEngine:
         return result
 
     async def recommend(self, session: AsyncSession, request: RecommendationRequest,
-                        config: VariantConfig = ENGINE) -> RecommendationList:
-        """The list for ``request`` as the variant ``config`` ranks it."""
+                        config: VariantConfig = ENGINE,
+                        merchandise: bool = True) -> RecommendationList:
+        """The list for ``request`` as the variant ``config`` ranks it, with the shop's
+        settings, and its merchandising rules unless ``merchandise`` is False (a preview's
+        list without them)."""
         request = _in_variant(request, config)
         now = request.now or utcnow()
+        shop = await self._shop_rules.shop_rules(session, request.shop_id)
+        rules = _tuned_rules(shop.settings(self._rules), config)
         profile = await self._profile(session, request, now)
         context = _context(request, profile)
         model = self._models.get(request.shop_id)
         catalog = await self._catalogs.catalog(session, request.shop_id)
         scored = await self.score(session, request, profile, context, model, now, catalog,
-                                  config)
-        items = self._select(request, scored, catalog, _tuned_rules(self._rules, config))
-        return RecommendationList(uuid.uuid4().hex, items, scored.model_version)
+                                  config, rules)
+        listed = shop.for_list(request.placement.value, now) if merchandise else None
+        if listed is None:
+            items = self._select(request, scored, catalog, rules)
+            return RecommendationList(uuid.uuid4().hex, items, scored.model_version)
+        reserve = max(MIN_RESERVE, request.first)
+        wide = self._select(request, scored, catalog, rules, reserve)
+        ruled = listed.apply(wide, catalog, avoid={*context, *profile.cart, *profile.dismissed})
+        return RecommendationList(uuid.uuid4().hex, ruled.items[: request.first],
+                                  scored.model_version, fell_back=ruled.fell_back)
 
     async def scored_candidates(self, session: AsyncSession,
                                 request: RecommendationRequest) -> Scored:
@@ -182,13 +206,14 @@ class RecommendationEngine:
     async def score(self, session: AsyncSession, request: RecommendationRequest,
                     profile: Profile, context: list[str], model: ModelRuntime | None,
                     now: datetime, catalog: ShopCatalog,
-                    config: VariantConfig = ENGINE) -> Scored:
+                    config: VariantConfig = ENGINE, rules: RuleSettings | None = None) -> Scored:
+        """``rules``: the settings in force (default: the engine's own)."""
         pool = CandidatePool()
         signals = await shopper_signals(model, profile, context, now) if model else None
         await self._gather(session, request, profile, context, model, signals, pool, now,
                            catalog)
-        blocked = set(self._blocked(profile, context, model, now,
-                                    request.exclude_purchased).product_ids)
+        blocked = set(self._blocked(profile, context, model, now, request.exclude_purchased,
+                                    rules or self._rules).product_ids)
         if model is None or signals is None:
             candidates = pool.resolve({}, (), blocked)
             new_arrival = candidates.has(Source.NEW_ARRIVAL)
@@ -207,13 +232,13 @@ class RecommendationEngine:
                       owned)
 
     def _blocked(self, profile: Profile, context: list[str], model: ModelRuntime | None,
-                 now: datetime, exclude_purchased: bool) -> Blocked:
+                 now: datetime, exclude_purchased: bool, rules: RuleSettings) -> Blocked:
         replenishable: set[str] = set()
         if model is not None:
             rate = model.artefact.repeat_rate
             replenishable = {p for p in profile.purchases if p in model.artefact.row_of
-                             and rate[model.artefact.row_of[p]] >= self._rules.replenishable_rate}
-        return blocked_products(profile, context, now, self._rules, replenishable,
+                             and rate[model.artefact.row_of[p]] >= rules.replenishable_rate}
+        return blocked_products(profile, context, now, rules, replenishable,
                                 exclude_purchased)
 
     async def _gather(self, session: AsyncSession, request: RecommendationRequest,
@@ -238,12 +263,16 @@ class RecommendationEngine:
         add_rows(pool, model.popular(limits.popular), Source.POPULAR)
 
     def _select(self, request: RecommendationRequest, scored: Scored,
-                catalog: ShopCatalog, rules: RuleSettings) -> list[ScoredProduct]:
+                catalog: ShopCatalog, rules: RuleSettings,
+                reserve: int = 0) -> list[ScoredProduct]:
+        """The ``request.first`` items (best, then exploration slots), followed by up to
+        ``reserve`` more of the best (for merchandising rules to fill filtered slots)."""
         candidates = scored.candidates
+        first = request.first
         order = np.argsort(-scored.scores, kind="stable")
-        fetch = request.first * self._limits.scored_to_fetch + 20
+        fetch = (first + reserve) * self._limits.scored_to_fetch + 20
         best = candidates.take(order[:fetch].tolist())
-        explore = exploration_slots(request.first, rules)
+        explore = exploration_slots(first, rules)
         anchors = [a for c in best for a in c.sources.values() if a]
         fresh = candidates.take(_fresh_with_rows(scored, order, fetch, explore * 4, anchors))
         wanted = [c.product_id for c in best] + [c.product_id for c in fresh[: explore * 4]]
@@ -251,15 +280,16 @@ class RecommendationEngine:
         titles = {pid: p.title for pid, p in rows.items()}
         score_of = {c.product_id: float(score)
                     for c, score in zip(best, scored.scores[order[:fetch]].tolist(), strict=True)}
-        taken = _take(best, rows, request, rules, request.first - explore, score_of, titles)
+        taken = _take(best, rows, request, rules, first - explore + reserve, score_of, titles)
         picked = {i.product.platform_id for i in taken}
         extra = _take([c for c in fresh if c.product_id not in picked], rows, request,
-                      rules, request.first - len(taken), {}, titles, explore=True)
-        if len(taken) + len(extra) < request.first:
+                      rules, first - min(len(taken), first - explore), {}, titles, explore=True)
+        if len(taken) + len(extra) < first + reserve:
             more = [c for c in best if c.product_id not in picked | {i.product.platform_id for i in extra}]
             taken += _take(more, rows, request, RuleSettings(max_per_vendor=10**6, max_per_product_type=10**6),
-                           request.first - len(taken) - len(extra), score_of, titles)
-        return [*taken, *extra][: request.first]
+                           first + reserve - len(taken) - len(extra), score_of, titles)
+        head = max(0, first - len(extra))
+        return [*taken[:head], *extra, *taken[head:]][: first + reserve]
 
 
 def _fresh_with_rows(scored: Scored, order: npt.NDArray[np.int64], fetch: int, first: int,

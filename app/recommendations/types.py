@@ -34,7 +34,11 @@ class RecommendationList:
     items: list[ScoredProduct]
     model_version: str | None = None
     """Which model ordered the list (recorded with it)."""
+    fell_back: bool = False
+    """The shop's merchandising rules would have emptied the list: served without them."""
 
 
+FEATURED_BY_SHOP = Reason("FEATURED_BY_SHOP", "Featured by the shop")
+"""The reason of an item a shop's merchandising rule pinned or boosted."""
 MIN_FIRST = 1
 MAX_FIRST = 100

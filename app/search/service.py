@@ -6,7 +6,13 @@ come back (unknown ids keep their slots, unavailable ones sink or are dropped).
 
 Served in the shopper's variant: a ``baseline`` variant (and the shop's holdout) gets the
 order without the shopper's affinity; the list records the experiment, the variant and the
-server's own time to it."""
+server's own time to it.
+
+The shop's merchandising rules for ``SEARCH`` (or every placement) are the last layer, over
+the available products: filters take results out, boosts and buries move them, pins move a
+result to its position (positions count the available products; a pin never brings in a
+product the storefront did not return). The shop's own unavailable policy (``sink`` or
+``drop``) replaces the server's."""
 
 import time
 from dataclasses import dataclass
@@ -21,6 +27,7 @@ from app.catalog.snapshot import CatalogProduct, CatalogSnapshots
 from app.ids import ShopId, parse_product_id
 from app.index.protocol import AlignedVectors
 from app.input_limits import MAX_SEARCH_RESULTS, check_ids, check_query, check_range
+from app.ranking.rules import NoShopRules, ShopRulesSource
 from app.ranking.sales import SALES_FEATURES
 from app.ranking.variants import NoExperiments, RecordsServedLists, VariantPicker
 from app.recommendations.service import new_recommendation_id
@@ -117,10 +124,13 @@ class SearchReranker:
         unavailable: Unavailable = "sink",
         served: RecordsServedLists | None = None,
         variants: VariantPicker | None = None,
+        shop_rules: ShopRulesSource | None = None,
     ) -> None:
         """``served``: where ``serve`` records each list; none for a reranker that only
         ranks (an offline measurement, whose lists nobody is shown). ``variants``: who is
-        in which experiment's variant or the holdout (none: everyone is personalized)."""
+        in which experiment's variant or the holdout (none: everyone is personalized).
+        ``shop_rules``: each shop's unavailable policy and merchandising rules (none:
+        ``unavailable``, no rules)."""
         self._query_vectors = query_vectors
         self._affinity = affinity
         self._vectors = vectors
@@ -129,6 +139,7 @@ class SearchReranker:
         self._unavailable = unavailable
         self._served = served
         self._variants = variants or NoExperiments()
+        self._shop_rules: ShopRulesSource = shop_rules or NoShopRules()
 
     @property
     def model_version(self) -> str:
@@ -175,7 +186,10 @@ class SearchReranker:
         first: int | None = None,
         personalize: bool = True,
         now: datetime | None = None,
+        merchandise: bool = True,
     ) -> RecommendationList:
+        """``merchandise``: apply the shop's merchandising rules (False: the order without
+        them)."""
         if first is not None:
             check_range("first", first, 1, MAX_SEARCH_RESULTS)
         found = await self.features(
@@ -184,9 +198,17 @@ class SearchReranker:
         order = np.argsort(-scores, kind="stable").tolist()
         ranked = [ScoredProduct(found.products[i], s, found.reasons[i])
                   for i, s in zip(order, scores[order].tolist(), strict=True)]
-        items = self._arrange(found.slots, ranked)
+        shop = await self._shop_rules.shop_rules(session, shop_id)
+        listed = (shop.for_list(Placement.SEARCH.value, now or utcnow())
+                  if merchandise and ranked else None)
+        fell_back = False
+        if listed is not None:
+            catalog = await self._catalogs.catalog(session, shop_id)
+            ruled = listed.apply(ranked, catalog, insert_pins=False)
+            ranked, fell_back = ruled.items, ruled.fell_back
+        items = self._arrange(found.slots, ranked, shop.search_unavailable(self._unavailable))
         return RecommendationList(new_recommendation_id(), items[: first or len(items)],
-                                  self.model_version)
+                                  self.model_version, fell_back=fell_back)
 
     async def features(
         self,
@@ -230,10 +252,12 @@ class SearchReranker:
         centred = np.where(present, cosine - cosine[present].mean(), 0.0)
         return centred.tolist()  # type: ignore[no-any-return]
 
-    def _arrange(self, slots: list[Slot], ranked: list[ScoredProduct]) -> list[ScoredProduct]:
+    def _arrange(self, slots: list[Slot], ranked: list[ScoredProduct],
+                 unavailable: str) -> list[ScoredProduct]:
         """Unknown ids keep their positions; reordered products (``ranked``, best first)
-        fill the other slots; unavailable ones sink or are dropped."""
-        next_ranked = iter(ranked).__next__
+        fill the other slots (those a filter emptied are closed up); unavailable ones sink
+        or are dropped."""
+        remaining = iter(ranked)
         arranged: list[ScoredProduct] = []
         sunk: list[ScoredProduct] = []
         for slot in slots:
@@ -242,7 +266,9 @@ class SearchReranker:
                 placeholder = CatalogProduct(0, slot.platform_id, "")
                 arranged.append(ScoredProduct(placeholder, 0.0, [UNKNOWN_PRODUCT]))
             elif product.servable:
-                arranged.append(next_ranked())
-            elif self._unavailable == "sink":
+                item = next(remaining, None)
+                if item is not None:
+                    arranged.append(item)
+            elif unavailable == "sink":
                 sunk.append(ScoredProduct(product, 0.0, [UNAVAILABLE]))
         return arranged + sunk

@@ -1,0 +1,95 @@
+"""Console sessions: a random id in a cookie, everything else in this process's memory.
+
+A session names the shop and the SHA-256 of the admin token it was opened with (never the
+token), its CSRF token, and when it ends: ``IDLE_SECONDS`` after the last request or
+``LIFETIME_SECONDS`` after log-in, whichever comes first. Only the id's SHA-256 is a key
+here, so a memory dump does not hand out live cookies. At most ``MAX_SESSIONS`` live at
+once; past that the least recently used one is forgotten (its holder logs in again).
+
+Kept in memory, a session is known only to the process that opened it: the embedded
+default runs one server process; several processes behind one address need sticky
+routing (documented in docs/console.md)."""
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from app.admin.auth import AdminShop
+
+IDLE_SECONDS = 30 * 60
+LIFETIME_SECONDS = 12 * 60 * 60
+MAX_SESSIONS = 10_000
+ID_BYTES = 32
+MAX_ID_LENGTH = 64
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    shop: AdminShop
+    token_digest: str
+    """SHA-256 of the admin token that opened the session: a rotated token ends it."""
+    csrf_token: str
+    opened_at: float
+    seen_at: float
+
+    def csrf_matches(self, sent: str | None) -> bool:
+        return sent is not None and hmac.compare_digest(sent.encode(), self.csrf_token.encode())
+
+
+def _key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class SessionStore:
+    def __init__(self, clock: Clock = time.monotonic, idle_seconds: float = IDLE_SECONDS,
+                 lifetime_seconds: float = LIFETIME_SECONDS,
+                 max_sessions: int = MAX_SESSIONS) -> None:
+        self._clock = clock
+        self._idle = idle_seconds
+        self._lifetime = lifetime_seconds
+        self._max = max_sessions
+        self._sessions: OrderedDict[str, ConsoleSession] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def open(self, shop: AdminShop, token_digest: str) -> tuple[str, ConsoleSession]:
+        """A new session; returns its id (for the cookie) and the session."""
+        session_id = secrets.token_urlsafe(ID_BYTES)
+        now = self._clock()
+        session = ConsoleSession(shop, token_digest, secrets.token_urlsafe(ID_BYTES), now, now)
+        self._sessions[_key(session_id)] = session
+        while len(self._sessions) > self._max:
+            self._sessions.popitem(last=False)
+        return session_id, session
+
+    def find(self, session_id: str | None) -> ConsoleSession | None:
+        """The live session of this id (its idle time starts again), ``None`` otherwise."""
+        if not session_id or len(session_id) > MAX_ID_LENGTH:
+            return None
+        key = _key(session_id)
+        session = self._sessions.get(key)
+        if session is None:
+            return None
+        now = self._clock()
+        if now - session.seen_at > self._idle or now - session.opened_at > self._lifetime:
+            del self._sessions[key]
+            return None
+        session = replace(session, seen_at=now)
+        self._sessions[key] = session
+        self._sessions.move_to_end(key)
+        return session
+
+    def close(self, session_id: str | None) -> None:
+        if session_id:
+            self._sessions.pop(_key(session_id), None)
+
+    def close_shop(self, shop_id: int) -> None:
+        """Every session of the shop (its token changed)."""
+        for key in [k for k, s in self._sessions.items() if s.shop.id == shop_id]:
+            del self._sessions[key]

@@ -1,0 +1,1 @@
+"""Merchandising rules: what a shop's merchandisers pin, boost, bury and filter, per placement."""
