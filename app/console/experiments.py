@@ -4,7 +4,6 @@ and stop, and one experiment's results with its lifts' 95 % intervals and guardr
 The same service calls as the admin API's resolvers (``app.experiments.service``); a
 refusal is shown beside the form with its reason, nothing saved."""
 
-import math
 from typing import Any
 
 from starlette.requests import Request
@@ -12,7 +11,7 @@ from starlette.responses import Response
 
 from app.admin.inputs import MAX_CONFIG_LENGTH, MAX_REASON_LENGTH, checked_text, experiment_id
 from app.console.guard import Console, Signed
-from app.console.web import PREFIX, Form, field, is_htmx, redirect
+from app.console.web import PREFIX, Form, field, is_htmx, number_field, redirect
 from app.errors import AppError, InvalidInput, NotFound
 from app.experiments import service
 from app.experiments.models import Experiment
@@ -27,18 +26,6 @@ CONFIGS = ("engine", "baseline")
 STOP_REASON = "stopped by the merchant in the console"
 
 
-def _number(form: Form, name: str, label: str) -> float | None:
-    text = field(form, name)
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError as error:
-        raise InvalidInput(f"{label}: expected a number") from error
-    if not math.isfinite(value):
-        raise InvalidInput(f"{label}: expected a number")
-    return value
-
 
 def _config(form: Form, prefix: str) -> str:
     custom = field(form, f"{prefix}_custom")
@@ -52,14 +39,14 @@ def _config(form: Form, prefix: str) -> str:
 
 def spec_from_form(form: Form) -> ExperimentSpec:
     """A control and a treatment; the treatment's share of traffic from 0.01 to 0.99."""
-    share = _number(form, "treatment_share", "treatment share")
+    share = number_field(form, "treatment_share", "treatment share")
     share = 0.5 if share is None else share
     if not 0.01 <= share <= 0.99:
         raise InvalidInput("treatment share: from 0.01 to 0.99")
     placement = field(form, "placement") or None
     control = checked_text(field(form, "control_name", "control"), "control name")
     treatment = checked_text(field(form, "treatment_name", "treatment"), "treatment name")
-    latency = _number(form, "latency_p99_ms", "latency guardrail")
+    latency = number_field(form, "latency_p99_ms", "latency guardrail")
     return ExperimentSpec(
         name=checked_text(field(form, "name"), "name"), placement=placement, control=control,
         variants=[VariantSpec(control, _config(form, "control"), round(1 - share, 6)),

@@ -7,7 +7,6 @@ naming the shop and its token's fingerprint). The preview needs the serving path
 composition root hands in (``RulePreviewer``, which also tells this process's rule directory
 that a shop's rules changed); without it the page says so."""
 
-import math
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -15,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.console.guard import Console, Handler, Signed
-from app.console.web import PREFIX, Form, field, redirect
+from app.console.web import PREFIX, Form, field, number_field, redirect
 from app.errors import AppError, InvalidInput, NotFound
 from app.ids import ShopId
 from app.recommendations.types import Placement
@@ -40,18 +39,6 @@ SPEC_FIELDS = ("name", "kind", "placement", "field", "values", "price_min", "pri
 PageRoute = Callable[[str, Handler], Route]
 
 
-def _float(form: Form, name: str) -> float | None:
-    text = field(form, name)
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError as error:
-        raise InvalidInput(f"{name}: expected a number") from error
-    if not math.isfinite(value):
-        raise InvalidInput(f"{name}: expected a number")
-    return value
-
 
 def _int(form: Form, name: str) -> int | None:
     text = field(form, name)
@@ -67,9 +54,9 @@ def spec_from_form(form: Form) -> RuleSpec:
     return RuleSpec(
         name=field(form, "name"), kind=field(form, "kind"),
         placement=field(form, "placement") or None, field=field(form, "field") or None,
-        values=values, price_min=_float(form, "price_min"), price_max=_float(form, "price_max"),
+        values=values, price_min=number_field(form, "price_min"), price_max=number_field(form, "price_max"),
         product_id=field(form, "product_id") or None, position=_int(form, "position"),
-        strength=_float(form, "strength"), threshold=_float(form, "threshold"),
+        strength=number_field(form, "strength"), threshold=number_field(form, "threshold"),
         priority=_int(form, "priority") or 0,
         starts_at=local_time("startsAt", field(form, "starts_at")),
         ends_at=local_time("endsAt", field(form, "ends_at")),

@@ -2,6 +2,7 @@
 policy that allows the console's own files only, no caching, no framing), bounded form
 bodies, and the cookies' flags."""
 
+import math
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -112,6 +113,21 @@ async def read_form(request: Request) -> Form:
 
 def field(form: Form, name: str, default: str = "") -> str:
     return form.get(name, [default])[0].strip()
+
+
+def number_field(form: Form, name: str, label: str | None = None) -> float | None:
+    """The form's finite number ``name`` (None when empty); ``InvalidInput`` naming
+    ``label`` (default: the field's name) otherwise."""
+    text = field(form, name)
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidInput(f"{label or name}: expected a number")
+    return value
 
 
 def context(**values: Any) -> dict[str, Any]:
