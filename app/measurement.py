@@ -5,10 +5,16 @@
 Runs inside the server by default (all-in-one) and in ``affinity worker``. A fold is one
 short transaction of at most ``MAX_ROWS_PER_FOLD`` rows a source; folds follow one another
 until nothing is waiting, then the role sleeps ``AFFINITY_ROLLUP_INTERVAL_SECONDS``. Folds
-of several processes take turns on the watermarks' lock, so each row is folded once."""
+of several processes take turns on the watermarks' lock, so each row is folded once.
+
+A backlog (an order history just synced) is folded a fold at a time with a pause as long
+as the fold between two: on SQLite a fold holds the single write lock, and the served
+lists and events written meanwhile must get it between folds (folds back to back had kept
+a request waiting past its 10-s budget)."""
 
 import asyncio
 import logging
+import time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,15 +45,30 @@ class MeasurementWorker:
                                                    settings.attribution_view_window_days)
         self._experiments = experiments
 
-    async def fold(self) -> FoldReport:
-        """Fold until nothing is waiting (or ``MAX_FOLDS_A_PASS`` folds); the last report."""
+    async def fold(self, pause: bool = True) -> FoldReport:
+        """Fold until nothing is waiting (or ``MAX_FOLDS_A_PASS`` folds), pausing between
+        folds as long as each took (``pause``); the last report."""
         report = FoldReport()
         for _ in range(MAX_FOLDS_A_PASS):
+            started = time.monotonic()
             async with transaction(self._sessions) as session:
                 report = await fold_new_rows(session, self._windows)
             if not report.more:
                 break
+            if pause:
+                await asyncio.sleep(min(time.monotonic() - started, self._interval))
         return report
+
+    async def fold_backlog(self) -> int:
+        """Everything waiting, folds back to back (nobody else writes: a command's own
+        database); how many rows were folded."""
+        total = 0
+        while True:
+            async with transaction(self._sessions) as session:
+                report = await fold_new_rows(session, self._windows)
+            total += report.total
+            if not report.more:
+                return total
 
     async def check_guardrails(self) -> int:
         """Take breaching variants out of the running experiments; how many were."""

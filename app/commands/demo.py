@@ -10,6 +10,7 @@ from app.commands.catalog import embed_and_build
 from app.commands.common import Commands, Database, emit
 from app.crypto.secret_box import secret_box_for
 from app.ids import ShopId
+from app.measurement import MeasurementWorker
 from app.settings import Settings
 
 EXAMPLE_QUERY = """{
@@ -34,10 +35,13 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     async with Database(settings) as db:
         report = await setup_demo(db.sessions, settings, secret_box_for(settings))
         outcome = await embed_and_build(db, settings, ShopId(report.shop_id), force=False)
+        # The order history into the KPI rollups now, not while the first shoppers wait.
+        folded = await MeasurementWorker(db.sessions, settings).fold_backlog()
     base = f"http://{settings.host}:{settings.port}"
     made = {"server_key": report.server_key} if report.server_key else {}
     emit({"shop": report.domain, "storefront_key": report.storefront_key,
           "products": report.products, "orders_created": report.orders_created, **outcome,
+          "rollup_rows_folded": folded,
           **made, "customer_id": report.customer_id, "customer_token": report.customer_token,
           "serve": "AFFINITY_DEMO_MODE=true affinity serve",
           "open": f"{base}/demo", "graphiql": graphiql_url(base, report.storefront_key)})
