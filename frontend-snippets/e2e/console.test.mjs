@@ -12,12 +12,13 @@ import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+
+import { demoReport, freePort } from './server.mjs';
 
 /** @typedef {import('playwright-core').Browser} Browser */
 /** @typedef {import('playwright-core').Page} Page */
@@ -39,31 +40,6 @@ if (missingChromium && process.env.CI === 'true') {
 }
 const skip = missingChromium ? `no Chromium at ${CHROMIUM}: install Debian's chromium to run the browser tests` : false;
 
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** The JSON objects a command printed, one a line, merged. @param {string} stdout */
-function printed(stdout) {
-  return Object.assign({}, ...stdout.split('\n').flatMap((line) => {
-    try {
-      const parsed = JSON.parse(line);
-      return parsed && typeof parsed === 'object' ? [parsed] : [];
-    } catch {
-      return [];
-    }
-  }));
-}
-
 /**
  * A migrated database with the demo shop and a week of folded traffic, and the server.
  * @returns {Promise<{ base: string, adminToken: string, storefrontKey: string, query: (sql: string, ...params: unknown[]) => Promise<any[]>, stop: () => Promise<void> }>}
@@ -77,11 +53,11 @@ async function startConsoleServer() {
   const affinity = join(VENV_BIN, 'affinity');
   const python = join(VENV_BIN, 'python');
   await run(affinity, ['migrate'], options);
-  const demo = printed((await run(affinity, ['demo'], options)).stdout);
+  const demo = demoReport((await run(affinity, ['demo'], options)).stdout);
   const storefrontKey = String(demo.storefront_key ?? '');
   assert.ok(storefrontKey, 'affinity demo printed no storefront_key');
   const { stdout } = await run(affinity, ['shop', 'rotate-admin-token', DEMO_DOMAIN], options);
-  const adminToken = String(printed(stdout).admin_token ?? '');
+  const adminToken = String(demoReport(stdout).admin_token ?? '');
   assert.match(adminToken, /^adm_/, `rotate-admin-token printed no token:\n${stdout}`);
   await run(python, ['-m', 'tests.integration.console.seed', DEMO_DOMAIN], options);
 

@@ -17,7 +17,7 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const VENV_BIN = process.env.AFFINITY_VENV_BIN ?? join(REPO_ROOT, '.venv', 'bin');
 
 /** @returns {Promise<number>} */
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -61,7 +61,7 @@ async function waitForHealth(url, timeoutMs, failure) {
  * @param {string} stdout
  * @returns {Record<string, unknown>}
  */
-function demoReport(stdout) {
+export function demoReport(stdout) {
   return Object.assign(
     {},
     ...stdout.split('\n').flatMap((line) => {
