@@ -56,6 +56,9 @@ class HealthSources:
     index_max_age_hours: float = 168.0
 
 
+NO_PRODUCTS = "No products yet: import the catalog (`affinity sync` or `affinity catalog import`)."
+
+
 def _filled(column: SQLColumnExpression[Any]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((and_(column.is_not(None), column != ""), 1), else_=0)), 0)
 
@@ -71,20 +74,19 @@ async def catalog_figures(session: AsyncSession, shop_id: ShopId) -> list[Figure
         _filled(Product.product_type), _filled(Product.body_text),
     ).where(Product.shop_id == shop_id, Product.deleted.is_(False)))).one()
     total, image, price, kind, text = (int(n) for n in row)
-    empty = "No products yet: import the catalog (`affinity sync` or `affinity catalog import`)."
     return [
-        share("catalog_image", "Products with an image", image, total, empty=empty,
+        share("catalog_image", "Products with an image", image, total, empty=NO_PRODUCTS,
               advice="Add images to the products without one: carousels show them.",
               good="Nearly every product has an image."),
-        share("catalog_price", "Products with a price", price, total, empty=empty,
+        share("catalog_price", "Products with a price", price, total, empty=NO_PRODUCTS,
               advice="Give every product a price (variants with prices) so price rules "
                      "and revenue figures see it.",
               good="Nearly every product has a price."),
-        share("catalog_type", "Products with a product type", kind, total, empty=empty,
+        share("catalog_type", "Products with a product type", kind, total, empty=NO_PRODUCTS,
               advice="Set a product type on the products without one: diversity caps, "
                      "rules and reasons use it.",
               good="Nearly every product has a type."),
-        share("catalog_description", "Products with a description", text, total, empty=empty,
+        share("catalog_description", "Products with a description", text, total, empty=NO_PRODUCTS,
               advice="Write descriptions for the products without one: similar products "
                      "are found by their text.",
               good="Nearly every product has a description."),
@@ -109,14 +111,13 @@ async def vector_figures(session: AsyncSession, shop_id: ShopId, sources: Health
                                  .select_from(Product).outerjoin(ProductEmbedding, current)
                                  .where(Product.shop_id == shop_id, Product.deleted.is_(False)))).one()
     total, embedded, indexed = (int(n) for n in row)
-    empty = "No products yet: import the catalog (`affinity sync` or `affinity catalog import`)."
     age = None if built_at is None else (now - built_at).total_seconds() / 3600
     return [
-        share("catalog_embedded", "Catalog embedded", embedded, total, empty=empty,
+        share("catalog_embedded", "Catalog embedded", embedded, total, empty=NO_PRODUCTS,
               advice="Products are waiting for their vectors: run the worker (inside "
                      "`affinity serve`, or `affinity worker`) or `affinity index build`.",
               good="The worker keeps the vectors up to date."),
-        share("catalog_indexed", "Catalog in the served index", indexed, total, empty=empty,
+        share("catalog_indexed", "Catalog in the served index", indexed, total, empty=NO_PRODUCTS,
               advice="Many products are served from the exact delta: build a new index "
                      "(`affinity index build`).",
               good="The served index holds nearly the whole catalog."),
