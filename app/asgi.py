@@ -123,7 +123,8 @@ def create_app(
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)
     admin_auth = AdminAuth(services.sessions)  # one failed-log-in limit: API and console
-    measurement = MeasurementWorker(services.sessions, settings, services.experiments)
+    measurement = MeasurementWorker(services.sessions, settings, services.experiments,
+                                    services.writes)
     ingestion = Ingestion(ingestion_dependencies(services),
                           customer_stores=customer_stores(services))
 

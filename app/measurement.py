@@ -10,23 +10,32 @@ of several processes take turns on the watermarks' lock, so each row is folded o
 A backlog (an order history just synced) is folded a fold at a time with a pause as long
 as the fold between two: on SQLite a fold holds the single write lock, and the served
 lists and events written meanwhile must get it between folds (folds back to back had kept
-a request waiting past its 10-s budget)."""
+a request waiting past its 10-s budget).
+
+A fold runs through the ``Writes`` port, as one synchronous unit of work: on a SQLite file
+on the writer thread, where the served lists and events queue behind it, first come first
+served, and it holds the write lock for the fold's own work only. (Run through the async
+driver, a fold held the lock across a dozen hand-overs to the event loop, each queued
+behind the requests being served, and the served lists waited it out in SQLite's busy
+handler, which sleeps up to 100 ms at a time.)"""
 
 import asyncio
 import logging
 import time
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from app.attribution.credits import AttributionWindows
-from app.attribution.rollup import FoldReport, fold_new_rows
+from app.attribution.rollup import FoldReport, fold_pending
 from app.experiments.directory import ExperimentDirectory
 from app.experiments.guardrails import enforce_guardrails
 from app.experiments.models import EXPERIMENT_RUNNING, Experiment
 from app.ids import ShopId
 from app.settings import Settings
 from app.storage.database import transaction
+from app.storage.writes import SessionWrites, Writes
 
 log = logging.getLogger(__name__)
 MAX_FOLDS_A_PASS = 50
@@ -36,10 +45,13 @@ several passes, each ending with the guardrails)."""
 
 class MeasurementWorker:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings,
-                 experiments: ExperimentDirectory | None = None) -> None:
+                 experiments: ExperimentDirectory | None = None,
+                 writes: Writes | None = None) -> None:
         """``experiments``: this process's serving directory, told at once when a guardrail
-        takes a variant out (other processes see it within their refresh)."""
+        takes a variant out (other processes see it within their refresh). ``writes``: where
+        the folds run (the server's request-path writes; default: a session's transaction)."""
         self._sessions = sessions
+        self._writes = writes or SessionWrites(sessions)
         self._interval = settings.rollup_interval_seconds
         self._windows = AttributionWindows.of_days(settings.attribution_click_window_days,
                                                    settings.attribution_view_window_days)
@@ -51,8 +63,7 @@ class MeasurementWorker:
         report = FoldReport()
         for _ in range(MAX_FOLDS_A_PASS):
             started = time.monotonic()
-            async with transaction(self._sessions) as session:
-                report = await fold_new_rows(session, self._windows)
+            report = await self._fold_once()
             if not report.more:
                 break
             if pause:
@@ -64,11 +75,19 @@ class MeasurementWorker:
         database); how many rows were folded."""
         total = 0
         while True:
-            async with transaction(self._sessions) as session:
-                report = await fold_new_rows(session, self._windows)
+            report = await self._fold_once()
             total += report.total
             if not report.more:
                 return total
+
+    async def _fold_once(self) -> FoldReport:
+        def fold(connection: Connection) -> FoldReport:
+            with Session(bind=connection) as session:
+                report = fold_pending(session, self._windows)
+                session.flush()
+                return report
+
+        return await self._writes.run(fold)
 
     async def check_guardrails(self) -> int:
         """Take breaching variants out of the running experiments; how many were."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.attribution.models import NO_EXPERIMENT, NO_VARIANT
 from app.events.models import Event, Ranking, VisitorLink
@@ -59,7 +59,7 @@ def shopper_of(visitor_id: str | None, customer_id: str | None) -> str | None:
     return visitor_id or customer_id or None
 
 
-async def served_lists(session: AsyncSession, shop_id: int, ids: Iterable[str],
+def served_lists(session: Session, shop_id: int, ids: Iterable[str],
                        with_products: bool = True) -> dict[str, Served]:
     """The shop's served lists of these recommendation ids (ids of other shops are unknown);
     without their products unless asked (events do not need them)."""
@@ -72,7 +72,7 @@ async def served_lists(session: AsyncSession, shop_id: int, ids: Iterable[str],
                       products_column).where(
             Ranking.shop_id == shop_id, Ranking.recommendation_id.in_(wanted[start:start + CHUNK]))
         for rec, placement, experiment, variant, visitor, customer, products in (
-                await session.execute(stmt)).all():
+                session.execute(stmt)).all():
             found[rec] = Served(placement, experiment or NO_EXPERIMENT, variant or NO_VARIANT,
                                 shopper_of(visitor, customer),
                                 frozenset(str(p) for p in products or ()))
@@ -86,20 +86,20 @@ class Credit:
     kind: str
 
 
-async def credit_order(session: AsyncSession, order: Order, lines: Sequence[OrderLine],
+def credit_order(session: Session, order: Order, lines: Sequence[OrderLine],
                        windows: AttributionWindows) -> list[Credit]:
     """The credits of an order's lines (a line is credited once, or not at all)."""
-    credits = await _by_carried_ids(session, order, lines)
+    credits = _by_carried_ids(session, order, lines)
     rest = [line for line in lines if line.product_id and line not in {c.line for c in credits}]
     if rest and order.customer_id:
-        credits += await _by_shopper_events(session, order, rest, windows)
+        credits += _by_shopper_events(session, order, rest, windows)
     return credits
 
 
-async def _by_carried_ids(session: AsyncSession, order: Order,
+def _by_carried_ids(session: Session, order: Order,
                           lines: Sequence[OrderLine]) -> list[Credit]:
     cart_ids = list(order.recommendation_ids or [])
-    served = await served_lists(
+    served = served_lists(
         session, order.shop_id, [*cart_ids, *(line.recommendation_id for line in lines
                                               if line.recommendation_id)])
     credits = []
@@ -113,10 +113,10 @@ async def _by_carried_ids(session: AsyncSession, order: Order,
     return credits
 
 
-async def _by_shopper_events(session: AsyncSession, order: Order, lines: Sequence[OrderLine],
+def _by_shopper_events(session: Session, order: Order, lines: Sequence[OrderLine],
                              windows: AttributionWindows) -> list[Credit]:
-    events = await _recent_events(session, order, max(windows.click, windows.view))
-    served = await served_lists(session, order.shop_id,
+    events = _recent_events(session, order, max(windows.click, windows.view))
+    served = served_lists(session, order.shop_id,
                                 (e.recommendation_id for e in events if e.recommendation_id))
     credits = []
     for line in lines:
@@ -145,12 +145,12 @@ def _latest(events: Sequence[Event], served: dict[str, Served], line: OrderLine,
     return viewed
 
 
-async def _recent_events(session: AsyncSession, order: Order, window: timedelta) -> list[Event]:
+def _recent_events(session: Session, order: Order, window: timedelta) -> list[Event]:
     """The customer's clicks and impressions carrying an id in ``window`` before the order."""
     linked = select(VisitorLink.visitor_id).where(
         VisitorLink.shop_id == order.shop_id, VisitorLink.customer_id == order.customer_id,
     ).limit(MAX_LINKED_VISITORS)
-    visitors = list((await session.execute(linked)).scalars())
+    visitors = list((session.execute(linked)).scalars())
     stmt = select(Event).where(
         Event.shop_id == order.shop_id,
         or_(Event.customer_id == order.customer_id, Event.visitor_id.in_(visitors)),
@@ -159,4 +159,4 @@ async def _recent_events(session: AsyncSession, order: Order, window: timedelta)
         Event.occurred_at >= order.placed_at - window,
         Event.occurred_at <= order.placed_at,
     ).order_by(Event.occurred_at.desc(), Event.id.desc()).limit(MAX_EVENTS_READ)
-    return list((await session.execute(stmt)).scalars())
+    return list((session.execute(stmt)).scalars())

@@ -10,12 +10,12 @@ order it takes from.
 An order is credited when it is first folded, from what was stored by then: a later
 edit of the order does not move its credit (``rebuild`` reads orders as they are now)."""
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, delete, false, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.attribution.credits import DEFAULT_WINDOWS, AttributionWindows
 from app.attribution.models import (
@@ -49,7 +49,7 @@ long whatever it folds."""
 CREDITING = ("orders", "refund_lines")
 DERIVED = (KpiDaily, KpiLatency, KpiVisitorDay, ExperimentUnit, AttributedLine)
 
-Folder = Callable[[AsyncSession, ColumnElement[bool], Tally], Awaitable[list[int]]]
+Folder = Callable[[Session, ColumnElement[bool], Tally], list[int]]
 
 
 @dataclass
@@ -69,8 +69,8 @@ class FoldReport:
 
 def _sources(windows: AttributionWindows, refunds_folded: ColumnElement[bool]
              ) -> list[tuple[str, InstrumentedAttribute[int], InstrumentedAttribute[int], Folder]]:
-    async def orders(session: AsyncSession, where: ColumnElement[bool], tally: Tally) -> list[int]:
-        return await fold_orders(session, where, tally, windows, refunds_folded)
+    def orders(session: Session, where: ColumnElement[bool], tally: Tally) -> list[int]:
+        return fold_orders(session, where, tally, windows, refunds_folded)
 
     return [
         ("rankings", Ranking.id, Ranking.shop_id, fold_rankings),
@@ -80,19 +80,22 @@ def _sources(windows: AttributionWindows, refunds_folded: ColumnElement[bool]
     ]
 
 
-async def _fold_batch(session: AsyncSession, folder: Folder, where: ColumnElement[bool]) -> list[int]:
+def _fold_batch(session: Session, folder: Folder, where: ColumnElement[bool]) -> list[int]:
     tally = Tally()
-    read = await folder(session, where, tally)
-    await tally.write(session)
+    read = folder(session, where, tally)
+    tally.write(session)
     return read
 
 
-async def fold_new_rows(session: AsyncSession, windows: AttributionWindows,
+def fold_pending(session: Session, windows: AttributionWindows,
                         max_rows: int = MAX_ROWS_PER_FOLD) -> FoldReport:
-    """Fold the rows stored since the last fold (at most ``max_rows`` of each source)."""
-    marks = await lock_watermarks(session)
+    """Fold the rows stored since the last fold (at most ``max_rows`` of each source), in
+    the caller's transaction; synchronous, so that on SQLite the fold holds the write lock
+    for one run of the writer thread (``MeasurementWorker``) and not across hand-overs to a
+    busy event loop."""
+    marks = lock_watermarks(session)
     for source, column, _, _ in _sources(windows, false()):
-        await clamp_to_present(session, marks[source], column)
+        clamp_to_present(session, marks[source], column)
     report = FoldReport()
     # Refunds folded by earlier folds found no credit if their order came later.
     refunds_folded = folded(RefundLine.id, marks["refund_lines"])
@@ -100,7 +103,7 @@ async def fold_new_rows(session: AsyncSession, windows: AttributionWindows,
         mark, count = marks[source], 0
         limit = min(max_rows, CREDITING_ROWS_PER_FOLD) if source in CREDITING else max_rows
         while count < limit:
-            read = await _fold_batch(session, folder, unread(column, mark))
+            read = _fold_batch(session, folder, unread(column, mark))
             advance(mark, read)
             count += len(read)
             if len(read) < BATCH:
@@ -108,29 +111,35 @@ async def fold_new_rows(session: AsyncSession, windows: AttributionWindows,
         else:
             report.more = True
         setattr(report, source, count)
-    await session.flush()
+    session.flush()
     return report
 
 
-async def rebuild(session: AsyncSession, shop_id: int | None,
+async def fold_new_rows(session: AsyncSession, windows: AttributionWindows,
+                        max_rows: int = MAX_ROWS_PER_FOLD) -> FoldReport:
+    """``fold_pending`` in an async session's transaction."""
+    return await session.run_sync(lambda sync: fold_pending(sync, windows, max_rows))
+
+
+def refold(session: Session, shop_id: int | None,
                   windows: AttributionWindows = DEFAULT_WINDOWS) -> FoldReport:
     """Drop the rollups of one shop (or of every shop) and fold again every stored row:
     for one shop, the rows the watermarks have passed (later ones are the next folds');
     for every shop, all of them from the start."""
-    marks = await lock_watermarks(session)
+    marks = lock_watermarks(session)
     for model in DERIVED:
-        await session.execute(delete(model).where(
+        session.execute(delete(model).where(
             model.shop_id == shop_id if shop_id is not None else true()))
     if shop_id is None:
         _reset(marks.values())
         report = FoldReport()
         while True:
-            step = await fold_new_rows(session, windows)
+            step = fold_pending(session, windows)
             for source in marks:
                 setattr(report, source, getattr(report, source) + getattr(step, source))
             if not step.more:
                 return report
-    return await _refold_shop(session, shop_id, windows, marks)
+    return _refold_shop(session, shop_id, windows, marks)
 
 
 def _reset(marks: Iterable[RollupWatermark]) -> None:
@@ -138,18 +147,24 @@ def _reset(marks: Iterable[RollupWatermark]) -> None:
         mark.position, mark.gaps = 0, []
 
 
-async def _refold_shop(session: AsyncSession, shop_id: int, windows: AttributionWindows,
+def _refold_shop(session: Session, shop_id: int, windows: AttributionWindows,
                        marks: dict[str, RollupWatermark]) -> FoldReport:
     report = FoldReport()
     for source, column, shop_column, folder in _sources(windows, false()):
         mark, after, count = marks[source], 0, 0
         while True:
             where = and_(shop_column == shop_id, column > after, folded(column, mark))
-            read = await _fold_batch(session, folder, where)
+            read = _fold_batch(session, folder, where)
             count += len(read)
             if len(read) < BATCH:
                 break
             after = max(read)
         setattr(report, source, count)
-    await session.flush()
+    session.flush()
     return report
+
+
+async def rebuild(session: AsyncSession, shop_id: int | None,
+                  windows: AttributionWindows = DEFAULT_WINDOWS) -> FoldReport:
+    """``refold`` in an async session's transaction."""
+    return await session.run_sync(lambda sync: refold(sync, shop_id, windows))

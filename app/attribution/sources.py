@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.attribution.credits import (
     VIEW,
@@ -49,11 +49,11 @@ def _unit(shop_id: int, experiment_id: int, variant: str, shopper: str | None) -
     return UnitKey(shop_id, experiment_id, variant, shopper[:SHOPPER_CHARS])
 
 
-async def fold_rankings(session: AsyncSession, where: ColumnElement[bool], tally: Tally) -> list[int]:
+def fold_rankings(session: Session, where: ColumnElement[bool], tally: Tally) -> list[int]:
     stmt = select(Ranking.id, Ranking.shop_id, Ranking.placement, Ranking.experiment_id,
                   Ranking.variant, Ranking.visitor_id, Ranking.customer_id, Ranking.latency_ms,
                   Ranking.created_at).where(where).order_by(Ranking.id).limit(BATCH)
-    rows = (await session.execute(stmt)).all()
+    rows = (session.execute(stmt)).all()
     for _, shop, placement, experiment, variant, visitor, customer, latency, created in rows:
         key = KpiKey(shop, created.date(), placement, experiment or NO_EXPERIMENT,
                      variant or NO_VARIANT)
@@ -67,17 +67,17 @@ async def fold_rankings(session: AsyncSession, where: ColumnElement[bool], tally
     return [row[0] for row in rows]
 
 
-async def fold_events(session: AsyncSession, where: ColumnElement[bool], tally: Tally) -> list[int]:
+def fold_events(session: Session, where: ColumnElement[bool], tally: Tally) -> list[int]:
     """Impressions, clicks and add-to-carts of known lists; events naming an unknown list
     are counted as unattributed on the shop's row of their day."""
     stmt = select(Event.id, Event.shop_id, Event.type, Event.recommendation_id,
                   Event.occurred_at).where(where).order_by(Event.id).limit(BATCH)
-    rows = (await session.execute(stmt)).all()
+    rows = (session.execute(stmt)).all()
     ids_by_shop: defaultdict[int, set[str]] = defaultdict(set)
     for _, shop, _, recommendation, _ in rows:
         if recommendation:
             ids_by_shop[shop].add(recommendation)
-    served = {shop: await served_lists(session, shop, ids, with_products=False)
+    served = {shop: served_lists(session, shop, ids, with_products=False)
               for shop, ids in ids_by_shop.items()}
     for _, shop, kind, recommendation, occurred in rows:
         if not recommendation:
@@ -96,23 +96,23 @@ async def fold_events(session: AsyncSession, where: ColumnElement[bool], tally: 
     return [row[0] for row in rows]
 
 
-async def fold_orders(session: AsyncSession, where: ColumnElement[bool], tally: Tally,
+def fold_orders(session: Session, where: ColumnElement[bool], tally: Tally,
                       windows: AttributionWindows, refunds_folded: ColumnElement[bool]) -> list[int]:
     """Credit each new order (cancelled ones count nothing); refunds folded before their
     order arrived (``refunds_folded``) are taken off at once."""
-    orders = list((await session.execute(
+    orders = list((session.execute(
         select(Order).where(where).order_by(Order.id).limit(BATCH))).scalars())
     lines: defaultdict[int, list[OrderLine]] = defaultdict(list)
     keys = [order.id for order in orders if not order.cancelled]
     for start in range(0, len(keys), 500):
         stmt = select(OrderLine).where(OrderLine.order_key.in_(keys[start:start + 500])
                                        ).order_by(OrderLine.id)
-        for line in (await session.execute(stmt)).scalars():
+        for line in (session.execute(stmt)).scalars():
             lines[line.order_key].append(line)
     for order in orders:
         if not order.cancelled:
-            credited = await _fold_order(session, order, lines[order.id], tally, windows)
-            await _take_off_earlier_refunds(session, order, credited, tally, refunds_folded)
+            credited = _fold_order(session, order, lines[order.id], tally, windows)
+            _take_off_earlier_refunds(session, order, credited, tally, refunds_folded)
     return [order.id for order in orders]
 
 
@@ -120,11 +120,11 @@ def _value(line: OrderLine) -> float:
     return (line.price or 0.0) * line.quantity
 
 
-async def _fold_order(session: AsyncSession, order: Order, lines: Sequence[OrderLine],
+def _fold_order(session: Session, order: Order, lines: Sequence[OrderLine],
                       tally: Tally, windows: AttributionWindows) -> list[AttributedLine]:
     day, total = order.placed_at.date(), sum(_value(line) for line in lines)
-    credits = await credit_order(session, order, lines, windows)
-    costs = await unit_costs(session, order.shop_id, [c.line.variant_id for c in credits])
+    credits = credit_order(session, order, lines, windows)
+    costs = unit_costs(session, order.shop_id, [c.line.variant_id for c in credits])
     if not any(c.kind != VIEW for c in credits):
         tally.add(KpiKey(order.shop_id, day, NO_PLACEMENT, NO_EXPERIMENT, NO_VARIANT),
                   plain_orders=1, plain_order_revenue=total)
@@ -171,7 +171,7 @@ def _attributed_line(order: Order, key: KpiKey, credit: Credit, cost: float | No
     )
 
 
-async def unit_costs(session: AsyncSession, shop_id: int,
+def unit_costs(session: Session, shop_id: int,
                      variant_ids: Sequence[str | None]) -> dict[str, float]:
     """The known unit cost of each variant, through its inventory item."""
     wanted = sorted({v for v in variant_ids if v})
@@ -182,11 +182,11 @@ async def unit_costs(session: AsyncSession, shop_id: int,
                                 InventoryItemCost.inventory_item_id == Variant.inventory_item_id),
     ).where(Variant.shop_id == shop_id, Variant.platform_id.in_(wanted),
             InventoryItemCost.cost.is_not(None))
-    return {variant: float(cost) for variant, cost in (await session.execute(stmt)).all()
+    return {variant: float(cost) for variant, cost in (session.execute(stmt)).all()
             if cost is not None}
 
 
-async def _take_off_earlier_refunds(session: AsyncSession, order: Order,
+def _take_off_earlier_refunds(session: Session, order: Order,
                                     credited: Sequence[AttributedLine], tally: Tally,
                                     refunds_folded: ColumnElement[bool]) -> None:
     if not credited:
@@ -195,7 +195,7 @@ async def _take_off_earlier_refunds(session: AsyncSession, order: Order,
         RefundLine.shop_id == order.shop_id, RefundLine.order_platform_id == order.platform_id,
         refunds_folded,
     ).group_by(RefundLine.line_platform_id)
-    refunded = {str(line): int(quantity) for line, quantity in (await session.execute(stmt)).all()}
+    refunded = {str(line): int(quantity) for line, quantity in (session.execute(stmt)).all()}
     for line in credited:
         take_off_refund(tally, line, refunded.get(line.line_platform_id, 0))
 
@@ -218,18 +218,18 @@ def take_off_refund(tally: Tally, line: AttributedLine, quantity: int) -> None:
                    revenue=-amount)
 
 
-async def fold_refund_lines(session: AsyncSession, where: ColumnElement[bool],
+def fold_refund_lines(session: Session, where: ColumnElement[bool],
                             tally: Tally) -> list[int]:
     """Refunds of credited lines; a refund of an order not folded yet is taken off when
     its order is (``fold_orders``)."""
-    refunds = list((await session.execute(
+    refunds = list((session.execute(
         select(RefundLine).where(where).order_by(RefundLine.id).limit(BATCH))).scalars())
     for refund in refunds:
         stmt = select(AttributedLine).where(
             AttributedLine.shop_id == refund.shop_id,
             AttributedLine.order_platform_id == refund.order_platform_id,
             AttributedLine.line_platform_id == refund.line_platform_id)
-        line = (await session.execute(stmt)).scalar_one_or_none()
+        line = (session.execute(stmt)).scalar_one_or_none()
         if line is not None:
             take_off_refund(tally, line, refund.quantity)
     return [refund.id for refund in refunds]

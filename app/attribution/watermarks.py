@@ -20,8 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.attribution.models import RollupWatermark
 from app.storage.database import utcnow
@@ -33,22 +32,22 @@ Gap = list[float]
 """``[first_id, last_id, seen_at_epoch_seconds]``."""
 
 
-async def lock_watermarks(session: AsyncSession) -> dict[str, RollupWatermark]:
+def lock_watermarks(session: Session) -> dict[str, RollupWatermark]:
     """Every source's watermark, locked until the transaction ends."""
     rows = [{"source": s, "position": 0, "gaps": [], "updated_at": utcnow()} for s in SOURCES]
     insert = (postgresql.insert(RollupWatermark)
               if session.get_bind().dialect.name == "postgresql" else sqlite.insert(RollupWatermark))
-    await session.execute(insert.on_conflict_do_nothing(index_elements=["source"]), rows)
+    session.execute(insert.on_conflict_do_nothing(index_elements=["source"]), rows)
     stmt = (select(RollupWatermark).where(RollupWatermark.source.in_(SOURCES))
             .order_by(RollupWatermark.source).with_for_update()
             .execution_options(populate_existing=True))
-    return {mark.source: mark for mark in (await session.execute(stmt)).scalars()}
+    return {mark.source: mark for mark in (session.execute(stmt)).scalars()}
 
 
-async def clamp_to_present(session: AsyncSession, mark: RollupWatermark,
+def clamp_to_present(session: Session, mark: RollupWatermark,
                            column: InstrumentedAttribute[int]) -> None:
     """Bring the watermark down to the highest id stored, if the newest rows went."""
-    top = (await session.execute(select(func.max(column)))).scalar_one_or_none() or 0
+    top = (session.execute(select(func.max(column)))).scalar_one_or_none() or 0
     if top < mark.position:
         mark.position = top
         mark.gaps = [[first, min(last, top), seen] for first, last, seen in mark.gaps

@@ -2,8 +2,8 @@
 between two (on SQLite a fold holds the only write lock: the served lists written
 meanwhile get it in the pauses); a command's own backlog is folded back to back."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -14,21 +14,28 @@ from app.settings import Settings
 
 
 class Folds:
-    """``fold_new_rows``: ``waiting`` folds report more rows waiting, then none."""
+    """``fold_pending``: ``waiting`` folds report more rows waiting, then none."""
 
     def __init__(self, waiting: int) -> None:
         self.waiting = waiting
         self.calls = 0
 
-    async def __call__(self, session: Any, windows: Any) -> FoldReport:
+    def __call__(self, session: Any, windows: Any) -> FoldReport:
         self.calls += 1
         more = self.calls <= self.waiting
         return FoldReport(rankings=10, more=more)
 
 
-@asynccontextmanager
-async def _no_transaction(_: Any) -> AsyncIterator[None]:
-    yield None
+class NoDatabase:
+    """``Writes`` that hands the work no connection (the fold is a stand-in)."""
+
+    async def run(self, work: Callable[[Any], Any]) -> Any:
+        return work(None)
+
+
+class _FlushesNothing:
+    def flush(self) -> None:
+        pass
 
 
 @pytest.fixture
@@ -38,20 +45,21 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(measurement, "transaction", _no_transaction)
+    monkeypatch.setattr(measurement, "Session", lambda bind: nullcontext(_FlushesNothing()))
     monkeypatch.setattr(measurement.asyncio, "sleep", sleep)
     return slept
 
 
 def _worker() -> measurement.MeasurementWorker:
     settings = Settings(rollup_interval_seconds=0.5, _env_file=None)  # type: ignore[call-arg]
-    return measurement.MeasurementWorker(None, settings)  # type: ignore[arg-type]
+    return measurement.MeasurementWorker(None, settings,  # type: ignore[arg-type]
+                                         writes=NoDatabase())  # type: ignore[arg-type]
 
 
 async def test_a_backlog_is_folded_with_a_pause_between_folds(
         monkeypatch: pytest.MonkeyPatch, pauses: list[float]) -> None:
     folds = Folds(waiting=3)
-    monkeypatch.setattr(measurement, "fold_new_rows", folds)
+    monkeypatch.setattr(measurement, "fold_pending", folds)
     report = await _worker().fold()
     assert folds.calls == 4 and report.more is False
     assert len(pauses) == 3  # between folds, none after the last
@@ -61,6 +69,6 @@ async def test_a_backlog_is_folded_with_a_pause_between_folds(
 async def test_a_commands_backlog_is_folded_back_to_back(
         monkeypatch: pytest.MonkeyPatch, pauses: list[float]) -> None:
     folds = Folds(waiting=3)
-    monkeypatch.setattr(measurement, "fold_new_rows", folds)
+    monkeypatch.setattr(measurement, "fold_pending", folds)
     assert await _worker().fold_backlog() == 40
     assert folds.calls == 4 and pauses == []
