@@ -88,7 +88,7 @@ def _fold_batch(session: Session, folder: Folder, where: ColumnElement[bool]) ->
 
 
 def fold_pending(session: Session, windows: AttributionWindows,
-                        max_rows: int = MAX_ROWS_PER_FOLD) -> FoldReport:
+                 max_rows: int = MAX_ROWS_PER_FOLD) -> FoldReport:
     """Fold the rows stored since the last fold (at most ``max_rows`` of each source), in
     the caller's transaction; synchronous, so that on SQLite the fold holds the write lock
     for one run of the writer thread (``MeasurementWorker``) and not across hand-overs to a
@@ -99,18 +99,21 @@ def fold_pending(session: Session, windows: AttributionWindows,
     report = FoldReport()
     # Refunds folded by earlier folds found no credit if their order came later.
     refunds_folded = folded(RefundLine.id, marks["refund_lines"])
-    for source, column, _, folder in _sources(windows, refunds_folded):
-        mark, count = marks[source], 0
-        limit = min(max_rows, CREDITING_ROWS_PER_FOLD) if source in CREDITING else max_rows
-        while count < limit:
-            read = _fold_batch(session, folder, unread(column, mark))
-            advance(mark, read)
-            count += len(read)
-            if len(read) < BATCH:
-                break
-        else:
-            report.more = True
-        setattr(report, source, count)
+    with session.no_autoflush:  # the watermarks are written once, at the end
+        for source, column, _, folder in _sources(windows, refunds_folded):
+            mark, count = marks[source], 0
+            limit = min(max_rows, CREDITING_ROWS_PER_FOLD) if source in CREDITING else max_rows
+            while count < limit:
+                read = _fold_batch(session, folder, unread(column, mark))
+                if source in CREDITING:
+                    session.flush()  # the credited lines, which the refunds read
+                advance(mark, read)
+                count += len(read)
+                if len(read) < BATCH:
+                    break
+            else:
+                report.more = True
+            setattr(report, source, count)
     session.flush()
     return report
 
