@@ -1,30 +1,25 @@
 """What a running experiment costs the serving path: ``recommendations`` (HOME, visitors
 with a browsing history) p99 at 200 requests/s with an experiment running on HOME, side by
-side with none, on one server over the 100k world.
+side with none, on one server over the 100k world (``benchmarks.side_by_side``).
 
-One server process, so that both sides are the same build, caches and machine: slices of
-open-loop load alternate between the sides as in ``benchmarks.compare`` (none, experiment;
-experiment, none; ...), the experiment started before each slice of its side and stopped
-before each slice of the other (through ``app.experiments.service``, in a transaction on
-the world's database; the server's directory of running experiments sees the change
-within its refresh period, waited out before the slice). The two variants are the engine
-and the engine with another exploration share, 50/50, so that both do about the same work
-(``--treatment engine``: an A/A experiment, exactly the same work); the
-shop's holdout is at the server's default on both sides. The figure is the difference of
-the sides' median p99; the served lists recorded during each slice show that the
-experiment (and the holdout) were applied."""
+The experiment is started before each slice of its side and stopped before each slice of
+the other (through ``app.experiments.service``, in a transaction on the world's database;
+the server's directory of running experiments sees the change within its refresh period,
+waited out before the slice). The two variants are the engine and the engine with another
+exploration share, 50/50, so that both do about the same work (``--treatment engine``: an
+A/A experiment, exactly the same work); the shop's holdout is at the server's default on
+both sides. The figure is the difference of the sides' median p99; the served lists
+recorded during each slice show that the experiment (and the holdout) were applied."""
 
 import argparse
 import asyncio
 import time
 import uuid
 from dataclasses import asdict
-from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import app.models  # noqa: F401  (every table, for the foreign keys)
 from app.events.models import Ranking
 from app.experiments.directory import DEFAULT_REFRESH_SECONDS
 from app.experiments.models import Experiment
@@ -33,11 +28,9 @@ from app.experiments.specs import ExperimentSpec, VariantSpec
 from app.ranking.variants import HOLDOUT
 from app.storage.database import create_engine, create_session_factory, transaction
 from benchmarks.common import Result, Target, write_result
-from benchmarks.compare import Slice, percentile_ms, slice_order, summarize
-from benchmarks.loadgen import Pool, closed_loop, open_loop, send_all, until_idle
-from benchmarks.server import HOST, serve
-from benchmarks.serving import ServerCpu, histories, workloads
-from benchmarks.world import World, build_world
+from benchmarks.server import serve
+from benchmarks.side_by_side import Run, measure, shares
+from benchmarks.world import build_world
 
 NONE, RUNNING = "no experiment", "experiment running"
 WORKLOAD = "recommendations_home"
@@ -50,11 +43,14 @@ TREATMENT = '{"exploration": 0.2}'
 """The engine with 2 exploration slots of 12 instead of 1: the same work, another list."""
 SETTLE_SECONDS = DEFAULT_REFRESH_SECONDS + 0.5
 """Past the refresh period of the server's directory of running experiments."""
+KINDS = ("experiment", "holdout")
 
 
-class Switch:
+class ExperimentSwitch:
     """Starts a fresh experiment on HOME, or stops the running one, in the world's
     database; and reads which experiment and variant the lists served since were in."""
+
+    sides = (NONE, RUNNING)
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], shop_id: int,
                  variants: list[VariantSpec]) -> None:
@@ -78,89 +74,43 @@ class Switch:
         await asyncio.sleep(SETTLE_SECONDS)
 
     async def served_since(self) -> dict[str, int]:
-        """Lists recorded since the last call: in the running experiment, in the holdout,
-        in neither."""
+        """Lists recorded since the last call: all, in the running experiment, in the
+        holdout."""
         async with self._sessions() as session:
             rows = (await session.execute(
                 select(Ranking.experiment_id, Ranking.variant, func.count(), func.max(Ranking.id))
                 .where(Ranking.id > self._seen).group_by(Ranking.experiment_id, Ranking.variant)
             )).all()
-        counts = {"experiment": 0, "holdout": 0, "other": 0}
+        counts = {"lists": 0, "experiment": 0, "holdout": 0}
         for experiment_id, variant, count, last in rows:
             self._seen = max(self._seen, int(last))
-            kind = ("experiment" if experiment_id is not None and experiment_id == self.running
-                    else "holdout" if variant == HOLDOUT else "other")
-            counts[kind] += int(count)
+            counts["lists"] += int(count)
+            if experiment_id is not None and experiment_id == self.running:
+                counts["experiment"] += int(count)
+            elif variant == HOLDOUT:
+                counts["holdout"] += int(count)
         return counts
 
     async def forget(self) -> None:
-        """Stop the last experiment and delete the benchmark's experiments: the cached
-        world stays as built."""
+        """Stop the last experiment and delete the benchmark's experiments."""
         await self.set(NONE)
         async with transaction(self._sessions) as session:
             await session.execute(delete(Experiment).where(
                 Experiment.shop_id == self._shop_id, Experiment.name.like(f"{NAME_PREFIX}%")))
 
 
-async def one_slice(pool: Pool, pid: int, side: str, index: int, payloads: list[bytes],
-                    rate: float, seconds: float) -> Slice:
-    cpu = ServerCpu(pid)
-    cpu.start()
-    outcome = await open_loop(pool, payloads, rate, seconds)
-    busy, summary = cpu.figures(len(outcome.latencies)), outcome.summary()
-    return Slice(side, index, percentile_ms(summary["p50_ms"]), percentile_ms(summary["p99_ms"]),
-                 busy.get("server_cpu_ms_per_request", 0.0), outcome.failed)
-
-
 def variants(treatment: str) -> list[VariantSpec]:
     return [VariantSpec("engine", "engine", 0.5), VariantSpec("treatment", treatment, 0.5)]
 
 
-async def measure(world: World, port: int, pid: int, slices: int, seconds: float,
-                  rate: float, treatment: str) -> tuple[list[Slice], list[dict[str, Any]]]:
-    engine = create_engine(world.database_url)
-    switch = Switch(create_session_factory(engine), world.shop_id, variants(treatment))
-    loads = workloads(world)
-    payloads, idle = loads[WORKLOAD], loads["trivial"][0]
-    pool = Pool(HOST, port)
-    measured: list[Slice] = []
-    served: list[dict[str, Any]] = []
-    try:
-        await send_all(pool, histories(world), 4)
-        for side in (RUNNING, NONE):  # warm both ways of serving
-            await switch.set(side)
-            await closed_loop(pool, payloads, 4, 2.0)
-        for index in range(slices):
-            for side in slice_order(index, [NONE, RUNNING]):
-                await switch.set(side)
-                await send_all(pool, payloads[:4], 1)  # the server's directory reads the change
-                await until_idle(pool, idle)
-                await switch.served_since()
-                measured.append(await one_slice(pool, pid, side, index, payloads, rate, seconds))
-                served.append({"side": side, "index": index, **await switch.served_since()})
-                print(f"  {measured[-1]}; lists {served[-1]}", flush=True)
-    finally:
-        pool.close()
-        await switch.forget()
-        await engine.dispose()
-    return measured, served
-
-
-def shares(served: list[dict[str, Any]], side: str) -> dict[str, float]:
-    """The share of the side's served lists in the experiment and in the holdout."""
-    mine = [s for s in served if s["side"] == side]
-    total = sum(s["experiment"] + s["holdout"] + s["other"] for s in mine) or 1
-    return {kind: round(sum(s[kind] for s in mine) / total, 3) for kind in ("experiment", "holdout")}
-
-
-def cost_target(summary: dict[str, dict[str, float]], served: list[dict[str, Any]],
-                seconds: float, treatment: str) -> Target:
+def cost_target(run: Run, seconds: float, treatment: str) -> Target:
     """The difference of the sides' median p99, met only when both sides served what they
     should (the experiment's variants to at least half of the lists on its side, none on
     the other) and no request failed."""
+    summary = run.summary()
     none, running = summary[NONE], summary[RUNNING]
     difference = round(running["p99_ms"] - none["p99_ms"], 2)
-    with_experiment, without = shares(served, RUNNING), shares(served, NONE)
+    with_experiment, without = shares(run.served, RUNNING, KINDS), shares(run.served, NONE, KINDS)
     applied = with_experiment["experiment"] >= 0.5 and without["experiment"] == 0
     failed = int(none["failed"] + running["failed"])
     return Target(
@@ -180,16 +130,27 @@ def cost_target(summary: dict[str, dict[str, float]], served: list[dict[str, Any
 
 def run(slices: int, seconds: float, rate: float, treatment: str) -> Result:
     world = build_world(100_000)
+
+    async def side_by_side(port: int, pid: int) -> Run:
+        engine = create_engine(world.database_url)
+        sessions = create_session_factory(engine)
+        try:
+            switch = ExperimentSwitch(sessions, world.shop_id, variants(treatment))
+            return await measure(world, port, pid, switch, sessions, WORKLOAD, slices,
+                                 seconds, rate)
+        finally:
+            await engine.dispose()
+
     with serve(world.env(), log_name="experiment-serving") as server:
-        measured, served = asyncio.run(measure(world, server.port, server.process.pid, slices,
-                                               seconds, rate, treatment))
-    summary = summarize(measured)
+        measured = asyncio.run(side_by_side(server.port, server.process.pid))
+    summary = measured.summary()
     result = Result("experiment_serving", {
         "workload": WORKLOAD, "rate": rate, "seconds": seconds, "slices": slices,
         "variants": [asdict(v) for v in variants(treatment)], "summary": summary,
-        "served_lists": {side: shares(served, side) for side in (RUNNING, NONE)},
-        "slices_measured": [asdict(s) for s in measured], "lists_per_slice": served})
-    result.targets = [cost_target(summary, served, seconds, treatment)]
+        "served_lists": {side: shares(measured.served, side, KINDS) for side in (RUNNING, NONE)},
+        "slices_measured": [asdict(s) for s in measured.slices],
+        "lists_per_slice": measured.served})
+    result.targets = [cost_target(measured, seconds, treatment)]
     result.summary = (f"p99 {summary[RUNNING]['p99_ms']} ms with an experiment, "
                       f"{summary[NONE]['p99_ms']} ms without; "
                       f"{result.figures['served_lists'][RUNNING]['experiment']:.0%} of the "

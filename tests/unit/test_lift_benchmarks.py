@@ -9,44 +9,46 @@ import pytest
 
 from app.attribution.tally import DAILY_COUNTERS
 from benchmarks import rollup_lag
-from benchmarks.compare import Slice, summarize
-from benchmarks.experiment_serving import NONE, RUNNING, cost_target, shares
+from benchmarks.compare import Slice
+from benchmarks.experiment_serving import KINDS, NONE, RUNNING, cost_target
 from benchmarks.kpi_seed import rest_statements
+from benchmarks.side_by_side import Run, shares
 
 
 def served(side: str, experiment: int, holdout: int, other: int) -> dict[str, object]:
-    return {"side": side, "index": 0, "experiment": experiment, "holdout": holdout,
-            "other": other}
+    return {"side": side, "index": 0, "lists": experiment + holdout + other,
+            "experiment": experiment, "holdout": holdout}
 
 
 def test_shares_are_counted_per_side() -> None:
     lists = [served(RUNNING, 90, 5, 5), served(NONE, 0, 4, 96), served(RUNNING, 45, 3, 2)]
-    assert shares(lists, RUNNING) == {"experiment": 0.9, "holdout": 0.053}
-    assert shares(lists, NONE) == {"experiment": 0.0, "holdout": 0.04}
+    assert shares(lists, RUNNING, KINDS) == {"experiment": 0.9, "holdout": 0.053}
+    assert shares(lists, NONE, KINDS) == {"experiment": 0.0, "holdout": 0.04}
 
 
-def summary(running_p99: float, none_p99: float, failed: int = 0) -> dict[str, dict[str, float]]:
-    return summarize([Slice(NONE, 0, 4.0, none_p99, 3.9), Slice(RUNNING, 0, 4.1, running_p99, 4.0,
-                                                                failed)])
+def measured(running_p99: float, none_p99: float, lists: list[dict[str, object]],
+             failed: int = 0) -> Run:
+    return Run([Slice(NONE, 0, 4.0, none_p99, 3.9), Slice(RUNNING, 0, 4.1, running_p99, 4.0,
+                                                          failed)], lists)
 
 
 def test_a_small_difference_with_the_experiment_served_meets_the_target() -> None:
     lists = [served(RUNNING, 95, 5, 0), served(NONE, 0, 5, 95)]
-    target = cost_target(summary(6.5, 6.0), lists, 4.0, "engine")
+    target = cost_target(measured(6.5, 6.0, lists), 4.0, "engine")
     assert (target.value, target.met) == (0.5, True)
 
 
 def test_a_side_that_served_no_experiment_fails_however_fast() -> None:
     lists = [served(RUNNING, 0, 5, 95), served(NONE, 0, 5, 95)]
-    target = cost_target(summary(6.0, 6.0), lists, 4.0, "engine")
+    target = cost_target(measured(6.0, 6.0, lists), 4.0, "engine")
     assert not target.met
     assert "not served" in target.note
 
 
 def test_a_larger_difference_or_a_failed_request_misses_the_target() -> None:
     lists = [served(RUNNING, 95, 5, 0), served(NONE, 0, 5, 95)]
-    assert not cost_target(summary(7.5, 6.0), lists, 4.0, "engine").met
-    assert not cost_target(summary(6.0, 6.0, failed=1), lists, 4.0, "engine").met
+    assert not cost_target(measured(7.5, 6.0, lists), 4.0, "engine").met
+    assert not cost_target(measured(6.0, 6.0, lists, failed=1), 4.0, "engine").met
 
 
 def test_every_rollup_statement_writes_every_daily_counter() -> None:
