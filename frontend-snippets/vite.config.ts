@@ -17,16 +17,21 @@ export default defineConfig({
       fileName: () => 'affinity-carousel.js',
     },
   },
+  // The framework folders import the shared modules as `@affinity/core/<module>`, as `paths` in
+  // tsconfig.json and tsconfig.hydrogen.json map it.
+  resolve: { alias: [{ find: /^@affinity\/core\//, replacement: fileURLToPath(new URL('core/', import.meta.url)) }] },
   test: {
-    // Hydrogen and Next.js are not installed: tests run the snippets against small fakes.
+    // The real Hydrogen, React Router and Next.js run in the tests; only `next/headers` is stood in
+    // for, since its `cookies()` needs the request scope of a Next.js render.
     alias: {
-      '@shopify/hydrogen': fileURLToPath(new URL('test-support/fake-hydrogen.ts', import.meta.url)),
-      'next/headers': fileURLToPath(new URL('test-support/fake-next.tsx', import.meta.url)),
-      'next/link': fileURLToPath(new URL('test-support/next-link.ts', import.meta.url)),
-      'next/image': fileURLToPath(new URL('test-support/next-image.ts', import.meta.url)),
+      'next/headers': fileURLToPath(new URL('test-support/next-headers.ts', import.meta.url)),
     },
+    // Hydrogen goes through Vite like the tests do, so both load the same React Router (two
+    // copies would each have their own router context).
+    server: { deps: { inline: ['@shopify/hydrogen', '@shopify/hydrogen-react'] } },
     environment: 'jsdom',
-    include: ['{core,carousel,hydrogen,nextjs}/**/*.test.{ts,tsx}'],
+    include: ['{core,carousel,hydrogen,nextjs,shopify-app}/**/*.test.{ts,tsx}'],
+    exclude: ['**/node_modules/**', 'nextjs/example/**'],
     restoreMocks: true,
   },
 });

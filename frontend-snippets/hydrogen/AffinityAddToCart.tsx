@@ -1,4 +1,4 @@
-import { CartForm, useAnalytics, type CartLineInput } from '@shopify/hydrogen';
+import { CartForm, useAnalytics, type OptimisticCartLineInput } from '@shopify/hydrogen';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import {
   CART_ATTRIBUTE,
@@ -6,18 +6,15 @@ import {
   NO_ATTRIBUTION,
   rememberRecommendationClick,
   type CartAttribution,
-} from '../core/attribution';
-import type { Consent } from '../core/types';
+} from '@affinity/core/attribution';
+import type { Consent } from '@affinity/core/types';
+import { currentConsent, onConsentChange } from './consent';
 import { AFFINITY_CART_INPUT } from './events';
 
-
-/** Consent as Hydrogen's analytics reads it; the attribution needs analytics. */
+/** Consent as Hydrogen's analytics reads it, at the moment of asking; the attribution needs analytics. */
 function useConsent(): () => Consent {
   const { canTrack, customerPrivacy } = useAnalytics();
-  return useCallback(
-    () => ({ analytics: canTrack(), personalization: customerPrivacy?.preferencesProcessingAllowed() ?? false }),
-    [canTrack, customerPrivacy],
-  );
+  return useCallback(() => currentConsent({ canTrack, customerPrivacy }), [canTrack, customerPrivacy]);
 }
 
 /**
@@ -41,8 +38,8 @@ export function useAffinityCartAttribution(
 
   useEffect(() => {
     refresh();
-    document.addEventListener('visitorConsentCollected', refresh);
-    return () => document.removeEventListener('visitorConsentCollected', refresh);
+    // The privacy API loads, or the visitor decides, after the page has hydrated.
+    return onConsentChange(consent, refresh);
   }, [refresh]);
 
   return { ...attribution, refresh };
@@ -86,7 +83,7 @@ export function AffinityAddToCart({
   const consent = useConsent();
   const attribution = useAffinityCartAttribution(productId, recommendationId);
   const recommendationIds = useRef<HTMLInputElement>(null);
-  const line: CartLineInput = { merchandiseId, quantity };
+  const line: OptimisticCartLineInput = { merchandiseId, quantity };
   if (attribution.lineAttributes.length) line.attributes = attribution.lineAttributes;
   const cartIds = attribution.cartAttributes.find((attribute) => attribute.key === CART_ATTRIBUTE)?.value ?? '';
 

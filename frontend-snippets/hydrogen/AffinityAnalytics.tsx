@@ -1,9 +1,10 @@
 import { AnalyticsEvent, useAnalytics, type CartLineUpdatePayload } from '@shopify/hydrogen';
 import { useEffect, useRef } from 'react';
-import { clickedRecommendationFor, forgetRecommendationClicks, isRecommendationId, LINE_PROPERTY } from '../core/attribution';
-import { consentedVisitorId, trackEvent } from '../core/browser';
-import { affinityProductId, type EventFields } from '../core/events';
-import type { Consent, EventType } from '../core/types';
+import { clickedRecommendationFor, forgetRecommendationClicks, isRecommendationId, LINE_PROPERTY } from '@affinity/core/attribution';
+import { consentedVisitorId, trackEvent } from '@affinity/core/browser';
+import { affinityProductId, type EventFields } from '@affinity/core/events';
+import type { Consent, EventType } from '@affinity/core/types';
+import { currentConsent, onConsentChange } from './consent';
 import { AFFINITY_EVENTS } from './events';
 
 export interface AffinityAnalyticsProps {
@@ -35,24 +36,22 @@ function lineRecommendation(line: NonNullable<CartLineUpdatePayload['currentLine
  * A subscriber to Hydrogen's analytics events, placed inside `<Analytics.Provider>`. It forwards
  * product views, cart changes, searches and the recommendation events to Affinity, only while
  * the Customer Privacy API allows analytics; the visitor cookie follows the same consent.
+ * Consent is read as each event is sent, and the cookie is brought in step whenever the privacy
+ * API loads or the visitor decides, which is usually after this component has mounted.
  */
 export function AffinityAnalytics({ collectPath = '/api/affinity/collect', customerToken = null }: AffinityAnalyticsProps) {
   const { subscribe, register, canTrack, customerPrivacy } = useAnalytics();
   const { ready } = register('Affinity');
-  // Subscribers register once; the token follows logins and logouts through the ref.
-  const token = useRef(customerToken);
-  token.current = customerToken;
+  // Subscribers register once; consent sources and the token are followed through a ref.
+  const latest = useRef({ canTrack, customerPrivacy, customerToken });
+  latest.current = { canTrack, customerPrivacy, customerToken };
 
   useEffect(() => {
-    const consent = (): Consent => ({
-      analytics: canTrack(),
-      personalization: customerPrivacy?.preferencesProcessingAllowed() ?? false,
-    });
+    const consent = (): Consent => currentConsent(latest.current);
     const send = (type: EventType, fields: EventFields, urgent = false): void => {
-      trackEvent(collectPath, consent(), type, fields, { urgent, customerToken: token.current });
+      trackEvent(collectPath, consent(), type, fields, { urgent, customerToken: latest.current.customerToken });
     };
-    const syncVisitor = (): void => {
-      const current = consent();
+    const syncVisitor = (current: Consent): void => {
       consentedVisitorId(current);
       // Remembered clicks for the cart follow the analytics consent every event needs.
       if (!current.analytics) forgetRecommendationClicks();
@@ -85,10 +84,10 @@ export function AffinityAnalytics({ collectPath = '/api/affinity/collect', custo
       send('PRODUCT_DISMISSED', { productId: String(productId), recommendationId: String(recommendationId) });
     });
 
-    syncVisitor();
-    document.addEventListener('visitorConsentCollected', syncVisitor);
+    syncVisitor(consent());
+    const stop = onConsentChange(consent, syncVisitor);
     ready();
-    return () => document.removeEventListener('visitorConsentCollected', syncVisitor);
+    return stop;
     // Hydrogen subscribers register once.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);

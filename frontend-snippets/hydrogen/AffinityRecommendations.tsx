@@ -1,9 +1,9 @@
 import { useAnalytics } from '@shopify/hydrogen';
 import { Suspense, useEffect, useId, useRef, useState } from 'react';
 import { Await, Link } from 'react-router';
-import { rememberRecommendationClick } from '../core/attribution';
-import { formatPrice } from '../core/format';
-import type { Product, Recommendations } from '../core/types';
+import { rememberRecommendationClick } from '@affinity/core/attribution';
+import { formatPrice } from '@affinity/core/format';
+import type { Product, Recommendations } from '@affinity/core/types';
 import { AffinityAddToCart } from './AffinityAddToCart';
 import { AFFINITY_EVENTS } from './events';
 

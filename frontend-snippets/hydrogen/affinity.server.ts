@@ -13,10 +13,10 @@
  *   }
  *   export const headers = affinityHeaders;
  */
-import type { Placement, Recommendations } from '../core/types';
-import { CART_ATTRIBUTE, checkedCartAttribution, mergeCartAttributes, type CartAttribute } from '../core/attribution';
+import type { Placement, Recommendations } from '@affinity/core/types';
+import { CART_ATTRIBUTE, checkedCartAttribution, mergeCartAttributes, type CartAttribute } from '@affinity/core/attribution';
 import { AFFINITY_CART_INPUT } from './events';
-import { affinityCustomerId, affinityProductId } from '../core/events';
+import { affinityCustomerId, affinityProductId } from '@affinity/core/events';
 import {
   customerTokenOrNull,
   DEFAULT_CUSTOMER_TOKEN_TTL_SECONDS,
@@ -24,7 +24,17 @@ import {
   PERSONALIZED_CACHE_HEADERS,
   recommendationsOrNull,
   visitorFromCookies,
-} from '../core/server';
+} from '@affinity/core/server';
+
+declare global {
+  /**
+   * Hydrogen's `context.env` (the global `Env` of the app's `env.d.ts`) with the variables Affinity
+   * reads, merged in wherever this module is part of the app, so `args.context.env` type-checks
+   * as `loadAffinityRecommendations`'s `env`.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Env extends AffinityEnv {}
+}
 
 /** Set in the storefront's environment (Oxygen variables, `.env`); never sent to the browser. */
 export interface AffinityEnv {

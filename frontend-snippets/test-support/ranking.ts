@@ -1,4 +1,4 @@
-import type { Recommendations } from '../core/types';
+import type { Recommendations } from '@affinity/core/types';
 
 export const ranking: Recommendations = {
   recommendationId: 'rec-42',

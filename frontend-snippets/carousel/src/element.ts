@@ -4,6 +4,7 @@ import type { EventFields } from '../../core/events';
 import type { Consent, EventType, Placement, Recommendations } from '../../core/types';
 import { addToShopifyCart, shopifyCartRoot, updateCartAttributes } from './cart';
 import { loadShopifyConsentApi, resolveConsent, watchShopifyConsent, type ShopifyWindow } from './consent';
+import { configured } from './page-config';
 import { createTracker, warnCustomerIdIgnored, type Tracker } from './tracker';
 import { renderCards, renderFrame, renderSkeleton, type Frame } from './view';
 import { visitorIdFor } from './visitor';
@@ -23,6 +24,12 @@ const RELOADING = ['placement', 'product-id', 'product-ids', 'source', 'first', 
 
 /** Products viewed on this page, so two carousels do not report the same view twice. */
 const viewedProducts = new Set<string>();
+
+/**
+ * Ranking requests with the shop's cookies, to the page's own origin only: through Shopify's
+ * app proxy they tell Shopify who is logged in. Used with personalization consent only.
+ */
+const withShopCookies: typeof fetch = (input, init) => fetch(input, { ...init, credentials: 'same-origin' });
 
 function afterRender(callback: () => void): void {
   const idle = (): void => {
@@ -110,7 +117,7 @@ export class AffinityCarousel extends HTMLElement {
   }
 
   async #load(): Promise<void> {
-    const key = this.getAttribute('storefront-key');
+    const key = configured(this, 'storefront-key');
     clearTimeout(this.#waitTimer);
     if (!key) {
       // The page may still set the key; give it as long as a request would get.
@@ -127,8 +134,9 @@ export class AffinityCarousel extends HTMLElement {
     this.#reportProductView();
     try {
       const recommendations = await fetchRecommendations(this.#request(consent), {
-        endpoint: this.getAttribute('endpoint') ?? '/graphql',
+        endpoint: configured(this, 'endpoint') ?? '/graphql',
         storefrontKey: key,
+        fetch: consent.personalization ? withShopCookies : undefined,
         signal: this.#abort.signal,
         timeoutMs: this.#timeout(),
       });
@@ -354,12 +362,12 @@ export class AffinityCarousel extends HTMLElement {
   }
 
   #tracker(): Tracker | null {
-    const storefrontKey = this.getAttribute('storefront-key');
+    const storefrontKey = configured(this, 'storefront-key');
     if (!storefrontKey) return null;
     return createTracker({
       storefrontKey,
-      endpoint: this.getAttribute('endpoint') ?? '/graphql',
-      collectEndpoint: this.getAttribute('collect-endpoint'),
+      endpoint: configured(this, 'endpoint') ?? '/graphql',
+      collectEndpoint: configured(this, 'collect-endpoint'),
       consent: () => this.consent,
       customerToken: this.getAttribute('customer-token'),
     });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 const built = join(root, 'carousel/dist/affinity-carousel.js');
 const served = join(root, '../app/demo_storefront/static/affinity-carousel.js');
+const themeAsset = join(root, 'shopify-app/extensions/affinity-theme/assets/affinity-carousel.js');
 
 describe('the carousel bundle', () => {
   it('is built (npm test builds it first)', () => {
@@ -25,5 +26,10 @@ describe('the carousel bundle', () => {
 
   it('matches the copy the demo storefront serves (run `npm run build` after changing it)', () => {
     expect(readFileSync(served, 'utf8')).toBe(readFileSync(built, 'utf8'));
+  });
+
+  it("matches the copy in the Shopify theme app extension's assets (run `npm run build` after changing it)", () => {
+    const header = '// @ts-nocheck: the built carousel (carousel/src), copied by scripts/copy-bundle.mjs\n';
+    expect(readFileSync(themeAsset, 'utf8')).toBe(header + readFileSync(built, 'utf8'));
   });
 });

@@ -1,48 +1,57 @@
-import { act } from 'react';
-import { MemoryRouter } from 'react-router';
+import { AnalyticsEvent } from '@shopify/hydrogen';
+import { act, type ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLICKS_STORAGE_KEY } from '../../core/attribution';
-import { analyticsBus, AnalyticsEvent, cartForms } from '../../test-support/fake-hydrogen';
+import { CLICKS_STORAGE_KEY } from '@affinity/core/attribution';
 import { ranking } from '../../test-support/ranking';
-import { captureBeacons, leavePage, mount } from '../../test-support/render';
+import { captureBeacons, leavePage } from '../../test-support/render';
 import { updateAffinityCartAttributes } from '../affinity.server';
 import { AFFINITY_CART_INPUT, AffinityAddToCart, AffinityAnalytics, AffinityRecommendations } from '../index';
+import { cartPosts, loadPrivacyApi, offlineNetwork, publish, resetPrivacyApi, storefront } from './storefront';
 
-const inRouter = (node: React.ReactNode) => <MemoryRouter>{node}</MemoryRouter>;
 const variantOf = (product: { id: string }) => `gid://shopify/ProductVariant/${product.id}0`;
+let stops: (() => void)[] = [];
 
 beforeEach(() => {
-  analyticsBus.reset();
-  cartForms.reset();
+  resetPrivacyApi();
+  offlineNetwork();
+  cartPosts.length = 0;
   localStorage.clear();
   document.cookie = 'affinity_visitor=; Max-Age=0; Path=/';
   document.body.replaceChildren();
 });
-afterEach(() => leavePage());
+afterEach(() => {
+  leavePage();
+  for (const stop of stops.splice(0)) stop();
+});
 
-async function recommendations() {
-  return mount(inRouter(<AffinityRecommendations recommendations={Promise.resolve(ranking)} merchandiseIdFor={variantOf} />));
+async function page(node: ReactNode, layout: ReactNode = null) {
+  const shown = await storefront(node, layout);
+  stops.push(shown.stop);
+  return shown;
 }
 
+const recommendations = () => page(<AffinityRecommendations recommendations={Promise.resolve(ranking)} merchandiseIdFor={variantOf} />);
+
+/** Press a CartForm's button and wait for React Router to run the cart route's action. */
 async function press(button: HTMLButtonElement | null | undefined): Promise<void> {
   await act(async () => {
     button?.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
   });
   await act(async () => button?.click());
+  await act(async () => new Promise((resolve) => setTimeout(resolve, 20)));
 }
 
 describe('adding to the cart from <AffinityRecommendations>', () => {
   it("posts LinesAdd with the ranking as the line's _affinity_rec, and the ids for the cart attribute", async () => {
-    analyticsBus.consent = { analytics: true, preferences: false };
+    await loadPrivacyApi({ analytics: true, preferences: false });
     const { container } = await recommendations();
     const buttons = container.querySelectorAll<HTMLButtonElement>('.affinity-card__add');
     expect(buttons).toHaveLength(2);
     expect(buttons[0]?.getAttribute('aria-label')).toBe('Add Heart Holder to cart');
 
     await press(buttons[1]);
-    expect(cartForms.submitted).toEqual([
+    expect(cartPosts).toEqual([
       {
-        route: '/cart',
         action: 'LinesAdd',
         inputs: {
           lines: [{ merchandiseId: 'gid://shopify/ProductVariant/1020', quantity: 1, attributes: [{ key: '_affinity_rec', value: 'rec-42' }] }],
@@ -54,62 +63,58 @@ describe('adding to the cart from <AffinityRecommendations>', () => {
   });
 
   it('adds without attributes and remembers nothing without analytics consent', async () => {
-    analyticsBus.consent = { analytics: false, preferences: true };
+    await loadPrivacyApi({ analytics: false, preferences: true });
     const { container } = await recommendations();
     await act(async () => container.querySelector<HTMLAnchorElement>('a')?.click());
     await press(container.querySelector<HTMLButtonElement>('.affinity-card__add'));
-    expect(cartForms.submitted).toEqual([
-      {
-        route: '/cart',
-        action: 'LinesAdd',
-        inputs: { lines: [{ merchandiseId: 'gid://shopify/ProductVariant/1010', quantity: 1 }], [AFFINITY_CART_INPUT]: '' },
-      },
+    expect(cartPosts).toEqual([
+      { action: 'LinesAdd', inputs: { lines: [{ merchandiseId: 'gid://shopify/ProductVariant/1010', quantity: 1 }], [AFFINITY_CART_INPUT]: '' } },
     ]);
     expect(localStorage.getItem(CLICKS_STORAGE_KEY)).toBeNull();
   });
 
   it('shows no button for products without a variant to add', async () => {
-    const { container } = await mount(inRouter(<AffinityRecommendations recommendations={Promise.resolve(ranking)} />));
+    const { container } = await page(<AffinityRecommendations recommendations={Promise.resolve(ranking)} />);
     expect(container.querySelector('.affinity-card__add')).toBeNull();
   });
 });
 
 describe('<AffinityAddToCart> on the product page', () => {
   it('carries the click that led to the product', async () => {
-    analyticsBus.consent = { analytics: true, preferences: true };
+    await loadPrivacyApi({ analytics: true, preferences: true });
     const list = await recommendations();
     await act(async () => list.container.querySelector<HTMLAnchorElement>('a[href="/products/lantern"]')?.click());
 
-    const { container } = await mount(
+    const { container } = await page(
       <AffinityAddToCart merchandiseId="gid://shopify/ProductVariant/1021" productId="gid://shopify/Product/102" quantity={2}>
         Add to cart
       </AffinityAddToCart>,
     );
     await press(container.querySelector('button'));
-    expect(cartForms.submitted.at(-1)?.inputs).toEqual({
+    expect(cartPosts.at(-1)?.inputs).toEqual({
       lines: [{ merchandiseId: 'gid://shopify/ProductVariant/1021', quantity: 2, attributes: [{ key: '_affinity_rec', value: 'rec-42' }] }],
       [AFFINITY_CART_INPUT]: 'rec-42',
     });
   });
 
   it('adds a product nobody clicked without a line attribute', async () => {
-    analyticsBus.consent = { analytics: true, preferences: true };
-    const { container } = await mount(
+    await loadPrivacyApi({ analytics: true, preferences: true });
+    const { container } = await page(
       <AffinityAddToCart merchandiseId="gid://shopify/ProductVariant/90" productId="gid://shopify/Product/9">
         Add to cart
       </AffinityAddToCart>,
     );
     await press(container.querySelector('button'));
-    expect(cartForms.submitted.at(-1)?.inputs).toEqual({ lines: [{ merchandiseId: 'gid://shopify/ProductVariant/90', quantity: 1 }], [AFFINITY_CART_INPUT]: '' });
+    expect(cartPosts.at(-1)?.inputs).toEqual({ lines: [{ merchandiseId: 'gid://shopify/ProductVariant/90', quantity: 1 }], [AFFINITY_CART_INPUT]: '' });
   });
 });
 
 describe('<AffinityAnalytics> and attributed lines', () => {
   it("reports an added line's ranking from its _affinity_rec attribute", async () => {
-    analyticsBus.consent = { analytics: true, preferences: true };
+    await loadPrivacyApi({ analytics: true, preferences: true });
     const beacons = captureBeacons();
-    await mount(<AffinityAnalytics />);
-    analyticsBus.publish(AnalyticsEvent.PRODUCT_ADD_TO_CART, {
+    await page(null, <AffinityAnalytics />);
+    publish(AnalyticsEvent.PRODUCT_ADD_TO_CART, {
       currentLine: {
         id: 'l',
         quantity: 1,

@@ -1,6 +1,6 @@
 import { act } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CLICKS_STORAGE_KEY } from '../../core/attribution';
+import { CLICKS_STORAGE_KEY } from '@affinity/core/attribution';
 import { captureBeacons, leavePage, mount } from '../../test-support/render';
 import { AffinityTracker, useAffinityCartAttribution } from '../components/affinity/tracker';
 import type { AffinityCartAddition } from '../lib/affinity/cart';

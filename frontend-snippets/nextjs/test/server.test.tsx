@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cookieJar } from '../../test-support/fake-next';
+import { cookieJar } from '../../test-support/next-headers';
 import { fakeAffinity, ranking } from '../../test-support/ranking';
 import { POST } from '../app/api/affinity/collect/route';
 import { isValidElement, type ReactNode } from 'react';
@@ -81,6 +81,8 @@ describe('<AffinityRecommendations>', () => {
     expect(html).toContain('data-affinity-dismiss="102"');
     expect(html).toContain('£3.39');
     expect(html).toContain('Because you viewed the Lantern');
+    // The real next/image: it fills the card (an SVG is served as it is, not through the optimizer).
+    expect(html).toMatch(/<img alt="Heart Holder"[^>]*data-nimg="fill"[^>]*src="\/h\.svg"/);
   });
 
   it('hands the client tracker a customer token, never the customer id', async () => {

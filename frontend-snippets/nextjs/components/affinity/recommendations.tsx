@@ -1,7 +1,7 @@
 import Image from 'next/image';
 import Link from 'next/link';
-import { formatPrice } from '../../../core/format';
-import { affinityProductId } from '../../../core/events';
+import { formatPrice } from '@affinity/core/format';
+import { affinityProductId } from '@affinity/core/events';
 import { affinityCustomerToken, getRecommendations, type RecommendationOptions } from '../../lib/affinity';
 import type { AffinityCartAddition } from '../../lib/affinity/cart';
 import { AffinityTracker } from './tracker';

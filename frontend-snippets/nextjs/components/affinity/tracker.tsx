@@ -7,10 +7,10 @@ import {
   NO_ATTRIBUTION,
   rememberRecommendationClick,
   type CartAttribution,
-} from '../../../core/attribution';
-import { consentedVisitorId, trackEvent } from '../../../core/browser';
-import type { EventFields } from '../../../core/events';
-import type { Consent, EventType } from '../../../core/types';
+} from '@affinity/core/attribution';
+import { consentedVisitorId, trackEvent } from '@affinity/core/browser';
+import type { EventFields } from '@affinity/core/events';
+import type { Consent, EventType } from '@affinity/core/types';
 import type { AffinityCartAddition } from '../../lib/affinity/cart';
 
 const COLLECT_PATH = '/api/affinity/collect';

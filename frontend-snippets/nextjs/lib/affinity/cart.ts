@@ -12,9 +12,9 @@
  *     if (cartAttributes.length) await updateCartAttributes(mergeCartAttributes((await getCart())?.attributes, cartAttributes));
  *   }
  */
-import { checkedCartAttribution, type CartAttribution } from '../../../core/attribution';
+import { checkedCartAttribution, type CartAttribution } from '@affinity/core/attribution';
 
-export { CART_ATTRIBUTE, LINE_PROPERTY, mergeCartAttributes, type CartAttribute, type CartAttribution } from '../../../core/attribution';
+export { CART_ATTRIBUTE, LINE_PROPERTY, mergeCartAttributes, type CartAttribute, type CartAttribution } from '@affinity/core/attribution';
 
 /** What `<AffinityRecommendations addToCart>` hands its server action when a card's button is pressed. */
 export interface AffinityCartAddition extends CartAttribution {

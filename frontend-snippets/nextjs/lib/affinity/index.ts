@@ -5,17 +5,17 @@
  * `AFFINITY_SERVER_KEY` and `AFFINITY_CUSTOMER_TOKEN_SECRET`; no `NEXT_PUBLIC_` prefix).
  */
 import { cookies } from 'next/headers';
-import { affinityCustomerId, affinityProductId } from '../../../core/events';
+import { affinityCustomerId, affinityProductId } from '@affinity/core/events';
 import {
   customerTokenOrNull,
   DEFAULT_CUSTOMER_TOKEN_TTL_SECONDS,
   recommendationsOrNull,
   VISITOR_COOKIE,
   type AffinityServerConfig,
-} from '../../../core/server';
-import type { Placement, Recommendations } from '../../../core/types';
+} from '@affinity/core/server';
+import type { Placement, Recommendations } from '@affinity/core/types';
 
-export type { Product, Recommendations, RecommendedItem } from '../../../core/types';
+export type { Product, Recommendations, RecommendedItem } from '@affinity/core/types';
 
 type Env = Record<string, string | undefined>;
 
@@ -62,9 +62,11 @@ export interface RecommendationOptions {
  * without any cache: `'use cache'` must never wrap it, as the answer is personal.
  */
 export async function getRecommendations(options: RecommendationOptions = {}): Promise<Recommendations | null> {
+  // The cookie first, even when Affinity is not configured: reading it marks the page dynamic,
+  // so a build without the variables never prerenders the page without recommendations.
+  const visitorId = await consentedVisitor();
   const config = affinityConfig();
   if (!config) return null;
-  const visitorId = await consentedVisitor();
   const productId = options.productId ? affinityProductId(options.productId) : null;
   const context = (options.productIds ?? []).map(affinityProductId);
   return recommendationsOrNull(

@@ -1,4 +1,4 @@
-import { forwardEvents } from '../../../../../core/server';
+import { forwardEvents } from '@affinity/core/server';
 import { affinityConfig } from '../../../../lib/affinity';
 
 /**
