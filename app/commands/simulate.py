@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.commands.common import Commands, emit, progress
 from app.errors import InvalidInput
+from app.experiments.directory import MAX_HOLDOUT_SHARE
 from app.settings import Settings
 
 REMOTE = ("shop", "storefront_key", "server_key", "admin_token", "webhook_secret")
@@ -24,10 +25,24 @@ def register(commands: Commands) -> None:
     sim.add_argument("--concurrency", type=int, default=8, help="shoppers visiting at once")
     sim.add_argument("--guardrails", action="store_true",
                      help="keep the default guardrails (off: none that could stop a variant)")
+    sim.add_argument("--keep", type=Path,
+                     help="without --server: build the simulated shop in this new folder and "
+                          "keep it (serve it afterwards with AFFINITY_DATABASE_URL and "
+                          "AFFINITY_DATA_DIR of that folder)")
+    sim.add_argument("--holdout", type=float, default=0.0,
+                     help="without --server: the server's global holdout share, 0 to 0.5 "
+                          "(default 0: every shopper in the experiment)")
     sim.add_argument("--server", help="a running server's base URL (default: start one)")
     for name in REMOTE:
         sim.add_argument("--" + name.replace("_", "-"), help="with --server")
     sim.set_defaults(handler=cmd_simulate)
+
+
+def kept_world(folder: Path, report: dict[str, object]) -> dict[str, str]:
+    """What serves a kept world again: its settings and its shop."""
+    folder = folder.resolve()
+    return {"AFFINITY_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'affinity.db'}",
+            "AFFINITY_DATA_DIR": str(folder / "data"), "shop": str(report["shop"])}
 
 
 async def cmd_simulate(args: argparse.Namespace, _: Settings) -> int:
@@ -43,9 +58,16 @@ async def cmd_simulate(args: argparse.Namespace, _: Settings) -> int:
                                 guardrails=args.guardrails)
     split = leave_last_basket(read_baskets(args.data), "test")
     plans = plan_shoppers(split, args.shoppers, args.seed)
+    if not 0 <= args.holdout <= MAX_HOLDOUT_SHARE:
+        raise InvalidInput(f"--holdout must be from 0 to {MAX_HOLDOUT_SHARE}")
     if args.server is None:
-        report = await simulate_locally(args.data, split.fit, plans, options, progress)
+        report = await simulate_locally(args.data, split.fit, plans, options, progress,
+                                        keep=args.keep and args.keep.resolve(),
+                                        holdout_share=args.holdout)
     else:
+        if args.keep is not None or args.holdout:
+            raise InvalidInput("--keep and --holdout are for a shop of the simulation's own "
+                               "(without --server)")
         missing = [name for name in REMOTE if not getattr(args, name)]
         if missing:
             raise InvalidInput("--server needs " + ", ".join(
@@ -55,5 +77,6 @@ async def cmd_simulate(args: argparse.Namespace, _: Settings) -> int:
         report = await simulate(args.server, access, plans, options, progress)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     emit({"output": str(args.output), "experiment": report["experiment"],
-          "lift": report["lift"], "srm_p": report["srm_p"]})
+          "lift": report["lift"], "srm_p": report["srm_p"],
+          **({"kept": kept_world(args.keep, report)} if args.keep is not None else {})})
     return 0

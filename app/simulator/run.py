@@ -133,12 +133,26 @@ async def _experiment(client: httpx.AsyncClient, base_url: str, access: ShopAcce
 
 
 async def simulate_locally(data_root: Path, fit: list[Basket], plans: Sequence[ShopperPlan],
-                           options: SimulationOptions,
-                           progress: Progress = no_progress) -> dict[str, Any]:
-    """Build a shop of the simulation's own in a temporary folder, serve it, simulate
-    against it; the folder is removed afterwards."""
+                           options: SimulationOptions, progress: Progress = no_progress,
+                           keep: Path | None = None, holdout_share: float = 0.0) -> dict[str, Any]:
+    """Build a shop of the simulation's own, serve it, simulate against it. In a temporary
+    folder removed afterwards, or in ``keep`` (a new or empty folder), kept with everything
+    the simulation stored, to be served again (``affinity serve``, the console).
+    ``holdout_share``: the server's global holdout (0: every shopper in the experiment)."""
+    if keep is not None:
+        if keep.exists() and any(keep.iterdir()):
+            raise InvalidInput("--keep must name a new or empty folder")
+        keep.mkdir(parents=True, exist_ok=True)
+        return await _simulate_in(keep, data_root, fit, plans, options, progress, holdout_share)
     with tempfile.TemporaryDirectory(prefix="affinity-simulate-") as folder:
-        world, access = await build_world(Path(folder), data_root, fit, progress)
-        with serving(world) as base_url:
-            return await simulate(base_url, access, plans, replace(options, holdout_share=0.0),
-                                  progress)
+        return await _simulate_in(Path(folder), data_root, fit, plans, options, progress,
+                                  holdout_share)
+
+
+async def _simulate_in(folder: Path, data_root: Path, fit: list[Basket],
+                       plans: Sequence[ShopperPlan], options: SimulationOptions,
+                       progress: Progress, holdout_share: float) -> dict[str, Any]:
+    world, access = await build_world(folder, data_root, fit, progress, holdout_share)
+    with serving(world) as base_url:
+        return await simulate(base_url, access, plans,
+                              replace(options, holdout_share=holdout_share), progress)

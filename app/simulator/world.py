@@ -47,16 +47,18 @@ class LocalWorld:
     folder: Path
     database_url: str
     data_dir: Path
+    holdout_share: float = 0.0
+    """The server's global holdout (0: every shopper is in the experiment)."""
 
     def env(self) -> dict[str, str]:
         """The settings of every process of this world: its database and data folder, no
-        rate limits, no global holdout (every shopper is in the experiment), an operator
+        rate limits, its global holdout (none by default), an operator
         token for ``/health`` details, and the background roles in the server (the KPI
         rollups among them, folded every half second)."""
         return {**os.environ, **RATE_LIMITS_OFF,
                 "AFFINITY_DATABASE_URL": self.database_url,
                 "AFFINITY_DATA_DIR": str(self.data_dir),
-                "AFFINITY_HOLDOUT_SHARE": "0",
+                "AFFINITY_HOLDOUT_SHARE": str(self.holdout_share),
                 "AFFINITY_ADMIN_TOKEN": OPERATOR_TOKEN,
                 "AFFINITY_ROLLUP_INTERVAL_SECONDS": "0.5",
                 "AFFINITY_WORKER_ENABLED": "true"}
@@ -67,14 +69,15 @@ def _settings(world: LocalWorld) -> Settings:
                     _env_file=None)
 
 
-async def build_world(folder: Path, data_root: Path, fit: list[Basket],
-                      progress: Progress) -> tuple[LocalWorld, ShopAccess]:
+async def build_world(folder: Path, data_root: Path, fit: list[Basket], progress: Progress,
+                      holdout_share: float = 0.0) -> tuple[LocalWorld, ShopAccess]:
     """Migrate a new database under ``folder``, register the shop, load the catalog and the
     fit orders, then embed, index and train through the command line, and fold the history
     into the KPI rollups: the server then folds only what the simulation adds, instead of
     holding the database's write lock for the 15k orders of history while the experiment
     is being created."""
-    world = LocalWorld(folder, f"sqlite+aiosqlite:///{folder / 'affinity.db'}", folder / "data")
+    world = LocalWorld(folder, f"sqlite+aiosqlite:///{folder / 'affinity.db'}", folder / "data",
+                       holdout_share)
     world.data_dir.mkdir(parents=True, exist_ok=True)
     await migrate.upgrade(world.database_url)
     engine = create_engine(world.database_url)

@@ -1,16 +1,18 @@
 // @ts-check
 /**
- * The merchant console in a real headless Chromium against a real server: a fresh SQLite
- * database with the demo shop, a week of served lists, events and orders folded into the
- * rollups, and the server on a free port. Logs in with the shop's admin token, sees the
- * overview's charts drawn from that data, creates, starts and stops an experiment, creates
- * a pin rule, saves a placement setting, and runs axe-core on every page. Screenshots of
+ * The merchant console in a real headless Chromium against a real server: the shop that
+ * `affinity simulate` builds from the Online Retail data and keeps (`--keep`), with what
+ * its simulated shoppers did (an experiment of baseline against the engine, a global
+ * holdout, orders through signed webhooks) folded into the rollups, served on a free port.
+ * Logs in with the shop's admin token, sees the overview's charts drawn from that data and
+ * the simulation's experiment results, creates, starts and stops an experiment, creates a
+ * pin rule, saves a placement setting, and runs axe-core on every page. Screenshots of
  * every page go to e2e/screenshots/console-<page>.png, the server log to e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,7 +34,8 @@ const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const DEMO_DOMAIN = 'demo.myshopify.com';
+const DATASET = process.env.AFFINITY_TEST_DATASET_DIR ?? join(REPO_ROOT, '..', 'shared', 'datasets', 'online-retail');
+const SHOPPERS = '150';
 
 const missingChromium = !existsSync(CHROMIUM);
 if (missingChromium && process.env.CI === 'true') {
@@ -41,25 +44,28 @@ if (missingChromium && process.env.CI === 'true') {
 const skip = missingChromium ? `no Chromium at ${CHROMIUM}: install Debian's chromium to run the browser tests` : false;
 
 /**
- * A migrated database with the demo shop and a week of folded traffic, and the server.
- * @returns {Promise<{ base: string, adminToken: string, storefrontKey: string, query: (sql: string, ...params: unknown[]) => Promise<any[]>, stop: () => Promise<void> }>}
+ * The simulated shop, kept, and the server on it.
+ * @returns {Promise<{ base: string, domain: string, experiment: string, adminToken: string, storefrontKey: string, query: (sql: string, ...params: unknown[]) => Promise<any[]>, stop: () => Promise<void> }>}
  */
 async function startConsoleServer() {
+  if (!existsSync(join(DATASET, 'products.csv'))) throw new Error(`the Online Retail dataset is not at ${DATASET} (AFFINITY_TEST_DATASET_DIR)`);
   const dir = await mkdtemp(join(tmpdir(), 'affinity-console-e2e-'));
-  const databasePath = join(dir, 'affinity.db');
-  const env = { ...process.env, AFFINITY_DATABASE_URL: `sqlite+aiosqlite:///${databasePath}`,
-    AFFINITY_DATA_DIR: join(dir, 'data'), AFFINITY_DEMO_MODE: 'true' };
-  const options = { env, cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 };
   const affinity = join(VENV_BIN, 'affinity');
   const python = join(VENV_BIN, 'python');
-  await run(affinity, ['migrate'], options);
-  const demo = demoReport((await run(affinity, ['demo'], options)).stdout);
-  const storefrontKey = String(demo.storefront_key ?? '');
-  assert.ok(storefrontKey, 'affinity demo printed no storefront_key');
-  const { stdout } = await run(affinity, ['shop', 'rotate-admin-token', DEMO_DOMAIN], options);
+  const reportPath = join(dir, 'simulation.json');
+  const simulated = demoReport((await run(affinity, ['simulate', '--data', DATASET, '--variants', 'baseline,engine', '--shoppers', SHOPPERS, '--holdout', '0.2', '--seed', '5', '--keep', join(dir, 'shop'), '--output', reportPath], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 900_000 })).stdout);
+  const kept = /** @type {Record<string, string>} */ (simulated.kept ?? {});
+  assert.ok(kept.AFFINITY_DATABASE_URL && kept.shop, `affinity simulate kept no shop:\n${JSON.stringify(simulated)}`);
+  const report = JSON.parse(await readFile(reportPath, 'utf8'));
+  const databasePath = kept.AFFINITY_DATABASE_URL.replace(/^sqlite\+aiosqlite:\/\/\//, '');
+  const env = { ...process.env, AFFINITY_DATABASE_URL: kept.AFFINITY_DATABASE_URL, AFFINITY_DATA_DIR: kept.AFFINITY_DATA_DIR, AFFINITY_HOLDOUT_SHARE: '0.2' };
+  const options = { env, cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 };
+  const domain = kept.shop;
+  const { stdout } = await run(affinity, ['shop', 'rotate-admin-token', domain], options);
   const adminToken = String(demoReport(stdout).admin_token ?? '');
   assert.match(adminToken, /^adm_/, `rotate-admin-token printed no token:\n${stdout}`);
-  await run(python, ['-m', 'tests.integration.console.seed', DEMO_DOMAIN], options);
+  const storefrontKey = String(demoReport((await run(affinity, ['shop', 'list'], options)).stdout).storefront_key ?? '');
+  assert.ok(storefrontKey, 'affinity shop list printed no storefront_key');
 
   const port = await freePort();
   const logFile = join(ARTIFACTS, 'console-server.log');
@@ -86,6 +92,8 @@ async function startConsoleServer() {
   const script = 'import json,sqlite3,sys\nc=sqlite3.connect(sys.argv[1]);c.row_factory=sqlite3.Row\nprint(json.dumps([dict(r) for r in c.execute(sys.argv[2],json.loads(sys.argv[3]))]))';
   return {
     base,
+    domain,
+    experiment: String(report.experiment),
     adminToken,
     storefrontKey,
     query: async (sql, ...params) => JSON.parse((await run(python, ['-c', script, databasePath, sql, JSON.stringify(params)])).stdout),
@@ -157,7 +165,7 @@ describe('merchant console in Chromium', { skip }, () => {
     assert.match((await page.locator('#login-error').textContent()) ?? '', /opens no shop/);
   });
 
-  test('logs in and sees the overview charts drawn from the folded data', async () => {
+  test("logs in and sees the overview charts drawn from the simulation's data", async () => {
     await page.goto('/admin/login');
     await page.getByLabel('Admin token').fill(server.adminToken);
     await Promise.all([page.waitForURL('**/admin/overview'), page.getByRole('button', { name: 'Log in' }).click()]);
@@ -172,7 +180,8 @@ describe('merchant console in Chromium', { skip }, () => {
     }, null, { timeout: 15_000 });
     const figures = /** @type {any} */ (await drawn.jsonValue());
     assert.equal(figures.points, 30);
-    assert.ok(figures.personalized >= 5 && figures.holdout >= 5, JSON.stringify(figures));
+    // The simulation's shoppers visited today: today's point of each series is drawn.
+    assert.ok(figures.personalized >= 1 && figures.holdout >= 1, JSON.stringify(figures));
     for (const id of ['click_to_cart', 'revenue', 'revenue_per_visitor', 'latency_p95_ms']) {
       assert.ok(await page.evaluate((name) => Boolean(/** @type {any} */ (window).Chart.getChart(document.getElementById(`chart-${name}`))), id), `chart ${id} drawn`);
     }
@@ -208,9 +217,9 @@ describe('merchant console in Chromium', { skip }, () => {
     await audit(page, 'experiments');
   });
 
-  test("a running experiment's results: lifts as interval bars, guardrails", async () => {
+  test("the simulation's experiment results: lifts as interval bars, guardrails", async () => {
     await page.getByRole('link', { name: 'Experiments' }).click();
-    await Promise.all([page.waitForURL(/\/admin\/experiments\/\d+$/), page.getByRole('link', { name: 'product-page-ranker' }).click()]);
+    await Promise.all([page.waitForURL(/\/admin\/experiments\/\d+$/), page.getByRole('link', { name: server.experiment }).click()]);
     const handle = await page.waitForFunction(() => {
       const chart = /** @type {any} */ (window).Chart?.getChart(document.getElementById('chart-lifts'));
       return chart ? chart.data.datasets[0].data.length : null;
@@ -221,7 +230,7 @@ describe('merchant console in Chromium', { skip }, () => {
   });
 
   test('creates a pin rule (after refusing one naming an unknown product), previews it, and the storefront serves it', async () => {
-    const [product] = await server.query("SELECT p.platform_id FROM products p JOIN shops s ON s.id = p.shop_id WHERE s.domain = ? AND p.deleted = 0 ORDER BY p.platform_id LIMIT 1", DEMO_DOMAIN);
+    const [product] = await server.query("SELECT p.platform_id FROM products p JOIN shops s ON s.id = p.shop_id WHERE s.domain = ? AND p.deleted = 0 ORDER BY p.platform_id LIMIT 1", server.domain);
     await page.getByRole('link', { name: 'Rules' }).click();
     await page.waitForURL('**/admin/rules');
     const form = page.locator('form', { has: page.getByRole('button', { name: 'Create the rule' }) });
