@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from app.admin.auth import AdminAuth
 from app.admin.routes import admin_routes
 from app.admin.settings import health_sources
+from app.console.guard import shop_of_session_token
 from app.console.routes import console_routes
 from app.container import Services, build_services, customer_stores
 from app.crypto.file_modes import keep_new_files_private, private_folder
@@ -53,6 +55,9 @@ from app.sync.credentials import seal_stored_secrets
 from app.worker import CatalogWorker
 from webhooks.ingestion import Ingestion
 from webhooks.routes import webhook_routes
+from webhooks.shopify_app.config import ShopifyAppConfig
+from webhooks.shopify_app.installer import ShopifyInstaller
+from webhooks.shopify_app.routes import shopify_app_routes
 
 log = logging.getLogger(__name__)
 EmbedderFactory = Callable[[], Embedder]
@@ -122,11 +127,17 @@ def create_app(
     worker = CatalogWorker(catalog_work(services), services.embedder.get, index_threads=1)
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)
-    admin_auth = AdminAuth(services.sessions)  # one failed-log-in limit: API and console
+    # One failed-log-in limit for the API and the console; App Bridge session tokens open
+    # both when the Shopify app is configured.
+    admin_auth = AdminAuth(services.sessions, session_tokens=partial(
+        shop_of_session_token, services.sessions, settings))
     measurement = MeasurementWorker(services.sessions, settings, services.experiments,
                                     services.writes)
     ingestion = Ingestion(ingestion_dependencies(services),
                           customer_stores=customer_stores(services))
+    shopify_app = ShopifyAppConfig.from_settings(settings)
+    installer = (ShopifyInstaller(shopify_app, services.sessions, services.secrets)
+                 if shopify_app is not None else None)  # the one-click install: off unless set
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -161,6 +172,8 @@ def create_app(
             if inbox is not None:
                 await inbox
             await ingestion.aclose()
+            if installer is not None:
+                await installer.aclose()  # cancels and awaits the backfills it started
             await engine.dispose()
             services.dispose()
 
@@ -178,6 +191,7 @@ def create_app(
             STATIC_DIR / "affinity-carousel.js", media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=300"}), methods=["GET", "HEAD"]),
         *instrument_webhook_routes(webhook_routes(ingestion), metrics),
+        *shopify_app_routes(installer),
         *admin_routes(services.sessions, settings, admin_auth, rules=services.rules,
                       engine_settings=services.engine_settings),
         *console_routes(services.sessions, settings, admin_auth,

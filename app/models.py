@@ -14,6 +14,7 @@ from app.rules import models as rule_models
 from app.shops import models as shop_models
 from app.storage.database import Base
 from app.sync import models as sync_models
+from webhooks.shopify_app import models as shopify_app_models
 
 metadata = Base.metadata
 
@@ -31,5 +32,6 @@ __all__ = [
     "privacy_models",
     "rule_models",
     "shop_models",
+    "shopify_app_models",
     "sync_models",
 ]

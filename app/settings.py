@@ -74,7 +74,17 @@ class Settings(BaseSettings):
     shopify_api_secret: SecretStr | None = Field(
         default=None, description=(
             "The Shopify app's API secret: verifies requests through the app proxy "
-            "(/shopify/proxy/graphql, /shopify/proxy/collect). Unset: the app proxy is off."))
+            "(/shopify/proxy/graphql, /shopify/proxy/collect), the OAuth install's callback "
+            "and the embedded console's session tokens. Unset: the app proxy is off."))
+    shopify_api_key: str | None = Field(
+        default=None, max_length=255, description=(
+            "The Shopify app's API key (client id): with `shopify_api_secret` and `public_url` "
+            "it turns on the one-click install (GET /shopify/install?shop=) and the console "
+            "embedded in the Shopify admin."))
+    shopify_shop_url: str = Field(
+        default="https://{shop}", max_length=255, description=(
+            "The base of every Shopify URL of a shop (OAuth, Admin API); `{shop}` is the "
+            "shop's myshopify.com domain."))
     annoy_trees: int = Field(default=50, ge=1, description="Trees per Annoy index.")
     annoy_search_k: int = Field(
         default=5000,

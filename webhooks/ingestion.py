@@ -68,10 +68,13 @@ class Ingestion:
         hours = self._services.settings.webhook_max_age_hours
         max_age = timedelta(hours=hours) if hours > 0 else None
         claims = ClaimBatcher(self._services.writes, turns=self._turns)
+        app_secret = self._services.settings.shopify_api_secret
+        app_secrets = {"shopify": app_secret.get_secret_value() if app_secret else None}
         return [
             Route(f"/webhooks/{platform}",
                   WebhookEndpoint(adapter, self._services.sessions, claims, self.processor.wake,
-                                  limit, self._services.secrets, max_age).handle,
+                                  limit, self._services.secrets, max_age,
+                                  app_secret=app_secrets.get(platform)).handle,
                   methods=["POST"], name=f"webhooks_{platform}")
             for platform, adapter in self.adapters.items()
         ]

@@ -25,9 +25,8 @@ from app.ingestion.context import context_of
 from app.ingestion.protocol import InvalidPayload, ShopContext
 from app.ingestion.service import NewDelivery, record_rejection
 from app.storage.database import transaction, utcnow
-from app.sync.credentials import webhook_secrets_of
 from webhooks.protocol import Envelope, Headers, PlatformAdapter, ShopHint
-from webhooks.shops import find_shop
+from webhooks.shops import find_shop, signing_secrets
 
 log = logging.getLogger(__name__)
 UNAUTHORIZED = {"error": "unauthorized", "message": "invalid signature or unknown shop"}
@@ -53,13 +52,15 @@ class ShopCache:
 
     A signature that fails against a cached shop is checked again against a fresh read
     (a secret may just have been added), and a shop deleted meanwhile makes the claim
-    fail on its foreign key, which is answered like an unknown shop."""
+    fail on its foreign key, which is answered like an unknown shop. ``app_secret``: the
+    Shopify app's secret, accepted only for shops installed through the app."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str,
-                 box: SecretBox) -> None:
+                 box: SecretBox, app_secret: str | None = None) -> None:
         self._sessions = sessions
         self._platform = platform
         self._box = box
+        self._app_secret = app_secret
         self._known: dict[ShopHint, tuple[float, KnownShop | None]] = {}
 
     async def get(self, hint: ShopHint, fresh: bool = False) -> KnownShop | None:
@@ -68,8 +69,8 @@ class ShopCache:
             return hit[1]
         async with transaction(self._sessions) as session:
             shop = await find_shop(session, self._platform, hint)
-            known = None if shop is None else KnownShop(context_of(shop, self._box),
-                                                        webhook_secrets_of(shop, self._box))
+            known = None if shop is None else KnownShop(
+                context_of(shop, self._box), signing_secrets(shop, self._box, self._app_secret))
         if len(self._known) > SHOP_CACHE_SIZE:
             self._known.clear()
         self._known[hint] = (time.monotonic(), known)
@@ -105,11 +106,14 @@ class WebhookEndpoint:
         max_body_bytes: int,
         box: SecretBox,
         max_age: timedelta | None = None,
+        app_secret: str | None = None,
     ) -> None:
+        """``app_secret``: the secret of the platform's app (Shopify), which signs the
+        deliveries of shops installed through it."""
         self._adapter = adapter
         self._sessions = sessions
         self._claims = claims
-        self._shops = ShopCache(sessions, adapter.platform, box)
+        self._shops = ShopCache(sessions, adapter.platform, box, app_secret)
         self._on_stored = on_stored
         self._max_body_bytes = max_body_bytes
         self._max_age = max_age

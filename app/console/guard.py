@@ -1,8 +1,17 @@
 """The gate in front of every console page: a live session (else a redirect to the log-in
 page), its admin token still the shop's (a rotated token ends every session opened with
-it), and on a POST the session's CSRF token (else 403, before anything runs)."""
+it), and on a POST the session's CSRF token (else 403, before anything runs).
+
+Embedded in the Shopify admin (the app's API key and secret set), a request may instead
+carry an App Bridge session token (``Authorization: Bearer``, or ``id_token`` in the query
+of the admin's first load): it opens its shop for that request alone, and needs no CSRF
+token since no browser sends it by itself. Such pages load App Bridge and may be framed
+by the shop's admin only; a page opened with ``embedded=1`` and no token yet answers with
+App Bridge, which fetches the page again with a token."""
 
 import dataclasses
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.admin.auth import AdminAuth
-from app.console.sessions import ConsoleSession, SessionStore
+from app.admin.auth import AdminAuth, AdminShop
+from app.console.sessions import (
+    SHOP_HOST,
+    ConsoleSession,
+    InvalidSessionToken,
+    SessionStore,
+    verify_session_token,
+)
 from app.console.web import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -28,11 +43,29 @@ from app.console.web import (
     redirect,
 )
 from app.errors import InvalidInput
+from app.http.security import embedded_console_policy
 from app.settings import Settings
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.storage.database import transaction
 
 LOGIN_PATH = f"{PREFIX}/login"
+BEARER = "bearer "
+SHOP_DOMAIN_CHARS = 255
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """What a page inside the Shopify admin needs: the app's key for App Bridge, the
+    shop whose admin may frame it, and this answer's script nonce."""
+
+    api_key: str
+    shop: str
+    nonce: str = dataclasses.field(default_factory=lambda: secrets.token_urlsafe(18))
+
+    def apply(self, response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = embedded_console_policy(self.shop,
+                                                                              self.nonce)
+        return response
 
 
 @dataclass
@@ -48,12 +81,44 @@ class Console:
     def render(self, name: str, status_code: int = 200, **values: Any) -> Response:
         return page(self.env.get_template(name).render(**values), status_code)
 
+    @property
+    def app_credentials(self) -> tuple[str, str] | None:
+        return app_credentials(self.settings)
+
+    async def shop_of_session_token(self, token: str) -> AdminShop | None:
+        return await shop_of_session_token(self.database, self.settings, token)
+
     async def token_still_valid(self, session: ConsoleSession) -> bool:
         async with transaction(self.database) as db:
             found = await db.scalar(select(Shop.id).where(
                 Shop.id == session.shop.id, Shop.admin_token_hash == session.token_digest,
                 Shop.status == SHOP_ACTIVE))
         return found is not None
+
+
+def app_credentials(settings: Settings) -> tuple[str, str] | None:
+    """The Shopify app's API key and secret, when the console may be embedded."""
+    secret = settings.shopify_api_secret
+    if not settings.shopify_api_key or secret is None:
+        return None
+    return settings.shopify_api_key, secret.get_secret_value()
+
+
+async def shop_of_session_token(database: async_sessionmaker[AsyncSession], settings: Settings,
+                                token: str) -> AdminShop | None:
+    """The active shop an App Bridge session token names, ``None`` for a bad token (also
+    what the admin API accepts, when the composition root hands it this check)."""
+    credentials = app_credentials(settings)
+    if credentials is None:
+        return None
+    try:
+        claims = verify_session_token(token, *credentials, now=time.time())
+    except InvalidSessionToken:
+        return None
+    async with transaction(database) as db:
+        shop = await db.scalar(select(Shop).where(Shop.domain == claims.shop,
+                                                  Shop.status == SHOP_ACTIVE))
+        return None if shop is None else AdminShop(shop.id, shop.domain, shop.currency)
 
 
 @dataclass(frozen=True)
@@ -63,6 +128,8 @@ class Signed:
     session_id: str
     session: ConsoleSession
     form: Form = dataclasses.field(default_factory=dict)
+    embedded: Embedded | None = None
+    """Set when the page is shown inside the Shopify admin."""
 
     @property
     def shop_id(self) -> int:
@@ -97,8 +164,72 @@ async def _checked_form(request: Request, session: ConsoleSession) -> Form | Non
     return form if session.csrf_matches(header or field(form, CSRF_FIELD)) else None
 
 
+def _session_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:len(BEARER)].lower() == BEARER:
+        return header[len(BEARER):].strip() or None
+    if request.method in ("GET", "HEAD") and request.query_params.get("embedded") == "1":
+        return request.query_params.get("id_token") or None
+    return None
+
+
+def _embedding_shop(request: Request) -> str | None:
+    """The shop of a first load inside its admin (``embedded=1&shop=...``), if well formed."""
+    shop = request.query_params.get("shop", "").strip().lower()
+    if (request.method not in ("GET", "HEAD") or request.query_params.get("embedded") != "1"
+            or len(shop) > SHOP_DOMAIN_CHARS or SHOP_HOST.fullmatch(shop) is None):
+        return None
+    return shop
+
+
+def not_signed_in(console: Console) -> Response:
+    return console.render("error.html", 401, title="Not signed in", message=(
+        "Shopify's session for this page ended or is not this app's. Reload the page "
+        "from the Shopify admin."))
+
+
+async def _embedded(console: Console, handler: Handler, request: Request,
+                    token: str) -> Response:
+    """A request carrying an App Bridge session token: its shop, for this request."""
+    credentials = console.app_credentials
+    assert credentials is not None
+    shop = await console.shop_of_session_token(token)
+    if shop is None:
+        return not_signed_in(console)
+    form: Form = {}
+    if request.method == "POST":
+        try:
+            form = await read_form(request)
+        except InvalidInput as refused:
+            return console.render("error.html", 400, title="Bad request", message=refused.message)
+    now = time.monotonic()
+    session = ConsoleSession(shop, "", secrets.token_urlsafe(32), now, now)
+    embedded = Embedded(credentials[0], shop.domain)
+    return embedded.apply(await handler(request, Signed("", session, form, embedded)))
+
+
+def _bounce(console: Console, request: Request, shop: str) -> Response:
+    """App Bridge and nothing else: it fetches this page again with a session token."""
+    credentials = console.app_credentials
+    assert credentials is not None
+    embedded = Embedded(credentials[0], shop)
+    return embedded.apply(console.render("base.html", title="Loading", bounce=request.url.path,
+                                         embedded=embedded))
+
+
 def guarded(console: Console, handler: Handler) -> Endpoint:
     async def endpoint(request: Request) -> Response:
+        if console.app_credentials is not None:
+            token = _session_token(request)
+            if token is not None:
+                response = await _embedded(console, handler, request, token)
+                shop = _embedding_shop(request)
+                if response.status_code != 401 or shop is None or is_htmx(request):
+                    return response
+                return _bounce(console, request, shop)  # a stale token of the first load
+            shop = _embedding_shop(request)
+            if shop is not None:
+                return _bounce(console, request, shop)
         session_id = request.cookies.get(SESSION_COOKIE, "")
         current = console.store.find(session_id)
         if current is not None and not await console.token_still_valid(current):

@@ -49,7 +49,9 @@ def console_routes(sessions: async_sessionmaker[AsyncSession], settings: Setting
         return partial(handler, console, **bound)
 
     async def home(request: Request) -> Response:
-        return redirect(f"{PREFIX}/overview")
+        # The Shopify admin opens the app's URL with embedded=1, shop, host and id_token.
+        query = request.url.query
+        return redirect(f"{PREFIX}/overview" + (f"?{query}" if query else ""))
 
     return [
         Route(PREFIX, home, methods=["GET", "HEAD"]),

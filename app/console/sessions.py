@@ -8,10 +8,17 @@ once; past that the least recently used one is forgotten (its holder logs in aga
 
 Kept in memory, a session is known only to the process that opened it: the embedded
 default runs one server process; several processes behind one address need sticky
-routing (documented in docs/console.md)."""
+routing (documented in docs/console.md).
 
+Embedded in the Shopify admin, the console is opened by App Bridge session tokens instead
+(``verify_session_token``): no cookie, one token per request."""
+
+import base64
+import binascii
 import hashlib
 import hmac
+import json
+import re
 import secrets
 import time
 from collections import OrderedDict
@@ -93,3 +100,85 @@ class SessionStore:
         """Every session of the shop (its token changed)."""
         for key in [k for k, s in self._sessions.items() if s.shop.id == shop_id]:
             del self._sessions[key]
+
+
+# App Bridge session tokens: the console embedded in the Shopify admin has no cookie (a
+# framed page's cookies are third-party); every request carries a token App Bridge signed
+# with the app's secret, valid for a minute.
+
+SESSION_TOKEN_LEEWAY_SECONDS = 10.0
+MAX_SESSION_TOKEN_CHARS = 4096
+SHOP_HOST = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+JWT_HEADER_FIELDS = {"alg", "typ", "kid"}
+
+
+class InvalidSessionToken(Exception):
+    """The token is not one App Bridge issued for this app, now (the reason is logged
+    at most, never shown)."""
+
+
+@dataclass(frozen=True)
+class SessionTokenClaims:
+    shop: str
+    """The shop's myshopify.com domain, from ``dest``."""
+    user: str | None
+
+
+def _b64_json(part: str) -> dict[str, object]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, binascii.Error) as error:
+        raise InvalidSessionToken("not base64url JSON") from error
+    if not isinstance(value, dict):
+        raise InvalidSessionToken("not a JSON object")
+    return value
+
+
+def _signature_matches(signed: str, signature: str, secret: str) -> bool:
+    expected = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).digest()
+    given = base64.urlsafe_b64encode(expected).rstrip(b"=")
+    return hmac.compare_digest(given, signature.encode())
+
+
+def _number(claims: dict[str, object], name: str) -> float:
+    value = claims.get(name)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise InvalidSessionToken(f"{name}: missing")
+    return float(value)
+
+
+def _shop_of(claims: dict[str, object]) -> str:
+    dest, iss = claims.get("dest"), claims.get("iss")
+    if not isinstance(dest, str) or not dest.startswith("https://"):
+        raise InvalidSessionToken("dest: not a shop's URL")
+    host = dest.removeprefix("https://")
+    if SHOP_HOST.fullmatch(host) is None:
+        raise InvalidSessionToken("dest: not a myshopify.com shop")
+    if iss != dest + "/admin":
+        raise InvalidSessionToken("iss: not the shop's admin")
+    return host
+
+
+def verify_session_token(token: str, api_key: str, api_secret: str, now: float,
+                         leeway: float = SESSION_TOKEN_LEEWAY_SECONDS) -> SessionTokenClaims:
+    """The claims of an HS256 token App Bridge signed with the app's secret for this app
+    (``aud``), a shop's admin (``iss`` is ``dest`` + ``/admin``) and now (``nbf``/``exp``
+    with ``leeway``); ``InvalidSessionToken`` otherwise. Only HS256 is accepted."""
+    if not token or len(token) > MAX_SESSION_TOKEN_CHARS or token.count(".") != 2:
+        raise InvalidSessionToken("not a JWT")
+    header_part, claims_part, signature = token.split(".")
+    header = _b64_json(header_part)
+    if header.get("alg") != "HS256" or not set(header) <= JWT_HEADER_FIELDS:
+        raise InvalidSessionToken("alg: only HS256")
+    if not api_secret or not _signature_matches(f"{header_part}.{claims_part}", signature,
+                                                api_secret):
+        raise InvalidSessionToken("signature: not the app's")
+    claims = _b64_json(claims_part)
+    if not api_key or claims.get("aud") != api_key:
+        raise InvalidSessionToken("aud: another app")
+    if _number(claims, "exp") + leeway < now:
+        raise InvalidSessionToken("exp: expired")
+    if _number(claims, "nbf") - leeway > now:
+        raise InvalidSessionToken("nbf: not yet valid")
+    sub = claims.get("sub")
+    return SessionTokenClaims(_shop_of(claims), sub if isinstance(sub, str) else None)

@@ -5,6 +5,10 @@ Content-Security-Policy that allows nothing (JSON is never a document), the demo
 one that allows their own scripts, styles and images only. GraphiQL (demo mode only)
 loads its scripts from a CDN, so its page gets no content policy beyond framing.
 
+The console embedded in the Shopify admin is the one page that may be framed, and only
+by the shop's own admin (``embedded_console_policy``): an answer whose own policy names
+frame ancestors gets no ``X-Frame-Options: DENY``, which would forbid what it allows.
+
 Host names are checked against the configured list, never taken from the request: a page
 on another domain that rebinds its DNS to this server still sends its own Host."""
 
@@ -24,6 +28,27 @@ COMMON = {
     "x-frame-options": "DENY",
 }
 WILDCARD_ADDRESSES = {"0.0.0.0", "::", ""}
+APP_BRIDGE_SCRIPT = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+SHOPIFY_ADMIN = "https://admin.shopify.com"
+
+
+def embedded_console_policy(shop_domain: str, script_nonce: str) -> str:
+    """The console's own policy, plus App Bridge's script and one inline script of this
+    answer, framed only by the shop's admin (``shop_domain``: a checked myshopify.com
+    domain)."""
+    return ("default-src 'none'; "
+            f"script-src 'self' {APP_BRIDGE_SCRIPT} 'nonce-{script_nonce}'; "
+            "style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+            "form-action 'self'; base-uri 'none'; "
+            f"frame-ancestors https://{shop_domain} {SHOPIFY_ADMIN}")
+
+
+def _allows_framing(policy: str) -> bool:
+    for directive in policy.split(";"):
+        name, _, sources = directive.strip().partition(" ")
+        if name.lower() == "frame-ancestors":
+            return sources.strip() != "'none'"
+    return False
 
 
 def content_policy(path: str, content_type: str) -> str:
@@ -49,10 +74,11 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                policy = headers.setdefault("content-security-policy",
+                                            content_policy(path, headers.get("content-type", "")))
                 for name, value in COMMON.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("content-security-policy",
-                                   content_policy(path, headers.get("content-type", "")))
+                    if name != "x-frame-options" or not _allows_framing(policy):
+                        headers.setdefault(name, value)
             await send(message)
 
         await self._app(scope, receive, send_with_headers)

@@ -38,6 +38,7 @@ from app.orders.service import cancel_order, record_order, record_refund
 from app.privacy.service import export_customer, is_suppressed, redact_customer, redact_shop
 from app.shops.models import Shop
 from app.shops.service import mark_uninstalled
+from app.sync.credentials import KEY as CREDENTIALS_KEY
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,13 @@ async def without_suppressed_customer(
     if order.customer_id and await is_suppressed(session, shop_id, order.customer_id):
         return replace(order, customer_id=None)
     return order
+
+
+async def _forget_credentials(session: AsyncSession, shop: Shop) -> None:
+    """An uninstalled app's token is revoked by the platform: nothing keeps it here."""
+    if CREDENTIALS_KEY in (shop.settings or {}):
+        shop.settings = {k: v for k, v in shop.settings.items() if k != CREDENTIALS_KEY}
+        await session.flush()
 
 
 async def apply_change(
@@ -103,6 +111,7 @@ async def apply_change(
             shop = await session.get(Shop, shop_id)
             if shop is not None:
                 await mark_uninstalled(session, shop)
+                await _forget_credentials(session, shop)
             effects.shops_stopped.add(shop_id)
         case RedactShop():
             await redact_shop(session, stores, shop_id)
