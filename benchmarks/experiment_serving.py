@@ -141,7 +141,7 @@ def run(slices: int, seconds: float, rate: float, treatment: str) -> Result:
         finally:
             await engine.dispose()
 
-    with serve(world.env(), log_name="experiment-serving") as server:
+    with serve(world.env(), worker=True, log_name="experiment-serving") as server:
         measured = asyncio.run(side_by_side(server.port, server.process.pid))
     summary = measured.summary()
     result = Result("experiment_serving", {

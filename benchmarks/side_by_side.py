@@ -5,9 +5,11 @@ machine. A ``Switch`` puts the shop in each side's state between slices (in the 
 database, waiting out the server's refresh of it) and reads back what the lists served
 during a slice show of it.
 
-Before the first slice the server's KPI rollups have caught up with the world's rows (its
-order history, the visitors' browsing history): folding that backlog is the server's
-start-up work, not the steady cost of either side."""
+The server runs as it does by default, with its background roles (the KPI rollups fold the
+served lists every second: an experiment's served lists cost the fold more, and that cost
+is part of the figure). Before the first slice the rollups have caught up with the world's
+rows (the visitors' browsing history sent first): folding a backlog is start-up work, not
+the steady cost of either side."""
 
 import asyncio
 import time
