@@ -1,8 +1,9 @@
 """Acceptance of the one-click install: a real ``affinity serve`` and a stand-in of
 Shopify (OAuth and Admin GraphQL) on 127.0.0.1. The test plays the merchant: it opens the
 install link, follows the authorize redirect's state back to the callback with a code and
-Shopify's HMAC, then a products/create signed with the app's secret arrives and the
-product is served.
+Shopify's HMAC; the webhooks are registered, the shop's storefront key is in the app's
+metafield and the Web Pixel is on; then a products/create signed with the app's secret
+arrives and the product is served.
 
 Then the console inside the Shopify admin, in Chromium: a page of the shop's admin frames
 the console, App Bridge (a stand-in serving the token a real one would) hands htmx the
@@ -84,6 +85,12 @@ def test_install_then_a_signed_product_is_served(tmp_path: Path, fresh_database_
             shop = asyncio.run(_stored_shop(affinity))
             assert standin.token not in json.dumps(shop.settings)
             assert CREDENTIALS_KEY in shop.settings
+            # The theme's app embed reads the key from the app's metafield; the pixel is on.
+            installation = standin.installation
+            assert installation.metafield("affinity", "storefront_key") == shop.storefront_key
+            assert installation.pixel is not None and installation.pixel_creates == 1
+            assert installation.pixel["settings"] == {"collectUrl": ""}
+            assert f"<code>{shop.storefront_key}</code>" in done.text
 
             body = body_of(json.loads(payload("shopify", "products_create.json")))
             headers = shopify_headers(SHOP, "products/create", body, secret=API_SECRET)

@@ -5,8 +5,11 @@ from dataclasses import dataclass, field
 
 from app.settings import Settings
 
-SCOPES = ("read_products", "read_orders", "read_inventory")
-"""Products and collections, orders and refunds, stock levels and unit costs."""
+SCOPES = ("read_products", "read_orders", "read_inventory", "write_pixels",
+          "read_customer_events", "write_app_proxy")
+"""Products and collections, orders and refunds, stock levels and unit costs; turning the
+Web Pixel on (``webPixelCreate`` needs ``write_pixels`` and ``read_customer_events``); the
+app proxy. The same list as ``access_scopes`` in ``shopify-app/shopify.app.toml``."""
 
 
 @dataclass(frozen=True)

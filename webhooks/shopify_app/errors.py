@@ -16,3 +16,11 @@ class TokenExchangeFailed(InstallStepFailed):
 
 class WebhookRegistrationFailed(InstallStepFailed):
     step = "webhook registration"
+
+
+class StorefrontKeyFailed(InstallStepFailed):
+    step = "storefront key"
+
+
+class PixelActivationFailed(InstallStepFailed):
+    step = "Web Pixel activation"

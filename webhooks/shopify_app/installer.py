@@ -1,10 +1,12 @@
 """The install, step by step, against Shopify: the authorize URL, then on the callback
 the checks (Shopify's HMAC, the domain, the state and its single use), the token
-exchange, the stored shop, the webhooks and the backfill.
+exchange, the stored shop, the webhooks, the storefront key in the app's metafield, the
+Web Pixel turned on, and the backfill.
 
-Nothing is stored before the checks pass and the token is granted; a failed webhook
-registration leaves the shop installed with its token, and installing again completes
-the registration (the subscriptions already there are kept)."""
+Nothing is stored before the checks pass and the token is granted. Every step after that
+can be run again with the same result, so a failed one (the webhooks, the metafield, the
+pixel) leaves the shop installed with its token, and installing again completes it: the
+subscriptions already there are kept, the metafield is overwritten, the pixel updated."""
 
 import logging
 from collections.abc import Callable, Sequence
@@ -28,8 +30,10 @@ from webhooks.shopify_app.domains import shop_domain
 from webhooks.shopify_app.installation import store_installation
 from webhooks.shopify_app.nonces import claim_state
 from webhooks.shopify_app.state import StateSigner, state_key
+from webhooks.shopify_app.storefront_key import write_storefront_key
 from webhooks.shopify_app.subscriptions import register_webhooks
 from webhooks.shopify_app.token_exchange import exchange_code
+from webhooks.shopify_app.web_pixel import activate_pixel
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -45,7 +49,11 @@ class NotSignedByShopify(Unauthorized):
 class Installed:
     shop_id: ShopId
     domain: str
+    storefront_key: str
+    """Public by design: headless storefronts send it with every request."""
     webhooks_created: int
+    pixel_created: bool
+    """``False`` when the shop's pixel was there already and was updated."""
     backfill_started: bool
 
 
@@ -75,7 +83,8 @@ class ShopifyInstaller:
 
     async def complete(self, query: Sequence[tuple[str, str]]) -> Installed:
         """The callback: ``NotSignedByShopify``, ``InvalidShopDomain``, ``InvalidState``
-        (nothing stored), or ``InstallStepFailed`` naming the step that failed."""
+        (nothing stored), or ``InstallStepFailed`` naming the step that failed (the
+        token exchange, the webhooks, the storefront key, the pixel)."""
         if not is_signed_by_shopify(query, self.config.api_secret):
             raise NotSignedByShopify("the request is not signed by Shopify")
         values = dict(query)
@@ -91,13 +100,17 @@ class ShopifyInstaller:
             shop = await store_installation(session, domain, granted,
                                             self.config.api_url(domain), self._box, now)
             context = context_of(shop, self._box)
+            storefront_key = shop.storefront_key
         log.info("shop %s: installed through the Shopify app (scope %s)", domain, granted.scope)
         api = ShopifyAdminClient(self._http, domain, granted.access_token,
                                  self.config.api_version, self.config.api_url(domain),
                                  max_tries=REGISTRATION_TRIES)
         created = await register_webhooks(api, self.config.public_url)
+        await write_storefront_key(api, storefront_key)
+        pixel = await activate_pixel(api)
         started = self.backfills.start(context)
-        return Installed(context.id, domain, len(created), started)
+        return Installed(context.id, domain, storefront_key, len(created), pixel.created,
+                         started)
 
     async def aclose(self) -> None:
         await self.backfills.aclose()

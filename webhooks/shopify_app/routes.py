@@ -67,8 +67,9 @@ def callback_endpoint(installer: ShopifyInstaller) -> Endpoint:
         except AppError as failed:
             return pages.step_failed("install", failed.message,
                                      _install_again(dict(query).get("shop")))
-        return pages.installed(done.domain, done.webhooks_created, done.backfill_started,
-                               installer.config.embedded_url(done.domain))
+        config = installer.config
+        return pages.installed(done, config.shop_url(done.domain), config.api_key,
+                               config.embedded_url(done.domain))
 
     return callback
 

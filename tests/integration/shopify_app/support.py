@@ -55,11 +55,15 @@ class Install:
         return self.hooks.client
 
     async def start(self, shop: str) -> str:
-        """``GET /shopify/install``: the state in the authorize URL it redirects to."""
+        """``GET /shopify/install``, then the shop's authorize page it redirects to (which
+        notes the scopes asked for): the state in the authorize URL."""
         response = await self.client.get("/shopify/install", params={"shop": shop})
         assert response.status_code == 302, response.text
-        location = urlsplit(response.headers["location"])
+        authorize = response.headers["location"]
+        location = urlsplit(authorize)
         assert location.path == f"/{shop}/admin/oauth/authorize"
+        async with httpx.AsyncClient(timeout=10) as merchant:
+            assert (await merchant.get(authorize)).status_code == 200
         return parse_qs(location.query)["state"][0]
 
     async def callback(self, query: str) -> httpx.Response:

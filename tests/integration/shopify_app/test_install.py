@@ -25,6 +25,7 @@ from tests.integration.shopify_app.support import (
 )
 from tests.integration.webhooks.shopify_standin import product_node, signed_query
 from tests.integration.webhooks.support import payload
+from webhooks.shopify_app.config import SCOPES
 from webhooks.shopify_app.subscriptions import SUBSCRIBED_TOPICS, topic_enum
 
 LISTING = "{ products(first: 50) { id title } }"
@@ -50,7 +51,7 @@ async def test_install_sends_the_merchant_to_the_shops_authorize_page(app: Insta
         app.installer.config.shop_url(shop) + "/admin/oauth/authorize?")
     query = parse_qs(location.query)
     assert query["client_id"] == [API_KEY]
-    assert query["scope"] == ["read_products,read_orders,read_inventory"]
+    assert query["scope"] == [",".join(SCOPES)]  # the app's toml, tests/unit/shopify_app
     assert query["redirect_uri"] == [f"{PUBLIC_URL}/shopify/callback"]
     assert len(query["state"][0]) > 40
     assert "grant_options[]" not in query  # an offline token: the app works with no one signed in

@@ -11,9 +11,12 @@ For the app's install it also plays Shopify's side of the OAuth authorization-co
 answered with ``access_token`` and ``scope``; a code works once) and keeps the webhook
 subscriptions made with ``webhookSubscriptionCreate`` (refusing a topic outside the
 ``WebhookSubscriptionTopic`` enum, and a second subscription of a topic to the same
-address, as Shopify does), read back with ``webhookSubscriptions``. ``shop_app`` serves
-all of it under ``/{shop}``, as ``AFFINITY_SHOPIFY_SHOP_URL=http://host:port/{shop}``
-expects."""
+address, as Shopify does), read back with ``webhookSubscriptions``; it grants the scopes
+the authorize page was asked for. ``AppInstallationStandIn`` plays the app's own records on
+the shop: app-data metafields (``currentAppInstallation``, ``metafieldsSet``) and the app's
+web pixel (``webPixel``, ``webPixelCreate``, ``webPixelUpdate``, the settings checked
+against the pixel extension's own ``shopify.extension.toml``). ``shop_app`` serves all of it
+under ``/{shop}``, as ``AFFINITY_SHOPIFY_SHOP_URL=http://host:port/{shop}`` expects."""
 
 import base64
 import hashlib
@@ -23,9 +26,11 @@ import re
 import secrets
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,6 +51,136 @@ SUBSCRIBABLE_TOPICS = frozenset({
 })
 """Values of the ``WebhookSubscriptionTopic`` enum (a part of it); the compliance topics
 are not among them: they are set in the app's configuration, never through the API."""
+PIXEL_EXTENSION = (Path(__file__).resolve().parents[3] / "frontend-snippets" / "shopify-app"
+                   / "extensions" / "affinity-pixel" / "shopify.extension.toml")
+METAFIELD_TYPES = frozenset({"single_line_text_field", "multi_line_text_field", "json",
+                             "boolean", "number_integer", "url"})
+"""A part of the metafield types ``metafieldsSet`` accepts."""
+DEFAULT_SCOPE = "read_products,read_orders,read_inventory"
+
+
+def pixel_setting_fields(extension: Path = PIXEL_EXTENSION) -> frozenset[str]:
+    """The settings the pixel extension defines (``[settings.fields.*]``): what Shopify
+    checks a ``webPixelCreate``'s settings against."""
+    with extension.open("rb") as file:
+        return frozenset(tomllib.load(file)["settings"]["fields"])
+
+
+def user_error(field: list[str], message: str, code: str) -> dict[str, Any]:
+    return {"field": field, "message": message, "code": code}
+
+
+@dataclass
+class AppInstallationStandIn:
+    """The app's installation on the shop: its app-data metafields and its web pixel."""
+
+    installation_id: str = "gid://shopify/AppInstallation/1"
+    metafields: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    """``(namespace, key)``: ``{"type", "value"}`` of each app-data metafield set."""
+    metafield_writes: int = 0
+    refuse_metafields: str | None = None
+    """While set, every ``metafieldsSet`` answers this user error."""
+    pixel: dict[str, Any] | None = None
+    """The app's web pixel on the shop: ``{"id", "settings"}`` (settings parsed)."""
+    pixel_creates: int = 0
+    pixel_updates: int = 0
+    refuse_pixel: str | None = None
+    """While set, ``webPixelCreate`` and ``webPixelUpdate`` answer this user error."""
+    pixel_fields: frozenset[str] = field(default_factory=pixel_setting_fields)
+
+    def metafield(self, namespace: str, key: str) -> str | None:
+        found = self.metafields.get((namespace, key))
+        return None if found is None else found["value"]
+
+    def answer(self, query: str, variables: dict[str, Any],
+               scope: str) -> dict[str, Any] | None:
+        """The answer to one of the installation's operations; ``None`` for other queries."""
+        if re.search(r"\bcurrentAppInstallation\s*\{", query):
+            return {"data": {"currentAppInstallation": {"id": self.installation_id}}}
+        if "metafieldsSet" in query:
+            return {"data": {"metafieldsSet": self._set_metafields(variables)}}
+        if "webPixelCreate" in query or "webPixelUpdate" in query:
+            if not {"write_pixels", "read_customer_events"} <= set(scope.split(",")):
+                return {"errors": [{
+                    "message": "Access denied for webPixelCreate field. Required access: "
+                               "`write_pixels` access scope. Also: The app requires "
+                               "read_customer_events access scope.",
+                    "extensions": {"code": "ACCESS_DENIED"}}]}
+            mutation = "webPixelCreate" if "webPixelCreate" in query else "webPixelUpdate"
+            return {"data": {mutation: self._set_pixel(variables, mutation)}}
+        if re.search(r"\bwebPixel\s*\{", query):
+            if self.pixel is None:
+                return {"errors": [{"message": "No web pixel was found for this app.",
+                                    "extensions": {"code": "RECORD_NOT_FOUND"}}],
+                        "data": {"webPixel": None}}
+            return {"data": {"webPixel": self._pixel_node()}}
+        return None
+
+    def _set_metafields(self, variables: dict[str, Any]) -> dict[str, Any]:
+        inputs = variables.get("metafields") or []
+        errors = []
+        for index, given in enumerate(inputs):
+            where = ["metafields", str(index)]
+            if self.refuse_metafields:
+                errors.append(user_error(where, self.refuse_metafields, "INVALID"))
+            elif given.get("ownerId") != self.installation_id:
+                errors.append(user_error([*where, "ownerId"], "Owner does not exist.",
+                                         "INVALID_VALUE"))
+            elif given.get("type") not in METAFIELD_TYPES:
+                errors.append(user_error([*where, "type"], "Type is invalid.", "INVALID_TYPE"))
+            elif not str(given.get("value") or "").strip():
+                errors.append(user_error([*where, "value"], "Value can't be blank.", "BLANK"))
+            elif not 3 <= len(str(given.get("namespace") or "")) <= 255:
+                errors.append(user_error([*where, "namespace"], "Namespace is too short.",
+                                         "TOO_SHORT"))
+        if errors or not inputs:  # all or nothing, as Shopify sets them
+            return {"metafields": None, "userErrors": errors or [
+                user_error(["metafields"], "Metafields can't be blank.", "BLANK")]}
+        set_now = []
+        for given in inputs:
+            self.metafields[(given["namespace"], given["key"])] = {
+                "type": given["type"], "value": str(given["value"])}
+            set_now.append({"id": gid("Metafield", len(self.metafields)),
+                            "namespace": given["namespace"], "key": given["key"]})
+        self.metafield_writes += 1
+        return {"metafields": set_now, "userErrors": []}
+
+    def _settings_problem(self, settings: object) -> dict[str, Any] | None:
+        try:
+            parsed = json.loads(settings) if isinstance(settings, str) else settings
+        except ValueError:
+            return user_error(["settings"], "Settings is not a valid JSON.",
+                              "INVALID_CONFIGURATION_JSON")
+        if (not isinstance(parsed, dict) or set(parsed) != self.pixel_fields
+                or not all(isinstance(value, str) for value in parsed.values())):
+            return user_error(["settings"], "Settings do not match the settings definition "
+                                            "of the web pixel extension.", "INVALID_SETTINGS")
+        return None
+
+    def _set_pixel(self, variables: dict[str, Any], mutation: str) -> dict[str, Any]:
+        settings = (variables.get("webPixel") or {}).get("settings")
+        problem = (user_error(["webPixel"], self.refuse_pixel, "UNEXPECTED_ERROR")
+                   if self.refuse_pixel else self._settings_problem(settings))
+        if problem is None and mutation == "webPixelCreate" and self.pixel is not None:
+            problem = user_error([], "Web pixel is taken.", "TAKEN")
+        if problem is None and mutation == "webPixelUpdate" and (
+                self.pixel is None or variables.get("id") != self.pixel["id"]):
+            problem = user_error(["id"], "Web pixel not found.", "NOT_FOUND")
+        if problem is not None:
+            return {"webPixel": None, "userErrors": [problem]}
+        assert isinstance(settings, str)
+        if mutation == "webPixelCreate":
+            self.pixel_creates += 1
+            self.pixel = {"id": gid("WebPixel", self.pixel_creates), "settings": {}}
+        else:
+            self.pixel_updates += 1
+        assert self.pixel is not None
+        self.pixel["settings"] = json.loads(settings)
+        return {"webPixel": self._pixel_node(), "userErrors": []}
+
+    def _pixel_node(self) -> dict[str, Any]:
+        assert self.pixel is not None
+        return {"id": self.pixel["id"], "settings": json.dumps(self.pixel["settings"])}
 
 
 def signed_query(secret: str, **params: str) -> str:
@@ -121,6 +256,10 @@ class StandIn:
     """While set, every ``webhookSubscriptionCreate`` answers this user error."""
     failing_pages: bool = False
     """While set, the backfill's queries (counts and pages) answer a GraphQL error."""
+    requested_scopes: dict[str, str] = field(default_factory=dict)
+    """The scope each shop's authorize page was asked for: what its next token grants."""
+    granted_scope: str = DEFAULT_SCOPE
+    installation: AppInstallationStandIn = field(default_factory=AppInstallationStandIn)
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/admin/api/{version}/graphql.json", self.graphql,
@@ -149,6 +288,9 @@ class StandIn:
                             shop=shop, state=state, timestamp="1700000000")
 
     async def authorize_page(self, request: Request) -> Response:
+        scope = request.query_params.get("scope")
+        if scope:
+            self.requested_scopes[request.path_params["shop"]] = scope
         return HTMLResponse("<h1>Install the app?</h1>")
 
     async def access_token(self, request: Request) -> Response:
@@ -166,8 +308,8 @@ class StandIn:
                                  "The authorization code was not found or was already used"}, 400)
         self.exchanges += 1
         self.token = f"shpat_{secrets.token_hex(12)}"  # the new token replaces the old
-        return JSONResponse({"access_token": self.token,
-                             "scope": "read_products,read_orders,read_inventory"})
+        self.granted_scope = self.requested_scopes.get(shop, DEFAULT_SCOPE)
+        return JSONResponse({"access_token": self.token, "scope": self.granted_scope})
 
     def subscribed(self) -> dict[str, str]:
         """Each subscribed topic with its callback URL."""
@@ -181,6 +323,9 @@ class StandIn:
         lookup = self._lookup(query, variables)
         if lookup is not None:
             return JSONResponse({"data": lookup})
+        installation = self.installation.answer(query, variables, self.granted_scope)
+        if installation is not None:
+            return JSONResponse(installation)
         if "webhookSubscriptionCreate" in query:
             return self._subscribe(variables)
         if re.search(r"\bwebhookSubscriptions\s*\(", query):
