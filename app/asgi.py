@@ -34,6 +34,7 @@ from app.entry_points import (
 from app.graphql.schema import build_schema
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
+from app.http.edge_cache import CachePolicy
 from app.http.graphql_endpoint import StorefrontGraphQL
 from app.http.health import health_endpoint
 from app.http.rate_limit import RateLimits
@@ -123,7 +124,9 @@ def create_app(
     metrics = Metrics()  # the app's own registry (PROMETHEUS_MULTIPROC_DIR: shared files)
     shop_facing = storefront(services, metrics)
     graphql = StorefrontGraphQL(build_schema(settings, metrics), shop_facing, settings, auth,
-                                settings.demo_mode, limits)
+                                settings.demo_mode, limits, cache_policy=CachePolicy(
+                                    settings.edge_cache_max_age_seconds,
+                                    settings.edge_cache_stale_seconds))
     worker = CatalogWorker(catalog_work(services), services.embedder.get, index_threads=1)
     trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
                            services.engine_settings.retrain_hours)

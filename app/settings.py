@@ -168,6 +168,13 @@ class Settings(BaseSettings):
     graphql_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Time one GraphQL request may take before it is "
         "stopped with a TIMEOUT error.")
+    edge_cache_max_age_seconds: int = Field(
+        default=60, ge=0, le=86400, description="How long CDNs and browsers may keep a "
+        "non-personalized answer of GET /graphql (a persisted query): its Cache-Control "
+        "max-age.")
+    edge_cache_stale_seconds: int = Field(
+        default=300, ge=0, le=86400, description="How long past max-age a CDN may serve such "
+        "an answer while it fetches a new one: its Cache-Control stale-while-revalidate.")
     collect_max_body_bytes: int = Field(
         default=512 * 1024, ge=1024, description="Largest POST /collect body accepted (bytes).")
     rate_limit_key_requests_per_minute: int = Field(

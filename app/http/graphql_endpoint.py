@@ -1,5 +1,7 @@
 """``/graphql``: on POST the storefront key, the rate limits and the body limit are checked
-before GraphQL runs, and the run has a time budget; on GET, GraphiQL in demo mode only."""
+before GraphQL runs, and the run has a time budget; its answers are ``private, no-store``.
+On GET, a persisted query by its id, with the same checks, answered with caching headers
+(``app.http.edge_cache``); any other GET gets GraphiQL in demo mode only."""
 
 import logging
 import time
@@ -14,13 +16,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry import Schema
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLRequestData, process_result
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from app.errors import RateLimited
 from app.graphql.context import Context, Storefront
 from app.graphql.limits import EventAllowance
+from app.graphql.persisted import PersistedQueries, PersistedQueryError, shipped_queries
 from app.http.body import BodyTooLarge, read_body
 from app.http.bounded_graphql import BoundedGraphQL, Outcome, error_response
+from app.http.edge_cache import (
+    CachePolicy,
+    PersistedRequest,
+    asks_for_persisted,
+    cacheable_answer,
+    persisted_request,
+    status_of,
+    uncacheable,
+    without_storing,
+)
 from app.http.rate_limit import RateLimits, browser_address, retry_after
 from app.http.storefront_auth import Caller, StorefrontAuth
 from app.settings import Settings
@@ -56,13 +71,15 @@ def too_many_requests(error: RateLimited) -> JSONResponse:
     return error_response(error.message, error.code.value, 429, retry_after(error))
 
 
-async def admit_caller(scope: Scope, auth: StorefrontAuth, limits: RateLimits) -> Admitted:
+async def admit_caller(scope: Scope, auth: StorefrontAuth, limits: RateLimits,
+                       storefront_key: str | None = None) -> Admitted:
     """The caller of a storefront request, within the request rate limits; ``Refused``
-    with the answer otherwise. A browser's address is limited before its key is looked up."""
+    with the answer otherwise. A browser's address is limited before its key is looked up.
+    ``storefront_key``: the key the request carries outside its headers (a GET's URL)."""
     address = browser_address(scope)
     try:
         limits.admit_address(address)
-        found = await auth.access_for(scope)
+        found = await auth.access_for(scope, storefront_key)
         if found is None:
             raise Refused(JSONResponse(REJECTION, status_code=401))
         if not auth.origin_allowed(found, Headers(scope=scope).get("origin")):
@@ -75,16 +92,56 @@ async def admit_caller(scope: Scope, auth: StorefrontAuth, limits: RateLimits) -
 
 class StorefrontGraphQL(BoundedGraphQL[Context]):
     def __init__(self, schema: Schema, services: Storefront, settings: Settings,
-                 auth: StorefrontAuth, ide: bool, limits: RateLimits | None = None) -> None:
+                 auth: StorefrontAuth, ide: bool, limits: RateLimits | None = None,
+                 persisted: PersistedQueries | None = None,
+                 cache_policy: CachePolicy | None = None) -> None:
+        """``persisted``: the queries GET may run (default: the ones the server ships);
+        ``cache_policy``: how long shared caches keep their answers."""
         super().__init__(schema, settings.graphql_timeout_seconds, ide)
         self._services = services
         self._auth = auth
         self._limits = limits or RateLimits(settings)
         self._max_body = settings.graphql_max_body_bytes
+        self._persisted = persisted or shipped_queries()
+        self._cache_policy = cache_policy or CachePolicy()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[STARTED_SCOPE_KEY] = time.perf_counter()
-        await super().__call__(scope, receive, send)
+        await super().__call__(scope, receive, without_storing(send))
+
+    async def _without_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] in ("GET", "HEAD") and asks_for_persisted(scope):
+            await (await self._run_persisted(scope))(scope, receive, send)
+            return
+        await super()._without_body(scope, receive, send)
+
+    async def _run_persisted(self, scope: Scope) -> Response:
+        """The persisted query the URL names, run for the caller its key names: cacheable
+        when it ran without errors, ``no-store`` otherwise."""
+        try:
+            asked = persisted_request(scope["query_string"], self._persisted)
+            admitted = await admit_caller(scope, self._auth, self._limits, asked.key)
+        except PersistedQueryError as error:
+            log.info("persisted query refused: %s", error.code)
+            return error_response(str(error), error.code, status_of(error))
+        except Refused as refused:
+            return refused.response
+        result = await self._execute_persisted(asked, admitted, scope)
+        body = self.encode_json(process_result(result))
+        if result.errors:
+            return uncacheable(Response(body, media_type="application/json"))
+        return cacheable_answer(body, Headers(scope=scope), self._cache_policy)
+
+    async def _execute_persisted(self, asked: PersistedRequest, admitted: Admitted,
+                                 scope: Scope) -> ExecutionResult:
+        context = Context(shop=admitted.access.shop, services=self._services,
+                          proof=admitted.access.proof, client_address=admitted.address,
+                          started=scope.get(STARTED_SCOPE_KEY))
+        outcome = await self.within_budget(lambda: self.schema.execute(
+            asked.query.document, variable_values=asked.variables, context_value=context,
+            allowed_operation_types=(OperationType.QUERY,)))
+        assert isinstance(outcome, ExecutionResult)  # one query: neither a batch nor a stream
+        return outcome
 
     async def admit(self, scope: Scope, receive: Receive) -> tuple[Response | None, bytes]:
         """Cheap checks first: the address, the key, the origin, the rate limits, the body."""
