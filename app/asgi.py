@@ -50,6 +50,9 @@ from app.metrics.webhooks import instrument_webhook_routes
 from app.process.heap import collect_on_schedule, settle
 from app.ranking.scheduler import ModelTrainer
 from app.settings import Settings
+from app.shared_state.announcements import VersionKind
+from app.shared_state.sessions import SharedSessions
+from app.shared_state.wiring import share_state
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.storage.database import create_engine, create_session_factory, transaction
 from app.sync.credentials import seal_stored_secrets
@@ -121,6 +124,13 @@ def create_app(
     own_origins = own_origins_of(settings.host, settings.port, settings.public_url)
     auth = StorefrontAuth(services.sessions, services.secrets, own_origins)
     limits = RateLimits(settings)  # one per process: /graphql and /collect count together
+    shared = (share_state(services.session_state, limits, {
+        VersionKind.INDEX: lambda shop, _version: services.registry.recheck(shop),
+        VersionKind.MODEL: lambda shop, _version: services.models.recheck(shop),
+    }, services.models.get, feeds_itself=settings.worker_enabled)
+        if isinstance(services.session_state, SharedSessions) else None)  # AFFINITY_REDIS_URL
+    if shared is not None:
+        services.models.on_load = shared.trend.attach
     metrics = Metrics()  # the app's own registry (PROMETHEUS_MULTIPROC_DIR: shared files)
     shop_facing = storefront(services, metrics)
     graphql = StorefrontGraphQL(build_schema(settings, metrics), shop_facing, settings, auth,
@@ -159,6 +169,7 @@ def create_app(
                  if settings.webhook_processor_enabled else None)
         catalogs = asyncio.create_task(_load_catalogs(services))
         collector = asyncio.create_task(collect_on_schedule(stop))
+        sharing = asyncio.create_task(shared.run(stop)) if shared is not None else None
         settle()
         try:
             yield
@@ -166,6 +177,9 @@ def create_app(
             stop.set()
             await catalogs
             await collector
+            if sharing is not None and shared is not None:
+                await sharing
+                await shared.close()
             if task is not None:
                 await task
             if training is not None:

@@ -27,7 +27,7 @@ from app.index.neighbours import ContentNeighbours
 from app.index.registry import IndexRegistry
 from app.ingestion.privacy import core_customer_stores
 from app.privacy.engine_state import EngineStateStore
-from app.profiles.session_state import SessionStore
+from app.profiles.session_state import SessionState, SessionStore
 from app.ranking.blend import load_weights
 from app.ranking.service import RecommendationEngine
 from app.ranking.settings import EngineSettings
@@ -41,6 +41,9 @@ from app.search.purchase_affinity import PurchaseHistoryAffinity
 from app.search.query_vectors import QueryVectors
 from app.search.service import SearchReranker
 from app.settings import Settings
+from app.shared_state.connection import RedisLink
+from app.shared_state.query_vectors import SharedQueryVectors
+from app.shared_state.sessions import SharedSessions
 from app.storage.reads import Reads, reads_for
 from app.storage.writes import Writes, writes_for
 
@@ -57,7 +60,7 @@ class Services:
     embedder: LazyEmbedder
     reranker: SearchReranker
     engine_settings: EngineSettings
-    session_state: SessionStore
+    session_state: SessionState
     models: ModelStore
     ranker: RecommendationEngine
     tracker: EventTracker
@@ -94,7 +97,12 @@ def build_services(
 ) -> Services:
     key = install_key(settings)
     tuning = engine_settings or EngineSettings()
-    session_state = SessionStore(ttl_seconds=tuning.session_ttl_seconds)
+    local_sessions = SessionStore(ttl_seconds=tuning.session_ttl_seconds)
+    # With Redis, each process's sessions are kept in step with the others' (reads stay local).
+    link = RedisLink.from_url(settings.redis_url) if settings.redis_url else None
+    session_state: SessionState = (
+        SharedSessions(local_sessions, link, tuning.session_ttl_seconds)
+        if link is not None else local_sessions)
     models_dir = tuning.models_dir or settings.data_dir / "models"
     models = ModelStore(models_dir)
     registry = IndexRegistry(settings.index_dir, search_k=settings.annoy_search_k)
@@ -109,7 +117,8 @@ def build_services(
     experiments = ExperimentDirectory(settings.holdout_share)
     shop_rules = RuleDirectory()
     reranker = SearchReranker(
-        QueryVectors(embedder),
+        SharedQueryVectors(embedder, link, settings.embedding_model)
+        if link is not None else QueryVectors(embedder),
         EngineAffinity(models, session_state, weights,
                        PurchaseHistoryAffinity(neighbours, catalogs), reads),
         neighbours,

@@ -224,6 +224,12 @@ class Settings(BaseSettings):
         default=False, description=(
             "Serve GET /metrics (Prometheus) to anyone; off, only with the operator token "
             "(AFFINITY_ADMIN_TOKEN)."))
+    redis_url: str | None = Field(
+        default=None, max_length=2048, description=(
+            "Redis shared by every server and worker process (e.g. `redis://127.0.0.1:6379/0`): "
+            "live sessions, live trend counters, rate-limit buckets and cached answers are "
+            "shared, new index and model versions announced. Unset: each process keeps its "
+            "own (one process, the embedded default)."))
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @property

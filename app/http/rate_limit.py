@@ -6,8 +6,9 @@ minute's worth of tokens, refilled continuously: a caller may burst up to the mi
 allowance, then goes at the limit's pace. A refusal takes nothing from any bucket and says
 how long to wait (the ``Retry-After`` of the 429).
 
-The buckets live in the server process (each process of several counts on its own) and are
-bounded: past ``MAX_BUCKETS`` callers of a limit the least recently seen is forgotten, which
+The buckets live in the server process and are bounded (with several processes, each
+announces what it admitted so the others take it from their buckets too, see
+``app.shared_state.rate_limits``): past ``MAX_BUCKETS`` callers of a limit the least recently seen is forgotten, which
 only ever lets that caller in sooner (a forgotten bucket starts full again)."""
 
 import math
@@ -76,6 +77,8 @@ class TokenBuckets:
 
 
 Charge = tuple[TokenBuckets, str, int]
+ChargeListener = Callable[[str, str, int], None]
+"""Told of every admitted charge: the limit's name, the caller, the cost."""
 
 
 def browser_address(scope: Scope) -> str | None:
@@ -115,16 +118,35 @@ class RateLimits:
         self.address_events = TokenBuckets(settings.rate_limit_address_events_per_minute)
         self.visitor_events = TokenBuckets(settings.rate_limit_visitor_events_per_minute)
         self._clock = clock
+        self.listener: ChargeListener | None = None
+        self.by_name = {"key_requests": self.key_requests,
+                        "address_requests": self.address_requests,
+                        "key_events": self.key_events, "address_events": self.address_events,
+                        "visitor_events": self.visitor_events}
+        self._names = {id(buckets): name for name, buckets in self.by_name.items()}
+
+    def take_elsewhere(self, limit: str, caller: str, cost: int) -> None:
+        """A charge another process admitted: taken here too, refusing nothing now."""
+        buckets = self.by_name.get(limit)
+        if buckets is not None:
+            buckets.take(caller, cost, self._clock())
+
+    def _charge(self, charges: list[Charge]) -> None:
+        charge(charges, self._clock())
+        if self.listener is not None:
+            for buckets, caller, cost in charges:
+                if buckets.per_minute:
+                    self.listener(self._names[id(buckets)], caller, cost)
 
     def admit_address(self, address: str | None) -> None:
         """One request from this address (before its key is even looked at); ``None``
         (a caller not limited by address, such as the shop's own server) passes."""
         if address is not None:
-            charge([(self.address_requests, address, 1)], self._clock())
+            self._charge([(self.address_requests, address, 1)])
 
     def admit_key(self, key: str) -> None:
         """One request with this storefront key (once the key is known good)."""
-        charge([(self.key_requests, key, 1)], self._clock())
+        self._charge([(self.key_requests, key, 1)])
 
     def admit_events(self, key: str, address: str | None, visitor_ids: Sequence[str]) -> None:
         """Events of these visitors (one id per event), all or none: per key, address (not
@@ -135,4 +157,4 @@ class RateLimits:
                      for visitor, count in visitors.items())]
         if address is not None:
             charges.append((self.address_events, address, len(visitor_ids)))
-        charge(charges, self._clock())
+        self._charge(charges)

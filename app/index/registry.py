@@ -64,6 +64,11 @@ class IndexRegistry:
             vectors, neighbours)
         return ServedIndex(index, pointer.snapshot_at, frozenset(int(k) for k in keys))
 
+    def recheck(self, shop_id: int) -> None:
+        """Look at the shop's pointers on the next lookup (a new version was announced)."""
+        for key in [k for k in self._checked_at if k[0] == shop_id]:
+            self._checked_at.pop(key, None)
+
     def forget(self, shop_id: int) -> None:
         """Drop a shop's indexes from memory (the shop was removed)."""
         with self._lock:

@@ -19,7 +19,7 @@ from app.customer_data import CustomerRef
 from app.ids import ShopId
 from app.index.files import shop_index_folder
 from app.index.registry import IndexRegistry
-from app.profiles.session_state import SessionStore
+from app.profiles.session_state import SessionState
 from app.ranking.artefact import delete_shop_artefacts, scrub_customers
 from app.ranking.store import ModelStore
 
@@ -29,7 +29,7 @@ class EngineStateStore:
 
     name = "engine_state"
 
-    def __init__(self, models_dir: Path, index_dir: Path, sessions: SessionStore,
+    def __init__(self, models_dir: Path, index_dir: Path, sessions: SessionState,
                  models: ModelStore, registry: IndexRegistry) -> None:
         self._models_dir = models_dir
         self._index_dir = index_dir

@@ -17,7 +17,7 @@ from app.events.types import EventType
 from app.ids import ShopId
 from app.input_limits import check_id
 from app.profiles.history import customer_orders, fill_purchases
-from app.profiles.session_state import SessionIntent, SessionStore
+from app.profiles.session_state import SessionIntent, SessionState
 from app.profiles.types import Profile
 from app.storage.reads import Reader
 
@@ -110,7 +110,7 @@ async def build_profile(
     shop_id: ShopId,
     shopper: Shopper,
     now: datetime,
-    sessions: SessionStore,
+    sessions: SessionState,
     with_taste: bool = True,
 ) -> Profile:
     intent = sessions.get(shop_id, shopper.visitor_id) if shopper.visitor_id else None

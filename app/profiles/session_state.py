@@ -7,6 +7,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from app.events.protocol import AcceptedEvent
 from app.events.types import EventType
@@ -45,6 +46,20 @@ class SessionIntent:
         elif event.type is EventType.CHECKOUT_COMPLETED:
             self.purchased.append(product)
             self.cart = [p for p in self.cart if p != product]
+
+
+class SessionState(Protocol):
+    """Where the request path reads live sessions and accepted events are written: this
+    process's memory (``SessionStore``), or that memory kept in step with the other
+    processes' (``app.shared_state.sessions``)."""
+
+    def observe(self, shop_id: ShopId, event: AcceptedEvent) -> None: ...
+
+    def get(self, shop_id: ShopId, visitor_id: str) -> SessionIntent | None: ...
+
+    def forget_shop(self, shop_id: ShopId) -> None: ...
+
+    def forget_customer(self, shop_id: ShopId, customer_id: str) -> int: ...
 
 
 class SessionStore:

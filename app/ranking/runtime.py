@@ -3,6 +3,7 @@
 import asyncio
 import math
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -16,6 +17,8 @@ from app.ranking.top import top_rows
 from app.ranking.weighting import BM25_B, BM25_K1, bm25_rows
 
 DAY = 86400.0
+OrderListener = Callable[[list[str], datetime], None]
+"""Told of the products of every order this runtime observed (to tell other processes)."""
 
 
 class LiveTrend:
@@ -78,6 +81,7 @@ class ModelRuntime:
         self._shoppers: Lru[tuple[str, object], AlsScores] = Lru(SHOPPERS)
         self._folding = threading.Lock()
         self._pending: dict[tuple[str, object], asyncio.Future[AlsScores | None]] = {}
+        self.order_listener: OrderListener | None = None
 
     def popular(self, count: int) -> list[int]:
         """The ``count`` most popular rows of the artefact, best first."""
@@ -90,6 +94,12 @@ class ModelRuntime:
         return [row_of[p] for p in product_ids if p in row_of]
 
     def observe_order(self, product_ids: list[str], when: datetime) -> None:
+        self.observe_order_elsewhere(product_ids, when)
+        if self.order_listener is not None:
+            self.order_listener(product_ids, when)
+
+    def observe_order_elsewhere(self, product_ids: list[str], when: datetime) -> None:
+        """An order another process observed: moves the trend here, tells no one."""
         rows = self.rows(product_ids)
         if rows:
             self.trend.add(rows, when)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.catalog.snapshot import CatalogProduct, CatalogSnapshots, ShopCatalog
 from app.index.neighbours import ContentNeighbours
 from app.profiles.service import build_profile
-from app.profiles.session_state import SessionStore
+from app.profiles.session_state import SessionState
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
 from app.ranking.candidates.catalog_sources import NewArrivals, add_catalog
@@ -112,7 +112,7 @@ def _for_placement(profile: Profile, placement: Placement) -> Profile:
 
 class RecommendationEngine:
     def __init__(self, models: ModelStore, neighbours: ContentNeighbours,
-                 catalogs: CatalogSnapshots, sessions: SessionStore,
+                 catalogs: CatalogSnapshots, sessions: SessionState,
                  weights: BlendWeights, rules: RuleSettings = DEFAULT_RULES,
                  limits: CandidateLimits = DEFAULT_LIMITS,
                  reads: Reads | None = None, served: RecordsServedLists | None = None,

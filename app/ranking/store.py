@@ -5,6 +5,7 @@ Storefront events never reach a loaded model: its live trend moves with stored o
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from app.ids import ShopId
@@ -25,15 +26,24 @@ class ModelStore:
         self._trend_days = trend_days
         self._loaded: dict[int, ModelRuntime] = {}
         self._checked: dict[int, float] = {}
+        self.on_load: Callable[[ShopId, ModelRuntime], None] | None = None
+        """Told of every runtime served from now on (the shared live trend attaches)."""
 
     def install(self, shop_id: ShopId, runtime: ModelRuntime) -> None:
         """Serve this runtime (the training job in-process, and the harness, use it)."""
         self._loaded[shop_id] = runtime
         self._checked[shop_id] = time.monotonic()
+        if self.on_load is not None:
+            self.on_load(shop_id, runtime)
 
     def forget(self, shop_id: ShopId) -> None:
         """Drop the shop's loaded model: the next look loads what is current on disk."""
         self._loaded.pop(shop_id, None)
+        self._checked.pop(shop_id, None)
+
+    def recheck(self, shop_id: ShopId) -> None:
+        """Look at the shop's current version on the next lookup (one was announced); the
+        loaded model serves until then."""
         self._checked.pop(shop_id, None)
 
     def get(self, shop_id: ShopId) -> ModelRuntime | None:
@@ -52,5 +62,7 @@ class ModelStore:
         except (OSError, ValueError, KeyError):
             log.exception("model %s of shop %s could not be loaded", version, shop_id)
             return
-        self._loaded[shop_id] = ModelRuntime(artefact, self._trend_days)
+        runtime = self._loaded[shop_id] = ModelRuntime(artefact, self._trend_days)
+        if self.on_load is not None:
+            self.on_load(shop_id, runtime)
         settle()

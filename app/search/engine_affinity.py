@@ -11,7 +11,7 @@ from app.ids import ShopId
 from app.index.protocol import AlignedVectors
 from app.profiles.service import Shopper as ProfileShopper
 from app.profiles.service import build_profile
-from app.profiles.session_state import SessionStore
+from app.profiles.session_state import SessionState
 from app.profiles.types import Profile
 from app.ranking.blend import BlendWeights, blend
 from app.ranking.candidates.pool import Candidates
@@ -27,7 +27,7 @@ from app.storage.reads import Reads, SessionReads
 class EngineAffinity:
     """Engine features plus the purchase-history matches (type, content, reasons)."""
 
-    def __init__(self, models: ModelStore, session_state: SessionStore, weights: BlendWeights,
+    def __init__(self, models: ModelStore, session_state: SessionState, weights: BlendWeights,
                  history: PurchaseHistoryAffinity, reads: Reads | None = None) -> None:
         self._models = models
         self._state = session_state
