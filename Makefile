@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-python test-frontend bench eval lint clean
+.PHONY: install run test test-python test-frontend bench eval lint clean cluster cluster-stop
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ test-frontend:
 	@if [ -f frontend-snippets/package.json ]; then \
 		cd frontend-snippets && npm ci --no-audit --no-fund --silent && npm test && npm run test:e2e; \
 	fi
+
+# The production topology on this machine (docs/deploy.md): PostgreSQL and Redis as
+# installed, two servers, a worker, the inbox processor, nginx on 127.0.0.1:8080.
+cluster: install
+	scripts/cluster.sh start
+
+cluster-stop:
+	scripts/cluster.sh stop
 
 bench: install
 	$(BIN)/python -m benchmarks.run

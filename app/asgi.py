@@ -50,7 +50,7 @@ from app.metrics.webhooks import instrument_webhook_routes
 from app.process.heap import collect_on_schedule, settle
 from app.ranking.scheduler import ModelTrainer
 from app.settings import Settings
-from app.shared_state.announcements import VersionKind
+from app.shared_state.announcements import VersionKind, announce
 from app.shared_state.sessions import SharedSessions
 from app.shared_state.wiring import share_state
 from app.shops.models import SHOP_ACTIVE, Shop
@@ -137,9 +137,13 @@ def create_app(
                                 settings.demo_mode, limits, cache_policy=CachePolicy(
                                     settings.edge_cache_max_age_seconds,
                                     settings.edge_cache_stale_seconds))
-    worker = CatalogWorker(catalog_work(services), services.embedder.get, index_threads=1)
-    trainer = ModelTrainer(services.sessions, services.models, services.models_dir,
-                           services.engine_settings.retrain_hours)
+    worker = CatalogWorker(
+        catalog_work(services), services.embedder.get, index_threads=1,
+        announce=partial(announce, shared.link, VersionKind.INDEX) if shared else None)
+    trainer = ModelTrainer(
+        services.sessions, services.models, services.models_dir,
+        services.engine_settings.retrain_hours,
+        announce=partial(announce, shared.link, VersionKind.MODEL) if shared else None)
     # One failed-log-in limit for the API and the console; App Bridge session tokens open
     # both when the Shopify app is configured.
     admin_auth = AdminAuth(services.sessions, session_tokens=partial(

@@ -2,12 +2,16 @@
 delete served lists past their retention.
 
 Runs inside the server by default (all-in-one) or alone as ``affinity worker``. Every
-pass is idempotent, so a crash at any point only means the next pass redoes the work."""
+pass is idempotent, so a crash at any point only means the next pass redoes the work. Any
+number of workers may run: a shop's index is built by the one leading its build
+(``app.leadership``), which checks again, once leading, that the build is still due;
+a shop's stale products are embedded by the one leading its embedding."""
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,7 +23,10 @@ from app.events.retention import ServedListRetention
 from app.ids import ShopId
 from app.index.files import index_folder, read_pointer
 from app.index.neighbours import ContentNeighbours
-from app.index.service import build_index
+from app.index.service import build_index, changes_since_current, reserve_version
+from app.leadership.choose import leadership_of
+from app.leadership.keys import Job
+from app.leadership.protocol import Leadership
 from app.settings import Settings
 from app.shops.models import SHOP_ACTIVE, Shop
 from app.storage.database import transaction
@@ -40,11 +47,17 @@ class CatalogWork:
 
 class CatalogWorker:
     def __init__(self, services: CatalogWork, embedder_factory: Callable[[], Embedder],
-                 index_threads: int | None = None, stale_watch: StaleWatch | None = None) -> None:
+                 index_threads: int | None = None, stale_watch: StaleWatch | None = None,
+                 leadership: Leadership | None = None,
+                 announce: Callable[[ShopId, str], Awaitable[object]] | None = None) -> None:
         """``index_threads``: threads that precompute an index's neighbour lists (default:
         one per core; inside a serving process, one, so that requests keep a core).
-        ``stale_watch``: which products a pass checks for stale vectors (see its module)."""
+        ``stale_watch``: which products a pass checks for stale vectors (see its module).
+        ``leadership``: who builds a shop's index (default: the database's own kind)."""
         self._services = services
+        self._announce = announce  # tells the other processes of a new index version
+        self._leadership = leadership or leadership_of(services.sessions,
+                                                       services.settings.data_dir)
         self._stale_watch = stale_watch or StaleWatch()
         self._index_threads = index_threads
         self._embedder_factory = embedder_factory
@@ -82,9 +95,12 @@ class CatalogWorker:
                 self._stale_watch.clean(shop_id, started, window)
                 return 0
         embedder = await asyncio.to_thread(self._model)
-        async with transaction(self._services.sessions) as session:
-            result = await embed_stale_products(session, shop_id, embedder, limit=PASS_LIMIT,
-                                                changed_since=window)
+        async with self._leadership.lead(Job.EMBEDDING, shop_id) as leading:
+            if not leading:  # another worker embeds this shop's products now
+                return 0
+            async with transaction(self._services.sessions) as session:
+                result = await embed_stale_products(session, shop_id, embedder,
+                                                     limit=PASS_LIMIT, changed_since=window)
         if result.embedded:
             log.info("shop %s: embedded %d products", shop_id, result.embedded)
         return result.embedded
@@ -94,13 +110,36 @@ class CatalogWorker:
         folder = index_folder(settings.index_dir, shop_id, settings.embedding_model)
         async with transaction(self._services.sessions) as session:
             delta = await self._services.neighbours.delta_size(session, shop_id)
-            if delta == 0 or (read_pointer(folder) and delta < settings.index_rebuild_threshold):
+        if not self._due(delta, folder):
+            return
+        async with self._leadership.lead(Job.INDEX_BUILD, shop_id) as leading:
+            if leading:
+                await self._rebuild(shop_id, folder)
+
+    def _due(self, delta: int, folder: Path) -> bool:
+        threshold = self._services.settings.index_rebuild_threshold
+        return delta > 0 and (read_pointer(folder) is None or delta >= threshold)
+
+    async def _rebuild(self, shop_id: ShopId, folder: Path) -> None:
+        """While leading: due again against the pointer on disk (another worker may have just
+        built), the version taken and committed, then the build."""
+        settings = self._services.settings
+        model, index_dir = settings.embedding_model, settings.index_dir
+        async with transaction(self._services.sessions) as session:
+            if not self._due(await changes_since_current(session, shop_id, model, index_dir),
+                             folder):
                 return
+        async with transaction(self._services.sessions) as session:
+            version = await reserve_version(session, shop_id, model, index_dir)
+        log.info("shop %s: building index v%d", shop_id, version)
+        async with transaction(self._services.sessions) as session:
             result = await build_index(
-                session, shop_id, settings.embedding_model, settings.index_dir, settings.annoy_trees,
-                settings.annoy_search_k, self._index_threads,
+                session, shop_id, model, index_dir, settings.annoy_trees,
+                settings.annoy_search_k, self._index_threads, reserved=version,
             )
         log.info("shop %s: index v%d built with %d items", shop_id, result.version, result.item_count)
+        if self._announce is not None:
+            await self._announce(shop_id, str(result.version))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -11,7 +11,7 @@ from app.commands.common import Commands, Database, emit
 from app.embeddings.factory import build_embedder
 from app.embeddings.service import embed_stale_products, stale_products
 from app.ids import ShopId
-from app.index.service import build_index
+from app.index.service import build_index, reserve_version
 from app.settings import Settings
 from app.shops import service as shops
 from app.storage.database import transaction
@@ -71,9 +71,14 @@ async def embed_and_build(db: Database, settings: Settings, shop_id: ShopId, for
     folder = index_folder(settings.index_dir, shop_id, settings.embedding_model)
     if not (force or embedded or read_pointer(folder) is None):
         return {"embedded": 0, "index_version": read_pointer(folder).version, "rebuilt": False}  # type: ignore[union-attr]
+    # The version taken in a short transaction of its own: a SQLite file's write lock is not
+    # held for the length of the build (a running server keeps writing meanwhile).
+    async with transaction(db.sessions) as session:
+        version = await reserve_version(session, shop_id, settings.embedding_model,
+                                        settings.index_dir)
     async with transaction(db.sessions) as session:
         built = await build_index(session, shop_id, settings.embedding_model,
                                   settings.index_dir, settings.annoy_trees,
-                                  settings.annoy_search_k)
+                                  settings.annoy_search_k, reserved=version)
     return {"embedded": embedded, "index_version": built.version, "items": built.item_count,
             "rebuilt": True}
