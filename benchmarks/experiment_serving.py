@@ -24,7 +24,7 @@ from app.events.models import Ranking
 from app.experiments.directory import DEFAULT_REFRESH_SECONDS
 from app.experiments.models import Experiment
 from app.experiments.service import create_experiment, start_experiment, stop_experiment
-from app.experiments.specs import ExperimentSpec, VariantSpec
+from app.experiments.specs import ExperimentSpec, GuardrailSpec, VariantSpec
 from app.ranking.variants import HOLDOUT
 from app.storage.database import create_engine, create_session_factory, transaction
 from benchmarks.common import Result, Target, write_result
@@ -44,6 +44,11 @@ TREATMENT = '{"exploration": 0.2}'
 SETTLE_SECONDS = DEFAULT_REFRESH_SECONDS + 0.5
 """Past the refresh period of the server's directory of running experiments."""
 KINDS = ("experiment", "holdout")
+MEASURING_ONLY = GuardrailSpec(latency_p99_ms=60_000.0, max_click_to_cart_drop=1.0,
+                               max_aov_drop=1.0, min_shoppers=10_000_000, min_lists=100_000_000)
+"""Guardrails that never stop a variant: the server's background roles check them every
+second, and a variant taken out of traffic in the middle of the run would leave one side
+measuring another experiment."""
 
 
 class ExperimentSwitch:
@@ -67,7 +72,7 @@ class ExperimentSwitch:
                 self.running = None
             else:
                 spec = ExperimentSpec(f"{NAME_PREFIX}{uuid.uuid4().hex[:12]}", PLACEMENT,
-                                      "engine", self._variants)
+                                      "engine", self._variants, MEASURING_ONLY)
                 experiment = await create_experiment(session, self._shop_id, spec)
                 await start_experiment(session, self._shop_id, experiment.id)
                 self.running = experiment.id
