@@ -19,13 +19,18 @@ run: install
 
 test: test-python test-frontend
 
-test-python: install
+# The frontend's packages (playwright-core drives Chromium for some Python tests too).
+NODE_STAMP := frontend-snippets/node_modules/.installed
+
+$(NODE_STAMP): frontend-snippets/package-lock.json
+	cd frontend-snippets && npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
+test-python: install $(NODE_STAMP)
 	$(BIN)/pytest -rs
 
-test-frontend:
-	@if [ -f frontend-snippets/package.json ]; then \
-		cd frontend-snippets && npm ci --no-audit --no-fund --silent && npm test && npm run test:e2e; \
-	fi
+test-frontend: $(NODE_STAMP)
+	cd frontend-snippets && npm test && npm run test:e2e
 
 # The production topology on this machine (docs/deploy.md): PostgreSQL and Redis as
 # installed, two servers, a worker, the inbox processor, nginx on 127.0.0.1:8080.
