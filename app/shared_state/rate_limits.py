@@ -14,7 +14,7 @@ from collections import Counter
 
 from app.http.rate_limit import RateLimits
 from app.shared_state.connection import RedisLink, SharedStateUnavailable, publish_all
-from app.shared_state.subscriber import listen, pause
+from app.shared_state.subscriber import publish_and_listen
 
 PUBLISH_SECONDS = 0.05
 MAX_CALLERS_PER_MESSAGE = 200
@@ -41,14 +41,8 @@ class SharedRateLimits:
             self._pending[(limit, caller)] += cost
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener = asyncio.ensure_future(
-            listen(self._link, [self.channel], self._receive, stop, self.subscribed))
-        try:
-            while not stop.is_set():
-                await pause(stop, PUBLISH_SECONDS)
-                await self.publish()
-        finally:
-            await listener
+        await publish_and_listen(self._link, self.channel, self._receive, self.publish,
+                                 PUBLISH_SECONDS, stop, self.subscribed)
 
     async def publish(self) -> None:
         """Publishes (or, with Redis down, drops) what was admitted since the last time."""

@@ -5,7 +5,7 @@ lost (pub/sub keeps none), which is why every listener has a slower fallback of 
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from redis.exceptions import RedisError
 
@@ -42,6 +42,20 @@ async def listen(link: RedisLink, channels: Sequence[str], handle: Handler,
             if not link.breaker.is_open:
                 log.warning("redis subscription lost: %s", type(error).__name__)
             link.breaker.failed()
+
+
+async def publish_and_listen(link: RedisLink, channel: str, handle: Handler,
+                             publish: Callable[[], Awaitable[None]], every: float,
+                             stop: asyncio.Event, subscribed: asyncio.Event | None = None) -> None:
+    """Listens on ``channel`` (``listen``) and calls ``publish`` every ``every`` seconds,
+    until ``stop``: what one process learns goes out, what the others learned comes in."""
+    listener = asyncio.ensure_future(listen(link, [channel], handle, stop, subscribed))
+    try:
+        while not stop.is_set():
+            await pause(stop, every)
+            await publish()
+    finally:
+        await listener
 
 
 async def _listen_once(link: RedisLink, channels: Sequence[str], handle: Handler,

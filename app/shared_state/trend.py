@@ -18,7 +18,7 @@ from functools import partial
 from app.ids import ShopId
 from app.ranking.runtime import ModelRuntime
 from app.shared_state.connection import RedisLink, SharedStateUnavailable, publish_all
-from app.shared_state.subscriber import listen, pause
+from app.shared_state.subscriber import publish_and_listen
 
 PUBLISH_SECONDS = 0.05
 MAX_PRODUCTS_PER_ORDER = 100
@@ -50,14 +50,8 @@ class SharedTrend:
         self._queue.append((shop_id, product_ids[:MAX_PRODUCTS_PER_ORDER], when))
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener = asyncio.ensure_future(
-            listen(self._link, [self.channel], self._receive, stop, self.subscribed))
-        try:
-            while not stop.is_set():
-                await pause(stop, PUBLISH_SECONDS)
-                await self.publish()
-        finally:
-            await listener
+        await publish_and_listen(self._link, self.channel, self._receive, self.publish,
+                                 PUBLISH_SECONDS, stop, self.subscribed)
 
     async def publish(self) -> None:
         """Publishes (or, with Redis down, drops) the orders noted since the last time."""
