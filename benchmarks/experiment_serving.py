@@ -11,7 +11,6 @@ A/A experiment, exactly the same work); the shop's holdout is at the server's de
 both sides. The figure is the difference of the sides' median p99; the served lists
 recorded during each slice show that the experiment (and the holdout) were applied."""
 
-import argparse
 import asyncio
 import time
 import uuid
@@ -29,15 +28,12 @@ from app.ranking.variants import HOLDOUT
 from app.storage.database import create_engine, create_session_factory, transaction
 from benchmarks.common import Result, Target, write_result
 from benchmarks.server import serve
-from benchmarks.side_by_side import Run, measure, shares
+from benchmarks.side_by_side import Run, measure, shares, slice_arguments
 from benchmarks.world import build_world
 
 NONE, RUNNING = "no experiment", "experiment running"
 WORKLOAD = "recommendations_home"
 PLACEMENT = "HOME"
-RATE = 200.0
-SLICES = 10
-SECONDS = 4.0
 NAME_PREFIX = "bench-serving-"
 TREATMENT = '{"exploration": 0.2}'
 """The engine with 2 exploration slots of 12 instead of 1: the same work, another list."""
@@ -164,10 +160,7 @@ def run(slices: int, seconds: float, rate: float, treatment: str) -> Result:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--slices", type=int, default=SLICES)
-    parser.add_argument("--seconds", type=float, default=SECONDS)
-    parser.add_argument("--rate", type=float, default=RATE)
+    parser = slice_arguments(__doc__)
     parser.add_argument("--treatment", default=TREATMENT,
                         help="the second variant's config (engine: an A/A experiment)")
     args = parser.parse_args()

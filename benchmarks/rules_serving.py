@@ -10,7 +10,6 @@ vendor, product type and price), 10 exclusions of vendors, a stock minimum and a
 floor. The figure is the difference of the sides' median p99; the served lists show that
 the rules were applied (the first pin's product first in the lists of their side)."""
 
-import argparse
 import asyncio
 import time
 from collections import Counter
@@ -41,15 +40,12 @@ from app.storage.database import create_engine, create_session_factory, transact
 from benchmarks import synthetic
 from benchmarks.common import Result, Target, write_result
 from benchmarks.server import serve
-from benchmarks.side_by_side import Run, measure, shares
+from benchmarks.side_by_side import Run, measure, shares, slice_arguments
 from benchmarks.world import World, build_world
 
 NONE, RULES = "no rules", "50 active rules"
 WORKLOAD = "recommendations_home"
 PLACEMENT = "HOME"
-RATE = 200.0
-SLICES = 10
-SECONDS = 4.0
 RULE_COUNT = 50
 ACTOR = "benchmark"
 SETTLE_SECONDS = DEFAULT_REFRESH_SECONDS + 0.5
@@ -199,10 +195,7 @@ def run(slices: int, seconds: float, rate: float) -> Result:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--slices", type=int, default=SLICES)
-    parser.add_argument("--seconds", type=float, default=SECONDS)
-    parser.add_argument("--rate", type=float, default=RATE)
+    parser = slice_arguments(__doc__)
     args = parser.parse_args()
     started = time.monotonic()
     write_result(run(args.slices, args.seconds, args.rate), started)

@@ -11,6 +11,7 @@ is part of the figure). Before the first slice the rollups have caught up with t
 rows (the visitors' browsing history sent first): folding a backlog is start-up work, not
 the steady cost of either side."""
 
+import argparse
 import asyncio
 import time
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from benchmarks.serving import ServerCpu, histories, workloads
 from benchmarks.world import World
 
 CATCH_UP_SECONDS = 300.0
+RATE = 200.0
+SLICES = 10
+SECONDS = 4.0
 SOURCES = {"rankings": Ranking.id, "events": Event.id, "orders": Order.id,
            "refund_lines": RefundLine.id}
 
@@ -124,3 +128,12 @@ def shares(served: list[dict[str, Any]], side: str, kinds: tuple[str, ...]) -> d
     total = sum(s.get("lists", 0) for s in mine) or 1
     return {kind: round(sum(s.get(kind, 0) for s in mine) / total, 3) for kind in kinds}
 
+
+
+def slice_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The command line every side-by-side benchmark takes: slices, seconds, rate."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--slices", type=int, default=SLICES)
+    parser.add_argument("--seconds", type=float, default=SECONDS)
+    parser.add_argument("--rate", type=float, default=RATE)
+    return parser
