@@ -47,9 +47,27 @@ CREDITING_ROWS_PER_FOLD = BATCH
 about a tenth of one): a fold reads fewer of them, so that it holds the lock about as
 long whatever it folds."""
 CREDITING = ("orders", "refund_lines")
+
+
+@dataclass(frozen=True)
+class FoldLimits:
+    """Rows one fold reads from each source: ``rows`` served lists and events,
+    ``crediting_rows`` orders and refunds."""
+
+    rows: int = MAX_ROWS_PER_FOLD
+    crediting_rows: int = CREDITING_ROWS_PER_FOLD
+
+    def of(self, source: str) -> int:
+        return min(self.rows, self.crediting_rows) if source in CREDITING else self.rows
+
+
+STEADY = FoldLimits(rows=2 * BATCH, crediting_rows=8)
+"""A fold of what a busy second brings (a couple of hundred served lists, a few orders):
+a few milliseconds of work, short enough to run on a server's event loop
+(``app.measurement``)."""
 DERIVED = (KpiDaily, KpiLatency, KpiVisitorDay, ExperimentUnit, AttributedLine)
 
-Folder = Callable[[Session, ColumnElement[bool], Tally], list[int]]
+Folder = Callable[[Session, ColumnElement[bool], Tally, int], list[int]]
 
 
 @dataclass
@@ -69,8 +87,9 @@ class FoldReport:
 
 def _sources(windows: AttributionWindows, refunds_folded: ColumnElement[bool]
              ) -> list[tuple[str, InstrumentedAttribute[int], InstrumentedAttribute[int], Folder]]:
-    def orders(session: Session, where: ColumnElement[bool], tally: Tally) -> list[int]:
-        return fold_orders(session, where, tally, windows, refunds_folded)
+    def orders(session: Session, where: ColumnElement[bool], tally: Tally,
+               limit: int) -> list[int]:
+        return fold_orders(session, where, tally, windows, refunds_folded, limit)
 
     return [
         ("rankings", Ranking.id, Ranking.shop_id, fold_rankings),
@@ -80,16 +99,17 @@ def _sources(windows: AttributionWindows, refunds_folded: ColumnElement[bool]
     ]
 
 
-def _fold_batch(session: Session, folder: Folder, where: ColumnElement[bool]) -> list[int]:
+def _fold_batch(session: Session, folder: Folder, where: ColumnElement[bool],
+                limit: int = BATCH) -> list[int]:
     tally = Tally()
-    read = folder(session, where, tally)
+    read = folder(session, where, tally, limit)
     tally.write(session)
     return read
 
 
 def fold_pending(session: Session, windows: AttributionWindows,
-                 max_rows: int = MAX_ROWS_PER_FOLD) -> FoldReport:
-    """Fold the rows stored since the last fold (at most ``max_rows`` of each source), in
+                 limits: FoldLimits = FoldLimits()) -> FoldReport:
+    """Fold the rows stored since the last fold (at most ``limits`` of each source), in
     the caller's transaction; synchronous, so that on SQLite the fold holds the write lock
     for one run of the writer thread (``MeasurementWorker``) and not across hand-overs to a
     busy event loop."""
@@ -101,15 +121,15 @@ def fold_pending(session: Session, windows: AttributionWindows,
     refunds_folded = folded(RefundLine.id, marks["refund_lines"])
     with session.no_autoflush:  # the watermarks are written once, at the end
         for source, column, _, folder in _sources(windows, refunds_folded):
-            mark, count = marks[source], 0
-            limit = min(max_rows, CREDITING_ROWS_PER_FOLD) if source in CREDITING else max_rows
+            mark, count, limit = marks[source], 0, limits.of(source)
             while count < limit:
-                read = _fold_batch(session, folder, unread(column, mark))
+                batch = min(BATCH, limit - count)
+                read = _fold_batch(session, folder, unread(column, mark), batch)
                 if source in CREDITING:
                     session.flush()  # the credited lines, which the refunds read
                 advance(mark, read)
                 count += len(read)
-                if len(read) < BATCH:
+                if len(read) < batch:
                     break
             else:
                 report.more = True
@@ -119,9 +139,9 @@ def fold_pending(session: Session, windows: AttributionWindows,
 
 
 async def fold_new_rows(session: AsyncSession, windows: AttributionWindows,
-                        max_rows: int = MAX_ROWS_PER_FOLD) -> FoldReport:
+                        limits: FoldLimits = FoldLimits()) -> FoldReport:
     """``fold_pending`` in an async session's transaction."""
-    return await session.run_sync(lambda sync: fold_pending(sync, windows, max_rows))
+    return await session.run_sync(lambda sync: fold_pending(sync, windows, limits))
 
 
 def refold(session: Session, shop_id: int | None,

@@ -49,10 +49,11 @@ def _unit(shop_id: int, experiment_id: int, variant: str, shopper: str | None) -
     return UnitKey(shop_id, experiment_id, variant, shopper[:SHOPPER_CHARS])
 
 
-def fold_rankings(session: Session, where: ColumnElement[bool], tally: Tally) -> list[int]:
+def fold_rankings(session: Session, where: ColumnElement[bool], tally: Tally,
+                  limit: int = BATCH) -> list[int]:
     stmt = select(Ranking.id, Ranking.shop_id, Ranking.placement, Ranking.experiment_id,
                   Ranking.variant, Ranking.visitor_id, Ranking.customer_id, Ranking.latency_ms,
-                  Ranking.created_at).where(where).order_by(Ranking.id).limit(BATCH)
+                  Ranking.created_at).where(where).order_by(Ranking.id).limit(limit)
     rows = (session.execute(stmt)).all()
     for _, shop, placement, experiment, variant, visitor, customer, latency, created in rows:
         key = KpiKey(shop, created.date(), placement, experiment or NO_EXPERIMENT,
@@ -67,11 +68,12 @@ def fold_rankings(session: Session, where: ColumnElement[bool], tally: Tally) ->
     return [row[0] for row in rows]
 
 
-def fold_events(session: Session, where: ColumnElement[bool], tally: Tally) -> list[int]:
+def fold_events(session: Session, where: ColumnElement[bool], tally: Tally,
+                limit: int = BATCH) -> list[int]:
     """Impressions, clicks and add-to-carts of known lists; events naming an unknown list
     are counted as unattributed on the shop's row of their day."""
     stmt = select(Event.id, Event.shop_id, Event.type, Event.recommendation_id,
-                  Event.occurred_at).where(where).order_by(Event.id).limit(BATCH)
+                  Event.occurred_at).where(where).order_by(Event.id).limit(limit)
     rows = (session.execute(stmt)).all()
     ids_by_shop: defaultdict[int, set[str]] = defaultdict(set)
     for _, shop, _, recommendation, _ in rows:
@@ -97,11 +99,12 @@ def fold_events(session: Session, where: ColumnElement[bool], tally: Tally) -> l
 
 
 def fold_orders(session: Session, where: ColumnElement[bool], tally: Tally,
-                      windows: AttributionWindows, refunds_folded: ColumnElement[bool]) -> list[int]:
+                      windows: AttributionWindows, refunds_folded: ColumnElement[bool],
+                      limit: int = BATCH) -> list[int]:
     """Credit each new order (cancelled ones count nothing); refunds folded before their
     order arrived (``refunds_folded``) are taken off at once."""
     orders = list((session.execute(
-        select(Order).where(where).order_by(Order.id).limit(BATCH))).scalars())
+        select(Order).where(where).order_by(Order.id).limit(limit))).scalars())
     lines: defaultdict[int, list[OrderLine]] = defaultdict(list)
     keys = [order.id for order in orders if not order.cancelled]
     for start in range(0, len(keys), 500):
@@ -219,11 +222,11 @@ def take_off_refund(tally: Tally, line: AttributedLine, quantity: int) -> None:
 
 
 def fold_refund_lines(session: Session, where: ColumnElement[bool],
-                            tally: Tally) -> list[int]:
+                            tally: Tally, limit: int = BATCH) -> list[int]:
     """Refunds of credited lines; a refund of an order not folded yet is taken off when
     its order is (``fold_orders``)."""
     refunds = list((session.execute(
-        select(RefundLine).where(where).order_by(RefundLine.id).limit(BATCH))).scalars())
+        select(RefundLine).where(where).order_by(RefundLine.id).limit(limit))).scalars())
     for refund in refunds:
         stmt = select(AttributedLine).where(
             AttributedLine.shop_id == refund.shop_id,

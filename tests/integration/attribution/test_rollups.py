@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.attribution.models import RollupWatermark
 from app.attribution.queries import experiment_moments, kpis, variant_latency
-from app.attribution.rollup import fold_new_rows, rebuild
+from app.attribution.rollup import FoldLimits, fold_new_rows, rebuild
 from app.events.models import Ranking
 from app.events.types import EventType
 from app.ingestion.apply import apply_changes
@@ -77,7 +77,10 @@ async def test_a_rebuild_gives_what_folding_as_rows_arrived_gave(session: AsyncS
     await serve(session, shop, "early", ["p1"], visitor="v9", experiment=3, variant="A")
     await fold_all(session)  # folds in steps, as a server does
     await _history(session, shop)
-    await fold_new_rows(session, WINDOWS, max_rows=3)
+    step = await fold_new_rows(session, WINDOWS, FoldLimits(rows=3, crediting_rows=1))
+    # 6 served lists, 7 events, 2 orders, 1 refund waiting: a fold reads up to its limits.
+    assert (step.rankings, step.events, step.orders, step.refund_lines) == (3, 3, 1, 1)
+    assert step.more
     await fold_all(session)
     incremental = await everything(session, shop)
     assert incremental[0]  # something was folded

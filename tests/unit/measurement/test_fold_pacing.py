@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app import measurement
-from app.attribution.rollup import FoldReport
+from app.attribution.rollup import STEADY, FoldLimits, FoldReport
 from app.settings import Settings
 
 
@@ -19,17 +19,28 @@ class Folds:
     def __init__(self, waiting: int) -> None:
         self.waiting = waiting
         self.calls = 0
+        self.limits: list[FoldLimits] = []
 
-    def __call__(self, session: Any, windows: Any) -> FoldReport:
+    def __call__(self, session: Any, windows: Any, limits: FoldLimits) -> FoldReport:
         self.calls += 1
+        self.limits.append(limits)
         more = self.calls <= self.waiting
         return FoldReport(rankings=10, more=more)
 
 
 class NoDatabase:
-    """``Writes`` that hands the work no connection (the fold is a stand-in)."""
+    """``Writes`` that hands the work no connection (the fold is a stand-in), and tells
+    which way each write went."""
+
+    def __init__(self) -> None:
+        self.ways: list[str] = []
 
     async def run(self, work: Callable[[Any], Any]) -> Any:
+        self.ways.append("writer")
+        return work(None)
+
+    async def run_small(self, work: Callable[[Any], Any]) -> Any:
+        self.ways.append("small")
         return work(None)
 
 
@@ -50,10 +61,10 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return slept
 
 
-def _worker() -> measurement.MeasurementWorker:
+def _worker(writes: NoDatabase | None = None) -> measurement.MeasurementWorker:
     settings = Settings(rollup_interval_seconds=0.5, _env_file=None)  # type: ignore[call-arg]
     return measurement.MeasurementWorker(None, settings,  # type: ignore[arg-type]
-                                         writes=NoDatabase())  # type: ignore[arg-type]
+                                         writes=writes or NoDatabase())  # type: ignore[arg-type]
 
 
 async def test_a_backlog_is_folded_with_a_pause_between_folds(
@@ -72,3 +83,21 @@ async def test_a_commands_backlog_is_folded_back_to_back(
     monkeypatch.setattr(measurement, "fold_pending", folds)
     assert await _worker().fold_backlog() == 40
     assert folds.calls == 4 and pauses == []
+
+
+async def test_a_seconds_rows_are_folded_as_a_small_write_and_a_backlog_on_the_writer(
+        monkeypatch: pytest.MonkeyPatch, pauses: list[float]) -> None:
+    """What a second brings is folded in one short fold on the event loop's thread (a
+    hand-over to the writer thread costs more than the fold); what is left after it, in
+    larger folds on the writer thread."""
+    folds, writes = Folds(waiting=2), NoDatabase()
+    monkeypatch.setattr(measurement, "fold_pending", folds)
+    await _worker(writes).fold()
+    assert writes.ways == ["small", "writer", "writer"]
+    assert folds.limits == [STEADY, FoldLimits(), FoldLimits()]
+    assert STEADY.rows < FoldLimits().rows and STEADY.crediting_rows < FoldLimits().crediting_rows
+
+    folds, writes = Folds(waiting=0), NoDatabase()
+    monkeypatch.setattr(measurement, "fold_pending", folds)
+    await _worker(writes).fold()
+    assert writes.ways == ["small"]
