@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from app.admin.auth import AdminAuth
 from app.admin.routes import admin_routes
 from app.admin.settings import health_sources
+from app.artefacts.protocol import ArtefactKind
 from app.console.guard import shop_of_session_token
 from app.console.routes import console_routes
 from app.container import Services, build_services, customer_stores
@@ -25,19 +26,23 @@ from app.demo.lookups import demo_image_labels, demo_key_lookup
 from app.demo_storefront.routes import STATIC_DIR, demo_routes
 from app.embeddings.protocol import Embedder
 from app.entry_points import (
+    answer_sources,
     catalog_work,
     ingestion_dependencies,
     operator_view,
     scrape_sources,
     storefront,
 )
+from app.event_stream.wiring import stream_writer
 from app.graphql.schema import build_schema
 from app.http.collect import collect_endpoint
 from app.http.cors import StorefrontCors
 from app.http.edge_cache import CachePolicy
 from app.http.graphql_endpoint import StorefrontGraphQL
 from app.http.health import health_endpoint
+from app.http.public_answers import PublicAnswers
 from app.http.rate_limit import RateLimits
+from app.http.readiness import readiness_endpoint
 from app.http.security import SecurityHeaders, trusted_hosts
 from app.http.security import own_origins as own_origins_of
 from app.http.shopify_proxy import shopify_proxy_routes
@@ -51,6 +56,7 @@ from app.process.heap import collect_on_schedule, settle
 from app.ranking.scheduler import ModelTrainer
 from app.settings import Settings
 from app.shared_state.announcements import VersionKind, announce
+from app.shared_state.answers import SharedAnswers
 from app.shared_state.sessions import SharedSessions
 from app.shared_state.wiring import share_state
 from app.shops.models import SHOP_ACTIVE, Shop
@@ -76,13 +82,15 @@ async def _storefront_origins(services: Services) -> set[str]:
 
 
 async def _load_catalogs(services: Services) -> None:
-    """Every active shop's catalog into memory, so that no shopper waits for it."""
+    """Every active shop's catalog into memory and its index mapped, so that no shopper
+    waits for them (``/health/ready`` says when it is done)."""
     try:
         async with transaction(services.sessions) as session:
             shop_ids = list((await session.execute(
                 select(Shop.id).where(Shop.status == SHOP_ACTIVE))).scalars())
             for shop_id in shop_ids:
                 await services.catalogs.catalog(session, ShopId(shop_id))
+                services.registry.current(shop_id, services.settings.embedding_model)
         settle()  # long-lived from now on: out of the collector's way
     except Exception:
         log.exception("loading the catalogs failed; they load on first use instead")
@@ -125,31 +133,39 @@ def create_app(
     auth = StorefrontAuth(services.sessions, services.secrets, own_origins)
     limits = RateLimits(settings)  # one per process: /graphql and /collect count together
     shared = (share_state(services.session_state, limits, {
-        VersionKind.INDEX: lambda shop, _version: services.registry.recheck(shop),
-        VersionKind.MODEL: lambda shop, _version: services.models.recheck(shop),
+        # A shared artefact store fetches the announced version first (``app.artefacts``).
+        VersionKind.INDEX: services.artefacts.announced(ArtefactKind.INDEX),
+        VersionKind.MODEL: services.artefacts.announced(ArtefactKind.MODEL),
     }, services.models.get, feeds_itself=settings.worker_enabled)
         if isinstance(services.session_state, SharedSessions) else None)  # AFFINITY_REDIS_URL
     if shared is not None:
         services.models.on_load = shared.trend.attach
     metrics = Metrics()  # the app's own registry (PROMETHEUS_MULTIPROC_DIR: shared files)
     shop_facing = storefront(services, metrics)
+    # With Redis, each non-personalized answer is computed once for every server process.
+    answers = (PublicAnswers(SharedAnswers(shared.link, settings.edge_cache_max_age_seconds),
+                             answer_sources(services)) if shared is not None else None)
     graphql = StorefrontGraphQL(build_schema(settings, metrics), shop_facing, settings, auth,
                                 settings.demo_mode, limits, cache_policy=CachePolicy(
                                     settings.edge_cache_max_age_seconds,
-                                    settings.edge_cache_stale_seconds))
+                                    settings.edge_cache_stale_seconds), answers=answers)
     worker = CatalogWorker(
         catalog_work(services), services.embedder.get, index_threads=1,
         announce=partial(announce, shared.link, VersionKind.INDEX) if shared else None)
     trainer = ModelTrainer(
         services.sessions, services.models, services.models_dir,
         services.engine_settings.retrain_hours,
-        announce=partial(announce, shared.link, VersionKind.MODEL) if shared else None)
+        announce=partial(announce, shared.link, VersionKind.MODEL) if shared else None,
+        publish=services.artefacts.publish_model)
     # One failed-log-in limit for the API and the console; App Bridge session tokens open
     # both when the Shopify app is configured.
     admin_auth = AdminAuth(services.sessions, session_tokens=partial(
         shop_of_session_token, services.sessions, settings))
     measurement = MeasurementWorker(services.sessions, settings, services.experiments,
                                     services.writes)
+    # With the events stream on, a server running the worker stores the stream's events too.
+    events_writer = (stream_writer(settings, services.sessions)
+                     if settings.event_stream and settings.worker_enabled else None)
     ingestion = Ingestion(ingestion_dependencies(services),
                           customer_stores=customer_stores(services))
     shopify_app = ShopifyAppConfig.from_settings(settings)
@@ -169,11 +185,14 @@ def create_app(
         training = asyncio.create_task(trainer.run_forever(stop)) if settings.worker_enabled else None
         rollups = (asyncio.create_task(measurement.run_forever(stop))
                    if settings.worker_enabled else None)
+        writing = (asyncio.create_task(events_writer.run_forever(stop))
+                   if events_writer is not None else None)
         inbox = (asyncio.create_task(ingestion.processor.run_forever(stop))
                  if settings.webhook_processor_enabled else None)
         catalogs = asyncio.create_task(_load_catalogs(services))
         collector = asyncio.create_task(collect_on_schedule(stop))
         sharing = asyncio.create_task(shared.run(stop)) if shared is not None else None
+        fetching = asyncio.create_task(services.artefacts.run_forever(stop))
         settle()
         try:
             yield
@@ -181,6 +200,7 @@ def create_app(
             stop.set()
             await catalogs
             await collector
+            await fetching
             if sharing is not None and shared is not None:
                 await sharing
                 await shared.close()
@@ -190,6 +210,9 @@ def create_app(
                 await training
             if rollups is not None:
                 await rollups
+            if writing is not None and events_writer is not None:
+                await writing
+                await events_writer.close()
             if inbox is not None:
                 await inbox
             await ingestion.aclose()
@@ -205,6 +228,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health_endpoint(operator_view(services)), methods=["GET"]),
+        Route("/health/ready", readiness_endpoint(operator_view(services)), methods=["GET"]),
         Route("/collect", collect, methods=["POST"]),
         *shopify_proxy_routes(auth, _secret(settings.shopify_api_secret), graphql, collect),
         # The carousel for real storefronts: one <script type="module"> tag; CORS per shop.
@@ -237,6 +261,7 @@ def create_app(
     )
     app.state.services = services
     app.state.metrics = metrics
+    app.state.answers = answers
     app.state.worker = worker
     app.state.ingestion = ingestion
     return app

@@ -11,6 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.artefacts.fetch import ArtefactSync
+from app.artefacts.privacy import PublishedArtefacts
+from app.artefacts.wiring import artefact_sync
 from app.attribution.privacy import RollupsStore
 from app.catalog.snapshot import CatalogSnapshots, watch_catalog_writes
 from app.crypto.secret_box import SecretBox, install_key
@@ -18,6 +21,7 @@ from app.customer_data import CustomerDataStore
 from app.embeddings.factory import embedder_factory as default_embedder_factory
 from app.embeddings.lazy import LazyEmbedder
 from app.embeddings.protocol import Embedder
+from app.event_stream.wiring import stream_publisher
 from app.events.privacy import EventsStore
 from app.events.rankings import RankingRecorder
 from app.events.sources import SourceHasher
@@ -77,6 +81,9 @@ class Services:
     """Who is in the shop's holdout and in which variant of a running experiment (memory)."""
     rules: RulePreviewer
     """Each shop's merchandising rules and settings (memory), and their preview."""
+    artefacts: ArtefactSync
+    """Publishes the index and model versions built here, fetches those built elsewhere
+    (``settings.artefact_store``; ``local``: nothing to do)."""
 
     def dispose(self) -> None:
         """Close what the services hold besides the engine (threads, extra connections)."""
@@ -146,8 +153,8 @@ def build_services(
         session_state=session_state,
         models=models,
         ranker=ranker,
-        tracker=EventTracker(tuning.consent(), [session_state], writes,
-                             SourceHasher(key)),
+        tracker=EventTracker(tuning.consent(), [session_state], writes, SourceHasher(key),
+                             stream_publisher(settings, link, SourceHasher(key))),
         reads=reads,
         writes=writes,
         secrets=SecretBox(key),
@@ -155,10 +162,13 @@ def build_services(
                                       registry),
         experiments=experiments,
         rules=RulePreviewer(ranker, shop_rules),
+        artefacts=artefact_sync(settings, sessions, models_dir, registry.recheck, models.recheck),
     )
 
 
 def customer_stores(services: Services) -> list[CustomerDataStore]:
     """Every place customer data lives: the database's stores, then the files and memory."""
     # The rollups' store reads the visitor links that the events' store deletes: first.
-    return [*core_customer_stores(), RollupsStore(), EventsStore(), services.engine_state]
+    return [*core_customer_stores(), RollupsStore(), EventsStore(), services.engine_state,
+            # After the files: publishes the rewrite the engine's files store made.
+            PublishedArtefacts(services.artefacts, services.models_dir, services.models.forget)]

@@ -4,6 +4,7 @@ root (``app.asgi``, the command line): an edge receives what it uses, never the 
 from app.container import Services
 from app.graphql.context import Storefront
 from app.http.health import OperatorView
+from app.http.public_answers import AnswerSources
 from app.ingestion.dependencies import IngestionDependencies
 from app.metrics.registry import Metrics
 from app.metrics.state import ScrapeSources
@@ -23,6 +24,12 @@ def scrape_sources(services: Services) -> ScrapeSources:
                          models_dir=services.models_dir)
 
 
+def answer_sources(services: Services) -> AnswerSources:
+    return AnswerSources(sessions=services.sessions, catalogs=services.catalogs,
+                         registry=services.registry, models=services.models,
+                         embedding_model=services.settings.embedding_model)
+
+
 def operator_view(services: Services) -> OperatorView:
     return OperatorView(settings=services.settings, backend=services.engine.dialect.name,
                         fast_paths=not isinstance(services.reads, SessionReads),
@@ -32,7 +39,7 @@ def operator_view(services: Services) -> OperatorView:
 
 def catalog_work(services: Services) -> CatalogWork:
     return CatalogWork(settings=services.settings, sessions=services.sessions,
-                       neighbours=services.neighbours)
+                       neighbours=services.neighbours, artefacts=services.artefacts)
 
 
 def ingestion_dependencies(services: Services) -> IngestionDependencies:

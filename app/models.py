@@ -1,5 +1,6 @@
 """Imports every ORM model so that the metadata is complete (for Alembic)."""
 
+from app.artefacts import models as artefact_models
 from app.attribution import models as attribution_models
 from app.catalog import models as catalog_models
 from app.embeddings import models as embedding_models
@@ -19,6 +20,7 @@ from webhooks.shopify_app import models as shopify_app_models
 metadata = Base.metadata
 
 __all__ = [
+    "artefact_models",
     "attribution_models",
     "catalog_models",
     "embedding_models",

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -230,7 +230,54 @@ class Settings(BaseSettings):
             "live sessions, live trend counters, rate-limit buckets and cached answers are "
             "shared, new index and model versions announced. Unset: each process keeps its "
             "own (one process, the embedded default)."))
+    event_stream: bool = Field(
+        default=False, description=(
+            "Storefront events go through a Redis stream: servers validate and append them "
+            "there (the live session still hears of them at once) and event writers "
+            "(`affinity worker`, `affinity events write`) store them in the database. Needs "
+            "`redis_url`. While Redis is down, servers write events directly."))
+    event_stream_key: str = Field(
+        default="affinity:events", min_length=1, max_length=200, description=(
+            "The Redis key of the events stream (one per deployment); malformed entries are "
+            "moved to `<key>:dead`."))
+    event_stream_max_entries: int = Field(
+        default=100_000, ge=1_000, le=100_000_000, description=(
+            "Approximate cap on the stream's entries (XADD MAXLEN ~; an entry is one batch "
+            "of at most 50 events): the oldest are trimmed if writers fall this far behind."))
+    event_stream_read_entries: int = Field(
+        default=64, ge=1, le=1_000, description=(
+            "Stream entries an event writer reads and stores in one transaction."))
+    event_stream_block_seconds: float = Field(
+        default=1.0, gt=0, le=30, description=(
+            "Longest wait of an event writer for new entries (XREADGROUP BLOCK)."))
+    event_stream_claim_idle_seconds: float = Field(
+        default=30.0, ge=1, le=3600, description=(
+            "Entries read but not acknowledged for this long (their writer died or failed) "
+            "are claimed by another writer (XAUTOCLAIM)."))
+    artefact_store: Literal["local", "postgres"] = Field(
+        default="local", description=(
+            "Where servers get new index and model versions: `local`, the data folder the "
+            "builder writes (one machine or a shared filesystem); `postgres`, the database "
+            "(needs a PostgreSQL `database_url`): each version is published there in 8 MB "
+            "chunks with a SHA-256 per file, and every server fetches the newest into its "
+            "own data folder (docs/artefacts.md)."))
+    artefact_keep_versions: int = Field(
+        default=3, ge=2, le=100, description=(
+            "With `artefact_store=postgres`: published versions kept per shop and kind "
+            "(index, model); older ones are deleted after each publish."))
+    artefact_poll_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description=(
+            "With `artefact_store=postgres`: how often a process looks for newer published "
+            "versions (one query for all shops); an announcement over Redis triggers a look "
+            "at once."))
     log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @field_validator("event_stream")
+    @classmethod
+    def _stream_needs_redis(cls, on: bool, info: ValidationInfo) -> bool:
+        if on and not info.data.get("redis_url"):
+            raise ValueError("AFFINITY_EVENT_STREAM needs AFFINITY_REDIS_URL")
+        return on
 
     @property
     def index_dir(self) -> Path:

@@ -1,4 +1,5 @@
-"""Render the README's settings table from the Settings model (``python -m app.settings_doc``)."""
+"""Render the settings table of docs/settings.md from the Settings model
+(``python -m app.settings_doc``)."""
 
 import re
 import sys
@@ -33,5 +34,5 @@ def render(readme: str) -> str:
 
 
 if __name__ == "__main__":
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/settings.md")
     path.write_text(render(path.read_text()))

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.artefacts.fetch import ArtefactSync
 from app.embeddings.protocol import Embedder
 from app.embeddings.service import embed_stale_products, stale_products
 from app.embeddings.stale_watch import StaleWatch
@@ -43,6 +44,8 @@ class CatalogWork:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     neighbours: ContentNeighbours
+    artefacts: ArtefactSync | None = None
+    """Publishes each version built here for servers on other machines (``artefact_store``)."""
 
 
 class CatalogWorker:
@@ -138,6 +141,8 @@ class CatalogWorker:
                 settings.annoy_search_k, self._index_threads, reserved=version,
             )
         log.info("shop %s: index v%d built with %d items", shop_id, result.version, result.item_count)
+        if self._services.artefacts is not None:  # before the announcement: it is fetched
+            await self._services.artefacts.publish_index(shop_id, result.version)
         if self._announce is not None:
             await self._announce(shop_id, str(result.version))
 

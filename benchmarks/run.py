@@ -36,6 +36,21 @@ BENCHMARKS: dict[str, tuple[int, list[tuple[str, str, str]]]] = {
     "kpi_query": (540, [("KPI query, 30 days of 10M events on PostgreSQL (p95)", "ms", "<= 300")]),
     "rollup_lag": (240, [("rollup lag, click accepted to counted in the KPI rollups, p95", "s",
                           "<= 5")]),
+    "scale": (720, [
+        ("scale_throughput HOME, two servers / one, behind nginx", "ratio", ">= 1.7"),
+        ("scale_throughput rerankSearch, two servers / one, behind nginx", "ratio", ">= 1.7"),
+        ("scale_p99_300 HOME p99 at 300 req/s through nginx, two servers", "ms", "<= 25"),
+        ("scale_p99_300 rerankSearch (100 ids) p99 at 300 req/s through nginx, two servers",
+         "ms", "<= 30"),
+        ("scale_cross_server views on server A to HOME changed on server B, p95", "s", "<= 1"),
+        ("scale_redis_down Redis stopped 10 s under load: 5xx answers", "responses", "= 0"),
+        ("scale_kill_worker kill -9 of the worker mid-build: index versions held twice",
+         "versions", "= 0"),
+        ("scale_kill_server kill -9 of one server under load: p99 after, the other alone",
+         "ms", "<= 25"),
+        ("scale_kill_writer kill -9 of an event writer: accepted events not stored once",
+         "events", "= 0"),
+    ]),
 }
 
 

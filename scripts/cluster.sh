@@ -75,7 +75,8 @@ start() {
     done
     launch worker "$BIN" worker
     launch inbox "$BIN" inbox process --forever
-    for port in $SERVER_PORTS; do wait_for "http://127.0.0.1:$port/health" 90; done
+    # Ready: every active shop's catalog in memory and its index mapped (503 until then).
+    for port in $SERVER_PORTS; do wait_for "http://127.0.0.1:$port/health/ready" 90; done
     render_nginx
     "$NGINX" -t -q -e "$DIR/nginx/nginx-error.log" -c "$DIR/nginx.conf" -p "$DIR/nginx"
     "$NGINX" -e "$DIR/nginx/nginx-error.log" -c "$DIR/nginx.conf" -p "$DIR/nginx"  # daemonizes; its pid in nginx/nginx.pid

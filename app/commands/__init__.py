@@ -13,6 +13,7 @@ from app.commands import (
     catalog,
     demo,
     engine,
+    events,
     kpis,
     migrate,
     privacy,
@@ -31,8 +32,8 @@ from app.settings import Settings
 # In the order ``affinity --help`` lists them.
 REGISTRATIONS: tuple[Callable[[Commands], None], ...] = (
     serve.register, migrate.register, shops.register, catalog.register, demo.register,
-    worker.register, webhooks.register, secrets.register, privacy.register, engine.register,
-    kpis.register, simulate.register,
+    worker.register, events.register, webhooks.register, secrets.register, privacy.register,
+    engine.register, kpis.register, simulate.register,
 )
 
 

@@ -1,6 +1,7 @@
 """``affinity worker``: embeds changed products and rebuilds their index, retrains the
 shops' models on their schedule, and folds events and orders into the KPI rollups
-(checking the experiments' guardrails), in the background of the servers (or once,
+(checking the experiments' guardrails), and, with the events stream on, stores the
+storefront events servers appended to it, in the background of the servers (or once,
 ``--once``). Any number may run: each shop's build and training is led by one of them."""
 
 import argparse
@@ -10,6 +11,7 @@ from functools import partial
 from app.commands.common import Commands, Database, emit
 from app.embeddings.factory import build_embedder
 from app.entry_points import catalog_work
+from app.event_stream.wiring import stream_writer
 from app.measurement import MeasurementWorker
 from app.settings import Settings
 from app.shared_state.announcements import VersionKind, announce
@@ -41,20 +43,33 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         trainer = ModelTrainer(
             services.sessions, services.models, services.models_dir,
             services.engine_settings.retrain_hours,
-            announce=partial(announce, link, VersionKind.MODEL) if link else None)
+            announce=partial(announce, link, VersionKind.MODEL) if link else None,
+            publish=services.artefacts.publish_model)
         measurement = MeasurementWorker(db.sessions, settings)
+        # With the events stream on, this worker is one of its writers too.
+        events = stream_writer(settings, db.sessions) if settings.event_stream else None
         if args.once:
+            written = 0
+            if events is not None:
+                await events.ensure_group()
+                written = await events.drain()
+            await services.artefacts.check()  # versions built on other machines first
             embedded = await worker.run_once()
             trained = await trainer.run_once()
             folded = await measurement.run_once()
             if trend is not None:
                 await trend.publish()
-            emit({"embedded": embedded, "trained": trained, "rollups_folded": folded.total})
+            emit({"embedded": embedded, "trained": trained, "rollups_folded": folded.total,
+                  **({"event_entries_written": written} if events is not None else {})})
         else:
             stop = asyncio.Event()
             await asyncio.gather(worker.run_forever(stop), trainer.run_forever(stop),
                                  measurement.run_forever(stop),
-                                 *([trend.run(stop)] if trend is not None else []))
+                                 services.artefacts.run_forever(stop),
+                                 *([trend.run(stop)] if trend is not None else []),
+                                 *([events.run_forever(stop)] if events is not None else []))
+        if events is not None:
+            await events.close()
         if link is not None:
             await link.close()
     return 0

@@ -1,10 +1,11 @@
 """Ports of the events feature: who else hears about an accepted event."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.events.types import Consent, EventType
+from app.events.types import Consent, EventIn, EventType
 from app.ids import ShopId
 
 
@@ -27,3 +28,13 @@ class EventObserver(Protocol):
     """Told of every accepted event, stored or not (e.g. the in-memory session state)."""
 
     def observe(self, shop_id: ShopId, event: AcceptedEvent) -> None: ...
+
+
+class EventStream(Protocol):
+    """Where a server hands the events to be stored, for event writers to store them
+    (``app.event_stream``), instead of writing them on the request path."""
+
+    async def publish(self, shop_id: ShopId,
+                      accepted: Sequence[tuple[AcceptedEvent, EventIn]]) -> bool:
+        """Whether the events are in the stream; ``False``: store them yourself."""
+        ...

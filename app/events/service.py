@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.protocol import AcceptedEvent, EventObserver
-from app.events.sources import SourceHasher
+from app.events.sources import SourceKeys
 from app.events.storage import insert_new_events, known_event_ids, link_visitors
 from app.events.types import Consent, EventIn, EventType, Rejection, TrackResult
 from app.events.validation import problem_with
@@ -34,7 +34,7 @@ def _settle(event: EventIn, now: datetime, default: Consent) -> AcceptedEvent:
 
 
 def _row(shop_id: ShopId, event: AcceptedEvent, raw: EventIn,
-         sources: SourceHasher | None) -> dict[str, object]:
+         sources: SourceKeys | None) -> dict[str, object]:
     return {
         "shop_id": shop_id, "event_id": event.event_id, "type": event.type.value,
         "visitor_id": event.visitor_id, "customer_id": event.customer_id,
@@ -74,7 +74,7 @@ def _links(fresh: list[AcceptedEvent]) -> dict[str, str]:
 
 def store_events(connection: Connection, shop_id: ShopId,
                  accepted: list[tuple[AcceptedEvent, EventIn]],
-                 sources: SourceHasher | None = None) -> set[str]:
+                 sources: SourceKeys | None = None) -> set[str]:
     """Store the consenting events and join identities, in the caller's transaction; the
     ids of the accepted events not seen before. ``sources`` keys each event's network
     address (without it, none is kept)."""
@@ -113,7 +113,7 @@ async def track_events(
     now: datetime,
     default_consent: Consent,
     observers: Sequence[EventObserver] = (),
-    sources: SourceHasher | None = None,
+    sources: SourceKeys | None = None,
 ) -> TrackResult:
     """The whole of ``trackEvents`` in the caller's session and transaction."""
     result, accepted = accept_events(events, now, default_consent)

@@ -7,10 +7,17 @@ database dump alone (the key lives in the settings or the data folder's key file
 
 import hashlib
 import hmac
+from typing import Protocol
 
 SOURCE_KEY_LENGTH = 32
 """Hex characters kept of the hash: 128 bits, plenty to tell addresses apart."""
 PURPOSE = b"affinity event sources v1"
+
+
+class SourceKeys(Protocol):
+    """The key stored with an event for its network address."""
+
+    def key_of(self, address: str | None) -> str | None: ...
 
 
 class SourceHasher:

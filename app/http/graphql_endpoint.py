@@ -1,7 +1,8 @@
 """``/graphql``: on POST the storefront key, the rate limits and the body limit are checked
 before GraphQL runs, and the run has a time budget; its answers are ``private, no-store``.
 On GET, a persisted query by its id, with the same checks, answered with caching headers
-(``app.http.edge_cache``); any other GET gets GraphiQL in demo mode only."""
+(``app.http.edge_cache``), computed once for every server process when they share Redis
+(``app.http.public_answers``); any other GET gets GraphiQL in demo mode only."""
 
 import logging
 import time
@@ -36,8 +37,10 @@ from app.http.edge_cache import (
     uncacheable,
     without_storing,
 )
+from app.http.public_answers import Answer, PublicAnswers
 from app.http.rate_limit import RateLimits, browser_address, retry_after
 from app.http.storefront_auth import Caller, StorefrontAuth
+from app.ids import ShopId
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -94,9 +97,11 @@ class StorefrontGraphQL(BoundedGraphQL[Context]):
     def __init__(self, schema: Schema, services: Storefront, settings: Settings,
                  auth: StorefrontAuth, ide: bool, limits: RateLimits | None = None,
                  persisted: PersistedQueries | None = None,
-                 cache_policy: CachePolicy | None = None) -> None:
+                 cache_policy: CachePolicy | None = None,
+                 answers: PublicAnswers | None = None) -> None:
         """``persisted``: the queries GET may run (default: the ones the server ships);
-        ``cache_policy``: how long shared caches keep their answers."""
+        ``cache_policy``: how long shared caches keep their answers; ``answers``: their
+        answers shared with the other server processes (with Redis)."""
         super().__init__(schema, settings.graphql_timeout_seconds, ide)
         self._services = services
         self._auth = auth
@@ -104,6 +109,7 @@ class StorefrontGraphQL(BoundedGraphQL[Context]):
         self._max_body = settings.graphql_max_body_bytes
         self._persisted = persisted or shipped_queries()
         self._cache_policy = cache_policy or CachePolicy()
+        self._answers = answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[STARTED_SCOPE_KEY] = time.perf_counter()
@@ -126,11 +132,24 @@ class StorefrontGraphQL(BoundedGraphQL[Context]):
             return error_response(str(error), error.code, status_of(error))
         except Refused as refused:
             return refused.response
-        result = await self._execute_persisted(asked, admitted, scope)
-        body = self.encode_json(process_result(result))
-        if result.errors:
+        body, cacheable = await self._persisted_answer(asked, admitted, scope)
+        if not cacheable:
             return uncacheable(Response(body, media_type="application/json"))
         return cacheable_answer(body, Headers(scope=scope), self._cache_policy)
+
+    async def _persisted_answer(self, asked: PersistedRequest, admitted: Admitted,
+                                scope: Scope) -> Answer:
+        """The answer's body, and whether it ran without errors; one computed by another
+        server process when they share their answers."""
+
+        async def compute() -> Answer:
+            result = await self._execute_persisted(asked, admitted, scope)
+            return self.encode_json(process_result(result)), not result.errors
+
+        if self._answers is None:
+            return await compute()
+        return await self._answers.answer(ShopId(admitted.access.shop.id), asked.query,
+                                          asked.variables, compute)
 
     async def _execute_persisted(self, asked: PersistedRequest, admitted: Admitted,
                                  scope: Scope) -> ExecutionResult:

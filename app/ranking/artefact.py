@@ -98,12 +98,29 @@ def _write_version(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path
     (folder / "header.json").write_text(json.dumps(header))
     for written in (folder / "model.npz", folder / "header.json"):
         written.chmod(PRIVATE_FILE)
-    pointer = shop_folder(models_dir, shop_id) / POINTER
-    tmp = pointer.with_suffix(".tmp")
-    tmp.write_text(model.version)
+    _move_pointer(shop_folder(models_dir, shop_id), model.version)
+    return folder
+
+
+def _move_pointer(shop_dir: Path, version: str) -> None:
+    pointer = shop_dir / POINTER
+    tmp = pointer.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(version)
     tmp.chmod(PRIVATE_FILE)
     os.replace(tmp, pointer)
-    return folder
+
+
+def adopt_version(models_dir: Path, shop_id: int, staged: Path, version: str) -> None:
+    """Make current a version written elsewhere and copied into ``staged`` (a folder beside
+    the versions), then delete all but one older version, as ``save_artefact`` does; every
+    older one if it is a scrubbed rewrite (they may name the customers it no longer does)."""
+    with _WRITING:
+        shop_dir = shop_folder(models_dir, shop_id)
+        target = shop_dir / version
+        if not target.is_dir():  # another process on this machine may have adopted it
+            os.replace(staged, target)
+        _move_pointer(shop_dir, version)
+        _delete_versions(shop_dir, keep=0 if SCRUBBED in version else KEEP_PREVIOUS)
 
 
 def _delete_versions(shop_dir: Path, keep: int) -> None:

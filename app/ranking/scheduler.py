@@ -32,11 +32,13 @@ class ModelTrainer:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], store: ModelStore,
                  models_dir: Path, every_hours: float,
                  leadership: Leadership | None = None,
-                 announce: Announce | None = None) -> None:
+                 announce: Announce | None = None, publish: Announce | None = None) -> None:
         """``leadership``: who trains a shop (default: the database's own kind, its lock
         files next to the models). ``announce``: tells the other processes of a shop's new
-        model version (their polling finds it otherwise)."""
+        model version (their polling finds it otherwise). ``publish``: uploads it for
+        servers on other machines (``app.artefacts``), before the announcement."""
         self._announce = announce
+        self._publish = publish
         self._sessions = sessions
         self._leadership = leadership or leadership_of(sessions, models_dir)
         self._store = store
@@ -64,6 +66,8 @@ class ModelTrainer:
             async with transaction(self._sessions) as session:
                 result = await train_shop_model(session, shop, self._dir)
             self._store.install(shop, ModelRuntime(result.artefact))
+            if self._publish is not None:
+                await self._publish(shop, result.artefact.version)
             if self._announce is not None:
                 await self._announce(shop, result.artefact.version)
             return 1

@@ -3,6 +3,7 @@
  * servers (`core/server.ts`, which may add the private server key).
  */
 import { liveCustomerToken } from './events';
+import { lacksPersistedQueries, persistedQueryFor, persistedUrl, triesPost, type PersistedRequest } from './persisted';
 import type { Placement, Recommendations } from './types';
 
 /** Fields every integration asks for; kept small so the response stays small. */
@@ -66,6 +67,12 @@ export interface TransportOptions {
   signal?: AbortSignal;
   /** Give up after this long; the caller decides what a failure looks like. */
   timeoutMs?: number;
+  /**
+   * The cache mode of a non-personalized ranking's GET. Default: the HTTP caches on the way
+   * keep it as its `Cache-Control` says. Servers whose framework keeps fetched answers in a
+   * cache of its own, regardless of `Cache-Control` (Next.js), pass `'no-store'`.
+   */
+  sharedCache?: RequestCache;
 }
 
 export interface ClientOptions extends TransportOptions {
@@ -108,9 +115,40 @@ export function graphqlBody(
   return { query: recommendationsQuery(variables), variables };
 }
 
-/** Fetch one ranking. Rejects with `AffinityRequestError` on any failure, including a timeout. */
+/**
+ * Fetch one ranking: a non-personalized one by GET (a persisted query, cacheable on the way),
+ * falling back to POST where the server does not take it; any other by POST. Rejects with
+ * `AffinityRequestError` on any failure, including a timeout.
+ */
 export async function fetchRecommendations(request: RecommendationRequest, options: ClientOptions): Promise<Recommendations> {
-  return await postRankingQuery(graphqlBody(request), options, { [STOREFRONT_KEY_HEADER]: options.storefrontKey });
+  return await rankingWithStorefrontKey(request, options, options.storefrontKey);
+}
+
+/** Endpoints that answered that they run no persisted query (kept for the page's life). */
+const postOnlyEndpoints = new Set<string>();
+
+/**
+ * The anonymous ranking of `request` asked for with the public storefront key: by GET when a
+ * persisted query answers it, by POST otherwise or when the GET is refused as unknown.
+ */
+export async function rankingWithStorefrontKey(
+  request: RecommendationRequest,
+  options: TransportOptions,
+  storefrontKey: string,
+): Promise<Recommendations> {
+  const persisted = postOnlyEndpoints.has(options.endpoint) ? null : persistedQueryFor(request);
+  const post = (signal: AbortSignal): Promise<Recommendations> =>
+    postWithin(graphqlBody(request), options, { [STOREFRONT_KEY_HEADER]: storefrontKey }, signal);
+  return await withinDeadline(options, async (signal) => {
+    if (!persisted) return await post(signal);
+    try {
+      return await getPersisted(persisted, options, storefrontKey, signal);
+    } catch (error) {
+      if (!(error instanceof AffinityRequestError) || error.status === undefined || !triesPost(error.status)) throw error;
+      if (lacksPersistedQueries(error.status)) postOnlyEndpoints.add(options.endpoint);
+      return await post(signal);
+    }
+  });
 }
 
 /**
@@ -122,21 +160,55 @@ export async function postRankingQuery(
   options: TransportOptions,
   keyHeader: Record<string, string>,
 ): Promise<Recommendations> {
+  return await withinDeadline(options, (signal) => postWithin(body, options, keyHeader, signal));
+}
+
+async function postWithin(
+  body: { query: string; variables: object },
+  options: TransportOptions,
+  keyHeader: Record<string, string>,
+  signal: AbortSignal,
+): Promise<Recommendations> {
+  const response = await (options.fetch ?? fetch)(options.endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...keyHeader },
+    body: JSON.stringify(body),
+    credentials: 'omit',
+    cache: 'no-store',
+    signal,
+  });
+  return await rankingOf(response);
+}
+
+/** A simple cross-origin request (no custom header: no preflight) that caches may answer. */
+async function getPersisted(
+  persisted: PersistedRequest,
+  options: TransportOptions,
+  storefrontKey: string,
+  signal: AbortSignal,
+): Promise<Recommendations> {
+  const response = await (options.fetch ?? fetch)(persistedUrl(options.endpoint, persisted, storefrontKey), {
+    method: 'GET',
+    credentials: 'omit',
+    ...(options.sharedCache ? { cache: options.sharedCache } : {}),
+    signal,
+  });
+  return await rankingOf(response);
+}
+
+async function rankingOf(response: Response): Promise<Recommendations> {
+  if (!response.ok) throw new AffinityRequestError('Affinity answered an error', response.status);
+  return pickRecommendations((await response.json()) as GraphQLResponse);
+}
+
+/** Runs `run` with a signal aborted after `timeoutMs` or by the caller's signal. */
+async function withinDeadline<T>(options: TransportOptions, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   options.signal?.addEventListener('abort', abort, { once: true });
   const timer = setTimeout(abort, options.timeoutMs ?? 3000);
   try {
-    const response = await (options.fetch ?? fetch)(options.endpoint, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...keyHeader },
-      body: JSON.stringify(body),
-      credentials: 'omit',
-      cache: 'no-store',
-      signal: controller.signal,
-    });
-    if (!response.ok) throw new AffinityRequestError('Affinity answered an error', response.status);
-    return pickRecommendations((await response.json()) as GraphQLResponse);
+    return await run(controller.signal);
   } catch (error) {
     if (error instanceof AffinityRequestError) throw error;
     const reason = controller.signal.aborted ? 'Affinity did not answer in time' : String(error);
@@ -147,10 +219,14 @@ export async function postRankingQuery(
   }
 }
 
+/**
+ * The ranking in the answer. A list served from a shared cache (GET) names no served list:
+ * its `recommendationId` is empty, and events about it go without one.
+ */
 function pickRecommendations(body: GraphQLResponse): Recommendations {
   const result = body.data?.recommendations ?? body.data?.similarProducts;
   if (!result || !Array.isArray(result.items)) {
     throw new AffinityRequestError(body.errors?.[0]?.message ?? 'Affinity sent no recommendations');
   }
-  return result;
+  return { ...result, recommendationId: typeof result.recommendationId === 'string' ? result.recommendationId : '' };
 }

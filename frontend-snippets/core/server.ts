@@ -14,7 +14,7 @@ import {
   AffinityRequestError,
   graphqlBody,
   postRankingQuery,
-  STOREFRONT_KEY_HEADER,
+  rankingWithStorefrontKey,
   type RecommendationRequest,
   type ServerOnlyFields,
 } from './client';
@@ -103,9 +103,11 @@ export function customerTokenOrNull(
 }
 
 /**
- * Fetch a ranking on the server. A customer id goes out only with the server key; without
- * one it is left out. Never rejects: a failure or a timeout resolves to null, so a page
- * renders without recommendations rather than failing.
+ * Fetch a ranking on the server. A customer id goes out only with the server key, by POST;
+ * without one it is left out, and a ranking for no visitor goes by GET with the storefront
+ * key where a persisted query answers it (cacheable on the way; POST where the server does
+ * not take it). Never rejects: a failure or a timeout resolves to null, so a page renders
+ * without recommendations rather than failing.
  */
 export async function recommendationsOrNull(
   request: ServerRecommendationRequest,
@@ -114,11 +116,12 @@ export async function recommendationsOrNull(
 ): Promise<Recommendations | null> {
   const { customerId, ...anonymous } = request;
   const serverKey = customerId ? config.serverKey : null;
-  const body = serverKey ? graphqlBody(anonymous, { customerId }) : graphqlBody(anonymous);
-  const keyHeader: Record<string, string> = serverKey ? { [SERVER_KEY_HEADER]: serverKey } : { [STOREFRONT_KEY_HEADER]: config.storefrontKey };
+  // Never kept by a framework's own fetch cache, which would not expire it (see `sharedCache`).
+  const base = { endpoint: config.endpoint, timeoutMs: config.timeoutMs ?? 2500, sharedCache: 'no-store' as const };
+  const options = config.fetch ? { ...base, fetch: config.fetch } : base;
   try {
-    const options = { endpoint: config.endpoint, timeoutMs: config.timeoutMs ?? 2500 };
-    return await postRankingQuery(body, config.fetch ? { ...options, fetch: config.fetch } : options, keyHeader);
+    if (!serverKey) return await rankingWithStorefrontKey(anonymous, options, config.storefrontKey);
+    return await postRankingQuery(graphqlBody(anonymous, { customerId }), options, { [SERVER_KEY_HEADER]: serverKey });
   } catch (error) {
     onError(error);
     return null;

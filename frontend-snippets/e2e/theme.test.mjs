@@ -360,11 +360,22 @@ describe('the theme app extension in Chromium', { skip }, () => {
       });
     });
     const page = await context.newPage();
-    /** @type {{ url: string, body: any, headers: Record<string, string> }[]} */
+    /**
+     * Ranking requests: POSTed (personalized), or by GET as a persisted query (shared: the
+     * variables and the storefront key in the URL).
+     * @type {{ method: string, url: string, variables: any, key: string | null, headers: Record<string, string> }[]}
+     */
     const rankings = [];
     page.on('request', (request) => {
-      if (request.url() === `${affinity.base}/graphql` && request.method() === 'POST') {
-        rankings.push({ url: request.url(), body: JSON.parse(request.postData() ?? '{}'), headers: request.headers() });
+      const url = new URL(request.url());
+      if (`${url.origin}${url.pathname}` !== `${affinity.base}/graphql`) return;
+      const headers = request.headers();
+      if (request.method() === 'POST') {
+        const { variables } = JSON.parse(request.postData() ?? '{}');
+        rankings.push({ method: 'POST', url: request.url(), variables, key: headers['x-affinity-storefront-key'] ?? null, headers });
+      } else if (request.method() === 'GET') {
+        const variables = JSON.parse(url.searchParams.get('variables') ?? '{}');
+        rankings.push({ method: 'GET', url: request.url(), variables, key: url.searchParams.get('key'), headers });
       }
     });
     /** @type {Error[]} */
@@ -402,11 +413,13 @@ describe('the theme app extension in Chromium', { skip }, () => {
     assert.ok(!ranking.productIds.includes(product.platform_id), 'the product itself is not recommended');
 
     // The ranking was asked of Affinity as the embed said, with the product as context.
+    // No personalization consent: the shared ranking, by GET (cacheable on the way).
     assert.equal(rankings.length, 1);
     const [asked] = rankings;
-    assert.equal(asked?.headers['x-affinity-storefront-key'], affinity.storefrontKey);
-    assert.equal(asked?.body.variables.placement, 'PRODUCT');
-    assert.deepEqual(asked?.body.variables.productIds, [product.platform_id]);
+    assert.equal(asked?.method, 'GET');
+    assert.equal(asked?.key, affinity.storefrontKey);
+    assert.equal(asked?.variables.placement, 'PRODUCT');
+    assert.deepEqual(asked?.variables.productIds, [product.platform_id]);
 
     const cards = page.locator(`${CAROUSEL} li.card:not(.skeleton)`);
     assert.equal(await cards.count(), ranking.productIds.length);
@@ -439,8 +452,9 @@ describe('the theme app extension in Chromium', { skip }, () => {
     await page.goto('/cart');
     const ranking = await loadedRanking(page);
     assert.ok(ranking.productIds.length >= 1);
-    assert.equal(rankings[0]?.body.variables.placement, 'CART');
-    assert.deepEqual(rankings[0]?.body.variables.productIds, cartProducts.map((p) => p.platform_id));
+    assert.equal(rankings[0]?.method, 'POST');
+    assert.equal(rankings[0]?.variables.placement, 'CART');
+    assert.deepEqual(rankings[0]?.variables.productIds, cartProducts.map((p) => p.platform_id));
     assert.equal(await page.locator(CAROUSEL).locator('h2').textContent(), 'Goes well with your cart');
     await page.screenshot({ path: join(ARTIFACTS, 'theme-cart.png'), fullPage: true });
     assert.deepEqual(errors, []);
@@ -450,8 +464,9 @@ describe('the theme app extension in Chromium', { skip }, () => {
     const { page, rankings, errors } = await visitor({ consent: true });
     await page.goto('/');
     const ranking = await loadedRanking(page);
-    assert.equal(rankings[0]?.body.variables.placement, 'HOME');
-    assert.ok(rankings[0]?.body.variables.visitorId, 'a personalized ranking names the visitor');
+    assert.equal(rankings[0]?.method, 'POST');
+    assert.equal(rankings[0]?.variables.placement, 'HOME');
+    assert.ok(rankings[0]?.variables.visitorId, 'a personalized ranking names the visitor');
     const clicked = ranking.productIds[0];
     await Promise.all([
       page.waitForURL('**/products/**'),

@@ -8,7 +8,7 @@ import pytest
 from app.commands import build_parser
 
 COMMANDS = ["serve", "migrate", "shop", "catalog", "index", "demo", "demo-data", "worker",
-            "sync", "inbox", "secrets", "privacy", "evaluate", "model", "kpis", "simulate"]
+            "events", "sync", "inbox", "secrets", "privacy", "evaluate", "model", "kpis", "simulate"]
 
 
 def _children(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

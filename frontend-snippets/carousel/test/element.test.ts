@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PERSISTED_QUERY_IDS } from '../../core/persisted';
 import type { EventInput, Recommendations } from '../../core/types';
 import '../src/index';
 import type { AffinityCarousel } from '../src/element';
@@ -52,8 +53,15 @@ function settled(element: AffinityCarousel): Promise<string> {
 
 const shadow = (element: AffinityCarousel): ShadowRoot => element.shadowRoot as ShadowRoot;
 const sentEvents = (): EventInput[] => beacons.flatMap((beacon) => beacon.events);
-const requestBody = (fetchMock: ReturnType<typeof vi.fn>) =>
-  JSON.parse(String((fetchMock.mock.calls[0] as [string, RequestInit])[1].body)) as { variables: Record<string, unknown> };
+/** The first ranking query: by GET (a persisted query, its variables in the URL) or by POST. */
+function requestBody(fetchMock: ReturnType<typeof vi.fn>): { method: string; id: string | null; variables: Record<string, unknown> } {
+  const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+  if (init.method === 'GET') {
+    const params = new URL(url).searchParams;
+    return { method: 'GET', id: params.get('id'), variables: JSON.parse(params.get('variables') ?? '{}') };
+  }
+  return { method: String(init.method), id: null, variables: JSON.parse(String(init.body)).variables };
+}
 
 beforeEach(() => {
   beacons = [];
@@ -127,6 +135,7 @@ describe('<affinity-carousel>', () => {
     const element = mount({ placement: 'PRODUCT', 'product-id': '22423' });
     await settled(element);
     expect(requestBody(fetchMock).variables).not.toHaveProperty('visitorId');
+    expect(requestBody(fetchMock)).toMatchObject({ method: 'GET', id: PERSISTED_QUERY_IDS.anonymousRecommendations });
     observed.forEach((callback) => callback([{ isIntersecting: true }]));
     shadow(element).querySelector<HTMLAnchorElement>('a.link')?.click();
     window.dispatchEvent(new Event('pagehide'));
@@ -138,7 +147,8 @@ describe('<affinity-carousel>', () => {
     const fetchMock = respondWith({ data: { recommendations: ranking } });
     const element = mount({ placement: 'PRODUCT', 'product-id': '22423', consent: 'granted', 'product-url': '/p/{id}' });
     await settled(element);
-    const { variables } = requestBody(fetchMock);
+    const { variables, method } = requestBody(fetchMock);
+    expect(method).toBe('POST'); // personalized: never by a cacheable GET
     expect(variables).toMatchObject({ placement: 'PRODUCT', productIds: ['22423'] });
     expect(variables.visitorId).toBe(localStorage.getItem('affinity.visitorId'));
 
@@ -158,6 +168,20 @@ describe('<affinity-carousel>', () => {
     expect(new Set(events.map((event) => event.visitorId)).size).toBe(1);
     expect(shadow(element).querySelectorAll('li.card')).toHaveLength(2);
     expect(shadow(element).querySelector('[role="status"]')?.textContent).toContain('White Hanging Heart');
+  });
+
+  it('tracks a list from a shared cache without a ranking id', async () => {
+    const { recommendationId: _none, ...cached } = ranking;
+    const fetchMock = respondWith({ data: { recommendations: cached } });
+    const element = mount({ placement: 'HOME', consent: 'analytics' });
+    expect(await settled(element)).toBe('load');
+    expect(requestBody(fetchMock).method).toBe('GET');
+    observed.forEach((callback) => callback([{ isIntersecting: true }]));
+    shadow(element).querySelector<HTMLButtonElement>('[data-action="dismiss"]')?.click();
+    window.dispatchEvent(new Event('pagehide'));
+    const events = sentEvents();
+    expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['RECOMMENDATIONS_VIEWED', 'PRODUCT_DISMISSED']));
+    expect(events.every((event) => !event.recommendationId)).toBe(true);
   });
 
   it("follows Shopify's Customer Privacy API", async () => {
@@ -237,7 +261,7 @@ describe('<affinity-carousel>', () => {
     const fetchMock = respondWith({ data: { similarProducts: ranking } });
     const element = mount({ placement: 'PRODUCT', 'product-id': '22423', source: 'similar', 'no-product-view': '' });
     expect(await settled(element)).toBe('load');
-    expect(requestBody(fetchMock).variables).toEqual({ productId: '22423', first: 8 });
+    expect(requestBody(fetchMock)).toEqual({ method: 'GET', id: PERSISTED_QUERY_IDS.similarProducts, variables: { productId: '22423', first: 8 } });
     expect(shadow(element).querySelector('h2')?.textContent).toBe('Similar products');
   });
 });
@@ -283,6 +307,7 @@ describe('naming the logged-in customer', () => {
       expect(request.url.includes('key=') || request.keyHeader !== null, request.url).toBe(true);
       expect(request.body).not.toContain('customerId');
       expect(request.body).not.toContain('12347');
+      expect(request.url).not.toContain('12347');
     }
     warn.mockRestore();
   });

@@ -46,9 +46,10 @@ describe('graphqlBody', () => {
 describe('fetchRecommendations', () => {
   it('sends the storefront key and returns the ranking', async () => {
     const fetchMock = answer({ data: { recommendations: ranking } });
-    const result = await fetchRecommendations({ placement: 'HOME' }, { endpoint: '/graphql', storefrontKey: 'k', fetch: fetchMock });
+    const result = await fetchRecommendations({ placement: 'HOME', visitorId: 'v1' }, { endpoint: '/graphql', storefrontKey: 'k', fetch: fetchMock });
     expect(result).toEqual(ranking);
     const init = vi.mocked(fetchMock).mock.calls[0]?.[1];
+    expect(init?.method).toBe('POST');
     expect(new Headers(init?.headers).get('X-Affinity-Storefront-Key')).toBe('k');
   });
 

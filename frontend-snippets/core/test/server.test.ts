@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { fakeAffinity, ranking } from '../../test-support/ranking';
+import { PERSISTED_QUERY_IDS } from '../persisted';
 import { forwardEvents, recommendationsOrNull, type AffinityServerConfig } from '../server';
 
 const base = { endpoint: 'https://affinity.test/graphql', storefrontKey: 'sfk_public' };
@@ -30,9 +31,23 @@ describe('recommendationsOrNull', () => {
 
   it('keeps the storefront key for anonymous rankings even when a server key is configured', async () => {
     const affinity = fakeAffinity();
-    await recommendationsOrNull({ placement: 'HOME' }, { ...base, serverKey: 'srk_private', fetch: affinity.fetch });
+    await recommendationsOrNull({ placement: 'HOME', visitorId: 'visitor-1' }, { ...base, serverKey: 'srk_private', fetch: affinity.fetch });
     expect(affinity.requests[0]?.headers.get('X-Affinity-Storefront-Key')).toBe('sfk_public');
     expect(affinity.requests[0]?.headers.has('X-Affinity-Server-Key')).toBe(false);
+  });
+
+  it('asks for a ranking for no visitor by GET, with the storefront key in the URL only', async () => {
+    const affinity = fakeAffinity();
+    await expect(recommendationsOrNull({ placement: 'HOME' }, { ...base, serverKey: 'srk_private', fetch: affinity.fetch })).resolves.toEqual(ranking);
+    const [sent] = affinity.requests;
+    const url = new URL(sent?.url ?? '');
+    expect(url.origin + url.pathname).toBe('https://affinity.test/graphql');
+    expect(url.searchParams.get('id')).toBe(PERSISTED_QUERY_IDS.anonymousRecommendations);
+    expect(url.searchParams.get('key')).toBe('sfk_public');
+    expect(JSON.parse(url.searchParams.get('variables') ?? '')).toEqual({ placement: 'HOME', first: 12 });
+    expect(sent?.body).toBeNull();
+    expect(sent?.headers.has('X-Affinity-Server-Key')).toBe(false);
+    expect(sent?.url).not.toContain('srk_private');
   });
 });
 

@@ -12,9 +12,11 @@ describe('loadAffinityRecommendations', () => {
     const result = await loadAffinityRecommendations({ request: request(), env, productId: 'gid://shopify/Product/101', fetch: affinity.fetch });
     expect(result).toEqual(ranking);
     const [sent] = affinity.requests;
-    expect(sent?.url).toBe('https://affinity.test/graphql');
-    expect(sent?.headers.get('X-Affinity-Storefront-Key')).toBe('secret-key');
-    expect(sent?.body.variables).toEqual({ placement: 'PRODUCT', productIds: ['101'], first: 8 });
+    // No visitor: the shared ranking, by GET with the key in the URL (cacheable on the way).
+    expect(sent?.method).toBe('GET');
+    expect(sent?.url.startsWith('https://affinity.test/graphql?')).toBe(true);
+    expect(sent?.key).toBe('secret-key');
+    expect(sent?.variables).toEqual({ placement: 'PRODUCT', productIds: ['101'], first: 8 });
   });
 
   it('personalizes only for visitors whose consent cookie is present', async () => {
@@ -41,10 +43,12 @@ describe('loadAffinityRecommendations', () => {
     const affinity = fakeAffinity();
     await loadAffinityRecommendations({ request: request('affinity_visitor=visitor-0001'), env, customerId: '12347', fetch: affinity.fetch });
     await loadAffinityRecommendations({ request: request(), env: { ...env, AFFINITY_SERVER_KEY: 'srk_private' }, customerId: '12347', fetch: affinity.fetch });
+    expect(affinity.requests.map((sent) => sent.method)).toEqual(['POST', 'GET']);
     for (const sent of affinity.requests) {
-      expect(sent.headers.get('X-Affinity-Storefront-Key')).toBe('secret-key');
+      expect(sent.key).toBe('secret-key');
       expect(sent.headers.has('X-Affinity-Server-Key')).toBe(false);
-      expect(sent.body.variables).not.toHaveProperty('customerId');
+      expect(sent.variables).not.toHaveProperty('customerId');
+      expect(sent.url).not.toContain('12347');
     }
   });
 

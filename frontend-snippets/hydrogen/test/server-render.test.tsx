@@ -1,10 +1,10 @@
 // @vitest-environment node
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryRouter } from 'react-router';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { renderToHtml } from '../../test-support/render';
-import { ranking } from '../../test-support/ranking';
+import { ranking, sentRanking, type SentRanking } from '../../test-support/ranking';
 import { AffinityRecommendations } from '../index';
 import { renderHome, storefrontEnv } from './home-route';
 
@@ -25,12 +25,13 @@ describe('<AffinityRecommendations> on the server', () => {
 
 describe("a Hydrogen route through React Router's static handler", () => {
   /** Affinity's GraphQL endpoint over real HTTP, answering with `ranking`. */
-  const received: { headers: IncomingHttpHeaders; body: { variables?: Record<string, unknown> } }[] = [];
+  const received: SentRanking[] = [];
   const affinity = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
-      received.push({ headers: request.headers, body: JSON.parse(body) });
+      const headers = new Headers(Object.entries(request.headers).map(([name, value]): [string, string] => [name, String(value)]));
+      received.push(sentRanking(request.url ?? '', request.method ?? '', headers, body ? JSON.parse(body) : null));
       response.writeHead(200, { 'Content-Type': 'application/json' });
       response.end(JSON.stringify({ data: { recommendations: ranking } }));
     });
@@ -49,8 +50,9 @@ describe("a Hydrogen route through React Router's static handler", () => {
     expect(html.match(/class="affinity-card"/g)).toHaveLength(ranking.items.length);
     expect(html).toContain('href="/products/heart-holder"');
     expect(html).toContain('Metal Lantern');
-    expect(received.at(-1)?.headers['x-affinity-storefront-key']).toBe('pk_storefront');
-    expect(received.at(-1)?.body.variables).toEqual({ placement: 'HOME', first: 4 });
+    expect(received.at(-1)?.method).toBe('GET'); // no visitor: the shared ranking
+    expect(received.at(-1)?.key).toBe('pk_storefront');
+    expect(received.at(-1)?.variables).toEqual({ placement: 'HOME', first: 4 });
     expect(headers.get('Cache-Control')).toBe('private, no-store');
   });
 

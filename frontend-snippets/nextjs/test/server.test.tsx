@@ -27,9 +27,10 @@ describe('getRecommendations', () => {
     vi.stubGlobal('fetch', vi.fn(affinity.fetch));
     await getRecommendations({ productId: 'gid://shopify/Product/101' });
     const init = vi.mocked(fetch).mock.calls[0]?.[1];
-    expect(init?.cache).toBe('no-store');
-    expect(affinity.requests[0]?.headers.get('X-Affinity-Storefront-Key')).toBe('secret-key');
-    expect(affinity.requests[0]?.body.variables).toEqual({ placement: 'PRODUCT', productIds: ['101'], first: 10 });
+    expect(init?.cache).toBe('no-store'); // never kept by Next.js's own fetch cache
+    expect(affinity.requests[0]?.method).toBe('GET'); // the shared ranking: cacheable on the way
+    expect(affinity.requests[0]?.key).toBe('secret-key');
+    expect(affinity.requests[0]?.variables).toEqual({ placement: 'PRODUCT', productIds: ['101'], first: 10 });
   });
 
   it('personalizes for a visitor who allowed it', async () => {

@@ -1,0 +1,1 @@
+"""Index and model versions shared between machines through a store (``artefact_store``)."""

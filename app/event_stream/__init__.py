@@ -1,0 +1,1 @@
+"""Storefront events through a Redis stream: servers append, event writers store."""
