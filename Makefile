@@ -47,6 +47,7 @@ eval: install
 	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --mode all --output var/eval-all.json
 	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --mode explore --output var/eval-explore.json
 	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --task search --output var/eval-search.json
+	$(BIN)/affinity evaluate --data ../shared/datasets/online-retail --gate-refresh tests/quality/ndcg_floor.json
 
 lint: install
 	$(BIN)/ruff check app webhooks tests migrations benchmarks

@@ -13,7 +13,7 @@ from app.commands.common import Commands, Database, emit, progress
 from app.settings import Settings
 from app.storage.database import transaction
 
-TABLE_MODELS = ("affinity", "popularity", "personal-popularity", "als")
+TABLE_MODELS = ("affinity", "popularity", "personal-popularity", "als", "tifu-knn")
 
 
 def register(commands: Commands) -> None:
@@ -33,6 +33,13 @@ def register(commands: Commands) -> None:
     evaluate.add_argument("--weights", help="blend weights JSON to use (or to write, --tune)")
     evaluate.add_argument("--tune", action="store_true",
                           help="tune the blend weights on the valid split and write them")
+    evaluate.add_argument("--tune-tifu", action="store_true",
+                          help="tune the TIFU-KNN reference on the valid split and write its "
+                               "parameters (--output, default app/evaluation/tifu.json)")
+    evaluate.add_argument("--gate-refresh", metavar="FILE",
+                          help="measure the quality gate's subset and write it as the floor")
+    evaluate.add_argument("--gate-check", metavar="FILE",
+                          help="measure the floor file's subset; exit 1 when a cell is below")
     evaluate.set_defaults(handler=cmd_evaluate)
     model = commands.add_parser("model", help="collaborative models").add_subparsers(
         dest="action", required=True)
@@ -74,6 +81,10 @@ async def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from app.ranking.blend import DEFAULT_WEIGHTS, load_weights
 
     data = Path(args.data)
+    if args.tune_tifu or args.gate_refresh or args.gate_check:
+        from app.commands.quality import run_quality_command
+
+        return await run_quality_command(args, data)
     if args.tune:
         from app.evaluation.tuning import cases_from, tune
 

@@ -4,7 +4,7 @@ customer's recommendations asked from the real serving path."""
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -118,11 +118,15 @@ def _request(loaded: Loaded, case: Case, mode: str) -> RecommendationRequest:
         first=LIST_LENGTH, now=case.at, exclude_purchased=mode == "explore")
 
 
+def reference_rankers(refs: References) -> tuple[tuple[str, Callable[[str], list[str]]], ...]:
+    return (("popularity", refs.popularity), ("personal-popularity", refs.personal_popularity),
+            ("als", refs.als), ("tifu-knn", refs.tifu_knn))
+
+
 def _score_references(refs: References, case: Case, sums: dict[str, dict[str, MetricSums]],
                       modes: tuple[str, ...]) -> None:
     owned = refs.owned(case.customer_id)
-    for name, rank in (("popularity", refs.popularity),
-                       ("personal-popularity", refs.personal_popularity), ("als", refs.als)):
+    for name, rank in reference_rankers(refs):
         ranked = rank(case.customer_id)
         for mode in modes:
             _add(sums[mode][name], ranked, set(case.target), owned, mode)
@@ -138,7 +142,7 @@ def _add(metric: MetricSums, ranked: list[str], target: set[str], owned: set[str
 
 async def evaluate_split(loaded: Loaded, split: Split, refs: References, modes: tuple[str, ...],
                          progress: Progress) -> dict[str, Any]:
-    names = ("affinity", "popularity", "personal-popularity", "als")
+    names = ("affinity", "popularity", "personal-popularity", "als", "tifu-knn")
     sums = {m: {n: MetricSums() for n in names} for m in modes}
     replay = Replay(loaded.runtime, split.fit)
     cases = sorted(split.cases, key=lambda c: c.at)
@@ -181,11 +185,15 @@ async def run_evaluation(
     data_root: Path, database_url: str | None = None, *, protocol: str = "leave-last-basket",
     cut: datetime | None = None, modes: tuple[str, ...] = MODES, limit: int | None = None,
     weights: BlendWeights | None = None, rules: RuleSettings = DEFAULT_RULES,
-    progress: Progress = _quiet,
+    progress: Progress = _quiet, customers: Collection[str] | None = None,
 ) -> dict[str, Any]:
+    """``customers``: only these test customers (after them, ``limit``: only the first N)."""
     started = time.monotonic()
     baskets = read_baskets(data_root)
     split = split_for(baskets, protocol, cut, "test")
+    if customers is not None:
+        chosen = set(customers)
+        split = Split(split.fit, [c for c in split.cases if c.customer_id in chosen], split.name)
     if limit is not None:
         split = Split(split.fit, split.cases[:limit], split.name)
     with tempfile.TemporaryDirectory() as tmp:

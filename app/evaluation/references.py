@@ -1,5 +1,6 @@
 """Reference models of the dataset's README, measured in the same run: global popularity,
-the customer's own past items then popularity, and ALS from ``implicit`` (BM25)."""
+the customer's own past items then popularity, ALS from ``implicit`` (BM25) and TIFU-KNN
+(a next-basket model, with the parameters tuned on ``valid``: see ``tifu_tuning``)."""
 
 import os
 from collections import Counter
@@ -9,6 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from app.datasets.online_retail import Basket
+from app.evaluation.tifu import TifuKnn, TifuParameters, load_parameters
 
 ALS_FACTORS = 100
 ALS_REGULARIZATION = 0.1
@@ -16,8 +18,12 @@ ALS_ITERATIONS = 15
 
 
 class References:
-    def __init__(self, fit: Sequence[Basket], items: Sequence[str]) -> None:
+    def __init__(self, fit: Sequence[Basket], items: Sequence[str],
+                 tifu: TifuParameters | None = None) -> None:
         self.items = list(items)
+        self._fit = fit
+        self._tifu_parameters = tifu
+        self._tifu: TifuKnn | None = None
         self._col = {c: i for i, c in enumerate(self.items)}
         customers = sorted({b.customer_id for b in fit})
         self._row = {c: i for i, c in enumerate(customers)}
@@ -63,6 +69,14 @@ class References:
     def als(self, customer: str) -> list[str]:
         row = self._row.get(customer)
         return self.popularity(customer) if row is None else self._ranked(self._als[row])
+
+    def tifu_knn(self, customer: str) -> list[str]:
+        """TIFU-KNN's ranking (ties and unknown customers: by popularity)."""
+        if self._tifu is None:
+            by_popularity = [self.items[i] for i in np.argsort(-self._popularity, kind="stable")]
+            self._tifu = TifuKnn(self._fit, by_popularity,
+                                 self._tifu_parameters or load_parameters())
+        return self._tifu.ranked(customer)
 
     def popularity_of(self, item: str) -> float:
         column = self._col.get(item)
