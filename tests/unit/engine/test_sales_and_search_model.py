@@ -111,3 +111,20 @@ def test_the_shipped_model_names_only_known_features(tmp_path: Path) -> None:
     bad.write_text('{"weights": {"no_such_feature": 1.0}}')
     with pytest.raises(ValueError, match="no_such_feature"):
         load_search_model(bad)
+
+
+def test_reads_between_live_orders_see_every_order_so_far() -> None:
+    """Live orders are sorted in at the next read: reads in between see the same as a
+    calendar that got them all before its first read."""
+    rng = np.random.default_rng(5)
+    sales = [(int(rng.integers(0, 20)), int(rng.integers(-60, 0))) for _ in range(120)]
+    interleaved, at_once = _calendar(), _calendar()
+    rows = list(range(20))
+    for n, (row, offset) in enumerate(sales):
+        interleaved.add([row], T0 + timedelta(days=offset))
+        if n % 7 == 0:
+            interleaved.history(rows, T0)
+    for row, offset in sales:
+        at_once.add([row], T0 + timedelta(days=offset))
+    assert np.array_equal(interleaved.history(rows, T0), at_once.history(rows, T0))
+    assert interleaved.history(rows, T0)[:, COLUMN["sales_before"]].sum() > 0
