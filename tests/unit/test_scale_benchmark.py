@@ -114,3 +114,25 @@ def test_kill_hard_takes_the_roles_children_along(tmp_path: Path) -> None:
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not _alive(child)
+
+
+def test_wrk_requests_keep_their_bytes_and_its_output_is_read() -> None:
+    from benchmarks.wrk_load import lua_string, parse, script
+
+    raw = b'POST /graphql HTTP/1.1\r\nHost: h\r\n\r\n{"q": "caf\xc3\xa9 \\\\"}'
+    literal = lua_string(raw)
+    assert "\r" not in literal and "\n" not in literal  # escaped, never raw line ends
+    assert literal.startswith('"POST /graphql HTTP/1.1\\013\\010Host')
+    assert '\\"q\\"' in literal and "\\195\\169" in literal and "\\\\\\\\" in literal
+    assert script([raw, raw]).count("POST /graphql") == 2
+
+    output = """Running 5s test @ http://127.0.0.1:8080/graphql
+  1 threads and 16 connections
+  2411 requests in 5.01s, 9.12MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 4
+Requests/sec:    481.23
+Transfer/sec:      1.82MB
+"""
+    measured = parse(output)
+    assert (measured.rate, measured.requests, measured.failed) == (481.23, 2411, 7)
