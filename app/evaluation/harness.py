@@ -94,7 +94,10 @@ async def load(database_url: str, data_root: Path, fit: list[Basket], models_dir
 
 
 class Replay:
-    """Feeds fit orders into the live trend up to each request's time."""
+    """Feeds fit orders into the live trend up to each request's time. Only the trend: the
+    trained model's sales calendar already holds every fit order (a server observes only
+    the orders stored after its model was trained, ``ranking.live_orders``), and observing
+    them again counted each sale twice in the sales features."""
 
     def __init__(self, runtime: ModelRuntime, fit: list[Basket]) -> None:
         self._baskets = sorted(fit, key=lambda b: b.placed_at)
@@ -106,7 +109,9 @@ class Replay:
     def until(self, when: datetime) -> None:
         while self._next < len(self._baskets) and self._baskets[self._next].placed_at < when:
             basket = self._baskets[self._next]
-            self._runtime.observe_order(list(basket.items), basket.placed_at)
+            rows = self._runtime.rows(list(basket.items))
+            if rows:
+                self._runtime.trend.add(rows, basket.placed_at)
             self._next += 1
 
 
