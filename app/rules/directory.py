@@ -15,6 +15,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -46,6 +47,11 @@ def shop_zone(preferences: ShopPreferences) -> str:
     return zone
 
 
+Stamp = tuple[tuple[tuple[int, datetime], ...], Any]
+"""What tells a shop's rules and settings changed: each enabled rule's id and last change,
+and the shop's settings."""
+
+
 @dataclass
 class ShopRuleSet:
     """``ShopRules``: one shop's settings and enabled rules."""
@@ -54,6 +60,7 @@ class ShopRuleSet:
     rules: tuple[ServingRule, ...] = ()
     facts: RuleFacts = NO_FACTS
     loaded_at: float = 0.0
+    stamp: Stamp | None = None
     _placements: dict[str, tuple[ServingRule, ...]] = field(default_factory=dict)
     _compiled: dict[tuple[int, ...], CompiledRules] = field(default_factory=dict)
 
@@ -83,6 +90,14 @@ class ShopRuleSet:
             compiled = CompiledRules([r for r in self.rules if r.id in wanted], self.facts)
             self._compiled[active] = compiled
         return compiled
+
+
+async def _stamp(session: AsyncSession, shop_id: ShopId) -> Stamp:
+    changes = (await session.execute(
+        select(Rule.id, Rule.updated_at).where(Rule.shop_id == shop_id, Rule.enabled.is_(True))
+        .order_by(Rule.id))).all()
+    settings = await session.scalar(select(Shop.settings).where(Shop.id == shop_id))
+    return tuple((key, changed) for key, changed in changes), settings
 
 
 async def load_rules(session: AsyncSession, shop_id: ShopId,
@@ -145,10 +160,21 @@ class RuleDirectory:
         return loaded
 
     async def _load(self, session: AsyncSession, shop_id: ShopId) -> ShopRuleSet:
-        stored = await session.scalar(select(Shop.settings).where(Shop.id == shop_id))
-        preferences = preferences_of(stored)
+        """The shop's entry read again; the one held, with its compiled rules and their
+        judgements, when neither the rules, the settings nor the facts changed (read every
+        few seconds, 50 rules took milliseconds to read and compile again, and each
+        candidate product had to be judged again after it)."""
+        stamp = await _stamp(session, shop_id)
+        known = self._shops.get(shop_id)
+        if known is not None and known.stamp == stamp:
+            facts = await self._facts_for(session, shop_id, known.rules)
+            if facts is known.facts:
+                return known
+            return ShopRuleSet(known.preferences, known.rules, facts, stamp=stamp)
+        preferences = preferences_of(stamp[1])
         rules = await load_rules(session, shop_id, preferences)
-        return ShopRuleSet(preferences, rules, await self._facts_for(session, shop_id, rules))
+        return ShopRuleSet(preferences, rules, await self._facts_for(session, shop_id, rules),
+                           stamp=stamp)
 
     async def _facts_for(self, session: AsyncSession, shop_id: ShopId,
                          rules: tuple[ServingRule, ...]) -> RuleFacts:

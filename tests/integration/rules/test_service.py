@@ -183,6 +183,30 @@ async def test_the_directory_keeps_an_entry_until_it_is_stale(session: AsyncSess
     assert (await directory.shop_rules(session, shop)).for_list("HOME", NOW) is not None
 
 
+async def test_a_stale_entry_read_again_is_kept_until_a_rule_or_setting_changes(
+        session: AsyncSession) -> None:
+    """Read again without a change, the entry (its compiled rules and their judgements)
+    is kept; a change made elsewhere (no ``invalidate`` here) is served on the next read."""
+    shop = await _shop(session)
+    directory = RuleDirectory(refresh_seconds=0)
+    pin = await service.create_rule(session, shop, _pin(), ACTOR)
+    first = await directory.shop_rules(session, shop)
+    compiled = first.for_list("HOME", NOW)
+    again = await directory.shop_rules(session, shop)
+    assert again is first and again.for_list("HOME", NOW) is compiled
+
+    await service.update_rule(session, shop, pin.id, _pin(position=3), ACTOR)
+    edited = await directory.shop_rules(session, shop)
+    assert edited is not first and [r.position for r in edited.rules] == [3]
+
+    await update_preferences(session, shop, {"max_per_vendor": 2})
+    tuned = await directory.shop_rules(session, shop)
+    assert tuned is not edited and tuned.settings(DEFAULT_RULES).max_per_vendor == 2
+
+    await service.delete_rule(session, shop, pin.id, ACTOR)
+    assert (await directory.shop_rules(session, shop)).rules == ()
+
+
 async def test_the_shops_settings_replace_the_servers_defaults(session: AsyncSession) -> None:
     shop = await _shop(session)
     directory = RuleDirectory()
