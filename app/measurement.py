@@ -1,6 +1,6 @@
 """Background role: fold new served lists, events, orders and refunds into the KPI rollups
-(``app.attribution.rollup``), then check the running experiments' guardrails
-(``app.experiments.guardrails``) on the figures just folded.
+(``app.attribution.rollup``), and every ``GUARDRAIL_SECONDS`` check the running
+experiments' guardrails (``app.experiments.guardrails``) on the figures folded.
 
 Runs inside the server by default (all-in-one) and in ``affinity worker``. A fold is one
 short transaction of at most ``MAX_ROWS_PER_FOLD`` rows a source; folds follow one another
@@ -30,6 +30,7 @@ Only a backlog (``more``) is folded on the writer thread, in larger folds."""
 
 import asyncio
 import logging
+import math
 import time
 
 from sqlalchemy import Connection, select
@@ -47,6 +48,12 @@ from app.storage.database import transaction
 from app.storage.writes import SessionWrites, Writes
 
 log = logging.getLogger(__name__)
+GUARDRAIL_SECONDS = 30.0
+"""How often the loop checks the running experiments' guardrails. Their figures are
+aggregates over every shopper of an experiment, read by the database: checked after each
+one-second fold, a large experiment's were read again every second, and a serving process
+running one paid for the reads on its event loop every second (HOME p99 at 200 requests/s
+1.05 ms above the same server without the experiment). A guardrail judges days of data."""
 MAX_FOLDS_A_PASS = 50
 """Folds in a row before the guardrails are checked (a long backlog is caught up over
 several passes, each ending with the guardrails)."""
@@ -65,6 +72,7 @@ class MeasurementWorker:
         self._windows = AttributionWindows.of_days(settings.attribution_click_window_days,
                                                    settings.attribution_view_window_days)
         self._experiments = experiments
+        self._guardrails_checked = -math.inf
 
     async def fold(self, pause: bool = True) -> FoldReport:
         """Fold until nothing is waiting (or ``MAX_FOLDS_A_PASS`` folds), pausing between
@@ -119,11 +127,19 @@ class MeasurementWorker:
         await self.check_guardrails()
         return report
 
+    async def _pass(self) -> FoldReport:
+        """A fold, then the guardrails when ``GUARDRAIL_SECONDS`` have passed."""
+        report = await self.fold()
+        if time.monotonic() - self._guardrails_checked >= GUARDRAIL_SECONDS:
+            self._guardrails_checked = time.monotonic()
+            await self.check_guardrails()
+        return report
+
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             more = False
             try:
-                more = (await self.run_once()).more
+                more = (await self._pass()).more
             except Exception:  # a failed fold commits nothing; the next pass retries it
                 log.exception("folding the KPI rollups failed")
             if more:

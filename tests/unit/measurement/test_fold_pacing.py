@@ -101,3 +101,25 @@ async def test_a_seconds_rows_are_folded_as_a_small_write_and_a_backlog_on_the_w
     monkeypatch.setattr(measurement, "fold_pending", folds)
     await _worker(writes).fold()
     assert writes.ways == ["small"]
+
+
+async def test_the_loop_checks_guardrails_every_guardrail_period_not_every_fold(
+        monkeypatch: pytest.MonkeyPatch, pauses: list[float]) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(measurement.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(measurement, "fold_pending", Folds(waiting=0))
+    worker, checks = _worker(), []
+
+    async def check() -> int:
+        checks.append(clock[0])
+        return 0
+
+    monkeypatch.setattr(worker, "check_guardrails", check)
+    for _ in range(5):  # five passes a second apart: one check
+        await worker._pass()
+        clock[0] += 1.0
+    clock[0] += measurement.GUARDRAIL_SECONDS
+    await worker._pass()
+    assert checks == [1000.0, 1005.0 + measurement.GUARDRAIL_SECONDS]
+    await worker.run_once()  # a command's pass always checks
+    assert len(checks) == 3
