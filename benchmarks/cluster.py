@@ -198,8 +198,12 @@ class Cluster:
     roles: list[Role] = field(default_factory=list)
 
     def env(self, **extra: str) -> dict[str, str]:
+        """The roles' environment. No global holdout: a held-out visitor's HOME list is
+        the baseline whatever they view (``scale_cross_server`` measures views changing
+        lists; with the default 5 %, 2 of 20 visitors' lists never changed)."""
         return self.world.env(**NO_RATE_LIMITS, AFFINITY_ADMIN_TOKEN=ADMIN_TOKEN,
-                              AFFINITY_REDIS_URL=self.redis.url, **self.extra_env, **extra)
+                              AFFINITY_REDIS_URL=self.redis.url, AFFINITY_HOLDOUT_SHARE="0",
+                              **self.extra_env, **extra)
 
     def _keep(self, role: Role) -> Role:
         self.roles.append(role)
