@@ -1,11 +1,12 @@
 """Integration fixtures: the app serving webhooks (platform adapters and the ingestion
 service behind them)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.integration.shared_state.redis_process import RedisProcess
 from tests.integration.webhooks.support import Hooks, hooks_app
 
 
@@ -13,3 +14,12 @@ from tests.integration.webhooks.support import Hooks, hooks_app
 async def hooks(database_url: str, tmp_path: Path) -> AsyncIterator[Hooks]:
     async with hooks_app(database_url, tmp_path) as h:
         yield h
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+    """A redis-server of the module's own (shared state, the events stream)."""
+    server = RedisProcess(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.kill()

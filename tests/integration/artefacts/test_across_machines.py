@@ -2,7 +2,6 @@
 database; a version that arrives corrupt is discarded and the old one keeps serving."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -12,18 +11,12 @@ from app.catalog.service import apply_product_changes
 from app.entry_points import catalog_work
 from app.ids import ShopId
 from app.index.files import index_folder
-from app.orders.changes import OrderChange, OrderLineChange
-from app.orders.service import record_orders
 from app.ranking.artefact import shop_folder
-from app.ranking.scheduler import ModelTrainer
 from app.storage.database import transaction
 from app.worker import CatalogWorker
-from tests.factories import MUGS_AND_MORE, make_shop, product
+from tests.factories import make_shop
+from tests.integration.artefacts.support import CATALOG, shop_with_a_trained_model
 from tests.support import SIMILAR, Harness, ids_of
-
-CATALOG = [product(pid, title) for pid, title in MUGS_AND_MORE]
-BASKETS = [("o1", "c1", ["1", "3"]), ("o2", "c2", ["1", "3", "10"]), ("o3", "c3", ["4", "5"]),
-           ("o4", "c4", ["4", "5"]), ("o5", "c1", ["1"]), ("o6", "c5", ["1", "3"])]
 
 
 async def new_shop(machine: Harness) -> tuple[ShopId, str]:
@@ -78,16 +71,7 @@ async def test_an_index_built_by_the_worker_serves_on_another_machine(
 async def test_a_trained_model_serves_on_another_machine(
         machines: tuple[Harness, Harness]) -> None:
     a, b = machines
-    shop, _ = await a.add_shop(CATALOG)  # its index built here, never published
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    async with transaction(a.services.sessions) as session:
-        await record_orders(session, shop, [
-            OrderChange(o, c, start + timedelta(days=n),
-                        tuple(OrderLineChange(f"{o}-{p}", p, None, 1, 5.0) for p in items))
-            for n, (o, c, items) in enumerate(BASKETS)])
-    trainer = ModelTrainer(a.services.sessions, a.services.models, a.services.models_dir, 24,
-                           publish=a.services.artefacts.publish_model)
-    assert await trainer.run_once() == 1
+    shop = await shop_with_a_trained_model(a)  # its index built here, never published
     trained = a.services.models.get(shop)
     assert trained is not None
     assert b.services.models.get(shop) is None

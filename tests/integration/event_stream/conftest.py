@@ -2,7 +2,7 @@
 shop per test."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -23,14 +23,6 @@ from tests.integration.shared_state.redis_process import RedisProcess
 
 LIMITS = ReadLimits(entries=16, block_seconds=0.2, claim_idle_seconds=0.05)
 """Entries idle this long are claimed: short, so that a test need not wait."""
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
-    server = RedisProcess(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.kill()
 
 
 @pytest.fixture

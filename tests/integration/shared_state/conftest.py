@@ -35,14 +35,6 @@ def _after_each_test() -> Iterator[None]:
     _collect_cut_connections()
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
-    server = RedisProcess(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.kill()
-
-
 @pytest.fixture
 def prefix() -> str:
     return f"affinity-test-{uuid.uuid4().hex[:8]}:"
