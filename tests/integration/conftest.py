@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import migrated_database
 from tests.integration.shared_state.redis_process import RedisProcess
 from tests.integration.webhooks.support import Hooks, hooks_app
 
@@ -23,3 +24,11 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProc
     server.start()
     yield server
     server.kill()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of the test's own, on each backend: for what covers every shop
+    of its database (readiness, a trainer's pass)."""
+    with migrated_database(request.param, tmp_path) as url:
+        yield url

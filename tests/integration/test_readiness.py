@@ -3,7 +3,7 @@ current index mapped, 200 from then on; ``/health`` (liveness) answers meanwhile
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -13,19 +13,11 @@ from app.catalog.service import apply_product_changes
 from app.ids import ShopId
 from app.index.files import POINTER, index_folder
 from app.storage.database import transaction
-from tests.conftest import migrated_database
 from tests.factories import MUGS_AND_MORE, make_shop, product
 from tests.fakes import HashingEmbedder
 from tests.support import Harness, harness
 
 CATALOG = [product(pid, title) for pid, title in MUGS_AND_MORE[:6]]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own: readiness counts every active shop in it."""
-    with migrated_database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ lock) with a shop due for training: the shop is trained once, and the other trai
 the model the first one saved instead of training again."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +17,6 @@ from app.ranking.artefact import shop_folder
 from app.ranking.scheduler import ModelTrainer
 from app.ranking.store import ModelStore
 from app.storage.database import transaction
-from tests.conftest import migrated_database
 from tests.factories import MUGS_AND_MORE, product
 from tests.fakes import HashingEmbedder
 from tests.support import Harness, harness
@@ -25,13 +24,6 @@ from tests.support import Harness, harness
 CATALOG = [product(pid, title) for pid, title in MUGS_AND_MORE]
 BASKETS = [("o1", "c1", ["1", "3"]), ("o2", "c2", ["1", "3", "10"]), ("o3", "c3", ["4", "5"]),
            ("o4", "c4", ["4", "5"]), ("o5", "c1", ["1"]), ("o6", "c5", ["1", "3"])]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of this test alone: a trainer's pass covers every shop of its database."""
-    with migrated_database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture
