@@ -1,7 +1,8 @@
 """Every list served is recorded under its ``recommendationId``: later events carrying the
 id (clicks, add-to-cart, purchases) are attributed to the list, its placement and position.
 
-A list is returned only once its record is committed. A request that finds nothing being
+A list is returned only once its record is committed (on PostgreSQL without waiting for
+the disk: ``RowsInto.wait_for_disk``). A request that finds nothing being
 written writes its list itself (on a SQLite file, done before any other request runs); the
 lists served while a write is under way form the next group, written by one multi-row
 insert in one transaction as soon as that write ends. Under load the writes, and SQLite's
@@ -56,7 +57,8 @@ def _compact_json(value: Any) -> str:
 
 # Core, not the ORM's bulk path: the rows are plain dicts already.
 RANKINGS = RowsInto(Ranking.metadata.tables[Ranking.__tablename__],
-                    {"product_ids": _compact_json, "reasons": _compact_json})
+                    {"product_ids": _compact_json, "reasons": _compact_json},
+                    wait_for_disk=False)
 
 
 def served_list_row(shop_id: ShopId, placement: str, visitor_id: str | None,

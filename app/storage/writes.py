@@ -17,6 +17,8 @@ from app.storage.row_inserts import RowsInto
 from app.storage.sqlite_writes import sqlite_writer_for
 
 T = TypeVar("T")
+NO_WAIT_FOR_DISK = "SET LOCAL synchronous_commit TO off"
+"""For this transaction only: its commit returns before the WAL reaches the disk."""
 
 
 class Writes(Protocol):
@@ -49,7 +51,13 @@ class SessionWrites:
 
     async def insert_rows(self, into: RowsInto, rows: Sequence[dict[str, Any]]) -> None:
         statement = insert(into.table)
-        await self.run_small(lambda connection: connection.execute(statement, list(rows)))
+
+        def work(connection: Connection) -> None:
+            if not into.wait_for_disk and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(NO_WAIT_FOR_DISK)
+            connection.execute(statement, list(rows))
+
+        await self.run_small(work)
 
     def dispose(self) -> None:
         pass
