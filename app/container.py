@@ -48,6 +48,7 @@ from app.settings import Settings
 from app.shared_state.connection import RedisLink
 from app.shared_state.query_vectors import SharedQueryVectors
 from app.shared_state.sessions import SharedSessions
+from app.storage.database import reading_session_factory
 from app.storage.reads import Reads, reads_for
 from app.storage.writes import Writes, writes_for
 
@@ -84,6 +85,8 @@ class Services:
     artefacts: ArtefactSync
     """Publishes the index and model versions built here, fetches those built elsewhere
     (``settings.artefact_store``; ``local``: nothing to do)."""
+    reading_sessions: async_sessionmaker[AsyncSession]
+    """Sessions for the request path's read-only units of work (``reading_session_factory``)."""
 
     def dispose(self) -> None:
         """Close what the services hold besides the engine (threads, extra connections)."""
@@ -163,6 +166,7 @@ def build_services(
         experiments=experiments,
         rules=RulePreviewer(ranker, shop_rules),
         artefacts=artefact_sync(settings, sessions, models_dir, registry.recheck, models.recheck),
+        reading_sessions=reading_session_factory(engine),
     )
 
 

@@ -15,7 +15,8 @@ from app.worker import CatalogWork
 def storefront(services: Services, metrics: Metrics | None = None) -> Storefront:
     return Storefront(sessions=services.sessions, catalogs=services.catalogs,
                       recommender=services.recommender, ranker=services.ranker,
-                      reranker=services.reranker, tracker=services.tracker, metrics=metrics)
+                      reranker=services.reranker, tracker=services.tracker, metrics=metrics,
+                      reading_sessions=services.reading_sessions)
 
 
 def scrape_sources(services: Services) -> ScrapeSources:

@@ -38,6 +38,13 @@ class Storefront:
     tracker: EventTracker
     metrics: Metrics | None = None
     """Counts the events stored and refused (``GET /metrics``)."""
+    reading_sessions: async_sessionmaker[AsyncSession] | None = None
+    """Sessions for the read-only carousels and searches (``reading_session_factory``;
+    none: ``sessions``)."""
+
+    @property
+    def readers(self) -> async_sessionmaker[AsyncSession]:
+        return self.reading_sessions or self.sessions
 
 
 @dataclass

@@ -72,6 +72,6 @@ class RecommendationQuery:
             shop_id=ShopId(shop.id), placement=placement,
             shopper=_shopper(visitor_id, customer, consent), context=context, first=first)
         services = info.context.services
-        result = await services.ranker.serve(services.sessions, request,
+        result = await services.ranker.serve(services.readers, request,
                                              started=info.context.started)
         return Recommendations.from_domain(result, shop)

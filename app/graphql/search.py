@@ -33,6 +33,6 @@ class SearchQuery:
         )
         services = info.context.services
         result = await services.reranker.serve(
-            services.sessions, ShopId(shop.id), query, [str(p) for p in product_ids], shopper,
+            services.readers, ShopId(shop.id), query, [str(p) for p in product_ids], shopper,
             first, started=info.context.started)
         return Recommendations.from_domain(result, shop)

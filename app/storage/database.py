@@ -129,6 +129,18 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def reading_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for units of work that only read (a carousel, a reordered search): on
+    PostgreSQL each statement runs on its own, without ``BEGIN`` and ``COMMIT`` around
+    them, two round trips fewer per request for the server and the database; elsewhere
+    the same sessions as ``create_session_factory``. Their reads need no common snapshot
+    (each is as fresh as the moment it runs)."""
+    if engine.dialect.name != "postgresql":
+        return create_session_factory(engine)
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
+                              expire_on_commit=False)
+
+
 @asynccontextmanager
 async def transaction(
     sessions: async_sessionmaker[AsyncSession],
