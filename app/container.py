@@ -33,6 +33,7 @@ from app.ingestion.privacy import core_customer_stores
 from app.privacy.engine_state import EngineStateStore
 from app.profiles.session_state import SessionState, SessionStore
 from app.ranking.blend import load_weights
+from app.ranking.exploration.strategies import exploration_strategy
 from app.ranking.service import RecommendationEngine
 from app.ranking.settings import EngineSettings
 from app.ranking.store import ModelStore
@@ -141,7 +142,9 @@ def build_services(
     )
     ranker = RecommendationEngine(models, neighbours, catalogs, session_state, weights,
                                   tuning.rules(), reads=reads, served=served,
-                                  variants=experiments, shop_rules=shop_rules)
+                                  variants=experiments, shop_rules=shop_rules,
+                                  exploration=exploration_strategy(
+                                      tuning.exploration, tuning.exploration_refresh_seconds))
     return Services(
         settings=settings,
         engine=engine,

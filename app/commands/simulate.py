@@ -32,6 +32,13 @@ def register(commands: Commands) -> None:
     sim.add_argument("--holdout", type=float, default=0.0,
                      help="without --server: the server's global holdout share, 0 to 0.5 "
                           "(default 0: every shopper in the experiment)")
+    sim.add_argument("--exploration", choices=("fixed", "thompson"),
+                     help="without --server: the server's exploration strategy "
+                          "(AFFINITY_ENGINE_EXPLORATION; default: the server's default)")
+    sim.add_argument("--world-cache", type=Path,
+                     help="without --server: reuse the shop built in this folder by an earlier "
+                          "run (a copy of it), or build one and keep it there (runs then compare "
+                          "on the same index and model; the folder holds the shop's keys)")
     sim.add_argument("--server", help="a running server's base URL (default: start one)")
     for name in REMOTE:
         sim.add_argument("--" + name.replace("_", "-"), help="with --server")
@@ -55,7 +62,8 @@ async def cmd_simulate(args: argparse.Namespace, _: Settings) -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     options = SimulationOptions(parse_variants(args.variants), args.seed, args.concurrency,
-                                guardrails=args.guardrails)
+                                guardrails=args.guardrails, exploration=args.exploration,
+                                world_cache=args.world_cache and args.world_cache.resolve())
     split = leave_last_basket(read_baskets(args.data), "test")
     plans = plan_shoppers(split, args.shoppers, args.seed)
     if not 0 <= args.holdout <= MAX_HOLDOUT_SHARE:
@@ -65,8 +73,9 @@ async def cmd_simulate(args: argparse.Namespace, _: Settings) -> int:
                                         keep=args.keep and args.keep.resolve(),
                                         holdout_share=args.holdout)
     else:
-        if args.keep is not None or args.holdout:
-            raise InvalidInput("--keep and --holdout are for a shop of the simulation's own "
+        if args.keep is not None or args.holdout or args.exploration or args.world_cache:
+            raise InvalidInput("--keep, --holdout, --exploration and --world-cache are for a "
+                               "shop of the simulation's own "
                                "(without --server)")
         missing = [name for name in REMOTE if not getattr(args, name)]
         if missing:

@@ -16,6 +16,7 @@ from app.embeddings.protocol import Embedder
 from app.evaluation.harness import Loaded, Replay, load
 from app.evaluation.metrics import MetricSums
 from app.evaluation.references import References
+from app.evaluation.tuning import Case, cases_from
 from app.events.service import track_events
 from app.events.types import FULL_CONSENT, EventIn, EventType
 from app.ids import VisitorId
@@ -70,13 +71,27 @@ async def _views(loaded: Loaded, guest: GuestSession) -> None:
                            [loaded.session_state])
 
 
-async def _ranked(loaded: Loaded, guest: GuestSession) -> list[str]:
-    request = RecommendationRequest(
+def _request(loaded: Loaded, guest: GuestSession) -> RecommendationRequest:
+    return RecommendationRequest(
         shop_id=loaded.shop, placement=Placement.HOME,
         shopper=Shopper(VisitorId(f"guest-{guest.invoice}"), None, True), first=100, now=guest.at)
+
+
+async def _ranked(loaded: Loaded, guest: GuestSession) -> list[str]:
     async with transaction(loaded.sessions) as session:
-        result = await loaded.engine.recommend(session, request)
+        result = await loaded.engine.recommend(session, _request(loaded, guest))
     return [i.product.platform_id for i in result.items]
+
+
+async def guest_cases(loaded: Loaded, guests: list[GuestSession]) -> list[Case]:
+    """The scored candidates of each guest after its views (to fit ``ANONYMOUS``)."""
+    scored, targets = [], []
+    for guest in guests:
+        await _views(loaded, guest)
+        async with transaction(loaded.sessions) as session:
+            scored.append(await loaded.engine.scored_candidates(session, _request(loaded, guest)))
+        targets.append(guest.target)
+    return cases_from(scored, targets)
 
 
 async def measure(loaded: Loaded, refs: References, guests: list[GuestSession],

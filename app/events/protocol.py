@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from app.context.types import NO_CONTEXT, ShopperContext
 from app.events.types import Consent, EventIn, EventType
 from app.ids import ShopId
 
@@ -22,6 +23,8 @@ class AcceptedEvent:
     recommendation_id: str | None
     occurred_at: datetime
     consent: Consent
+    context: ShopperContext = NO_CONTEXT
+    """Device class, region and local hour, where the storefront sent them."""
 
 
 class EventObserver(Protocol):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.context.types import shopper_context
 from app.events.protocol import AcceptedEvent, EventObserver
 from app.events.sources import SourceKeys
 from app.events.storage import insert_new_events, known_event_ids, link_visitors
@@ -30,6 +31,7 @@ def _settle(event: EventIn, now: datetime, default: Consent) -> AcceptedEvent:
         recommendation_id=event.recommendation_id or None,
         occurred_at=when if when.tzinfo else when.replace(tzinfo=UTC),
         consent=event.consent or default,
+        context=shopper_context(event.device_class, event.region, event.local_hour),
     )
 
 

@@ -57,6 +57,12 @@ class EventIn:
     consent: Consent | None = None
     client_address: str | None = None
     """The network address the event came from, as the edge saw it (never stored as is)."""
+    device_class: str | None = None
+    """``MOBILE``, ``DESKTOP`` or ``TABLET`` (``app.context``)."""
+    region: str | None = None
+    """The shopper's country or region, an ISO 3166 code (``GB``, ``GB-ENG``)."""
+    local_hour: int | None = None
+    """The hour of the day (0-23) on the shopper's clock."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from app.context.types import context_problem
 from app.events.types import (
     MAX_ID_LENGTH,
     MAX_QUERY_LENGTH,
@@ -68,6 +69,7 @@ def problem_with(event: EventIn, now: datetime) -> str | None:
         _type_problem(event),
         _number_problem(event),
         _time_problem(event, now),
+        context_problem(event.device_class, event.region, event.local_hour),
     ):
         if check is not None:
             return check

@@ -5,6 +5,7 @@ from enum import Enum
 
 import strawberry
 
+from app.context.types import DeviceClass
 from app.events.checked_batches import store_checked, with_proven_customer
 from app.events.types import MAX_BATCH, Consent, EventIn, EventType, TrackResult
 from app.graphql.context import Info
@@ -13,6 +14,7 @@ from app.ids import ShopId
 from app.storage.database import utcnow
 
 strawberry.enum(EventType, name="EventType")
+strawberry.enum(DeviceClass, name="DeviceClass")
 
 
 @plain_input
@@ -37,6 +39,11 @@ class EventInput:
     dwell_ms: int | None = None
     occurred_at: datetime | None = None
     consent: ConsentInput | None = None
+    device_class: DeviceClass | None = None
+    region: str | None = strawberry.field(default=None, description=(
+        "The shopper's country or region, an ISO 3166 code (GB, GB-ENG)."))
+    local_hour: int | None = strawberry.field(default=None, description=(
+        "The hour of the day (0-23) on the shopper's clock."))
     customer_token: str | None = strawberry.field(default=None, description=(
         "A customer token signed by the shop's server: with the public storefront key, "
         "the only way to name a customer (a customerId must name the same one)."))
@@ -74,7 +81,15 @@ def to_domain(event: EventInput, client_address: str | None = None) -> EventIn:
         recommendation_id=_opt(event.recommendation_id), dwell_ms=event.dwell_ms,
         occurred_at=event.occurred_at,
         consent=Consent(event.consent.analytics, event.consent.personalization)
-        if event.consent else None, client_address=client_address)
+        if event.consent else None, client_address=client_address,
+        device_class=_enum_name(event.device_class), region=event.region,
+        local_hour=event.local_hour)
+
+
+def _enum_name(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.value if isinstance(value, Enum) else str(value)
 
 
 def batch_too_large(count: int, allowed: int = MAX_BATCH) -> TrackEventsResult | None:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import strawberry
 
+from app.context.types import DeviceClass, ShopperContext, shopper_context
 from app.graphql.context import Info
 from app.graphql.events import ConsentInput
 from app.graphql.types import Recommendations
@@ -18,12 +19,24 @@ CUSTOMER_TOKEN = ("A customer token signed by the shop's server; it names its cu
                   "(a customerId must name the same one).")
 
 
+REGION = "The shopper's country or region, an ISO 3166 code (GB, GB-ENG)."
+LOCAL_HOUR = "The hour of the day (0-23) on the shopper's clock."
+
+
 def _shopper(visitor_id: strawberry.ID | None, customer_id: CustomerId | None,
-             consent: ConsentInput | None) -> Shopper:
+             consent: ConsentInput | None, context: ShopperContext | None = None) -> Shopper:
     return Shopper(
         visitor_id=VisitorId(str(visitor_id)) if visitor_id else None,
         customer_id=customer_id,
-        personalization=consent.personalization if consent else None)
+        personalization=consent.personalization if consent else None, context=context)
+
+
+def _context(device: DeviceClass | None, region: str | None,
+             local_hour: int | None) -> ShopperContext | None:
+    """The request's context (``None`` when it names none: the session's is used)."""
+    if device is None and region is None and local_hour is None:
+        return None
+    return shopper_context(device.value if device else None, region, local_hour)
 
 
 def proven_customer(info: Info, customer_id: strawberry.ID | None,
@@ -64,13 +77,18 @@ class RecommendationQuery:
         consent: ConsentInput | None = None,
         customer_token: Annotated[str | None,
                                   strawberry.argument(description=CUSTOMER_TOKEN)] = None,
+        device_class: DeviceClass | None = None,
+        region: Annotated[str | None, strawberry.argument(description=REGION)] = None,
+        local_hour: Annotated[int | None, strawberry.argument(description=LOCAL_HOUR)] = None,
     ) -> Recommendations:
         shop = info.context.shop
         customer = proven_customer(info, customer_id, customer_token)
         context: list[ProductId] = [parse_product_id(str(p)) for p in product_ids or []]
+        situation = _context(device_class, region, local_hour)
         request = RecommendationRequest(
             shop_id=ShopId(shop.id), placement=placement,
-            shopper=_shopper(visitor_id, customer, consent), context=context, first=first)
+            shopper=_shopper(visitor_id, customer, consent, situation), context=context,
+            first=first)
         services = info.context.services
         result = await services.ranker.serve(services.readers, request,
                                              started=info.context.started)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.context.types import HOURS
 from app.events.types import Consent, EventIn
 from app.events.validation import MAX_DWELL_MS, MAX_QUANTITY
 
@@ -78,5 +79,7 @@ def parse_event(raw: Any) -> CollectedEvent:
         type=_text(raw, "type") or "", visitor_id=ids.pop("visitor_id") or "",
         quantity=_bounded(raw, "quantity", MAX_QUANTITY),
         dwell_ms=_bounded(raw, "dwellMs", MAX_DWELL_MS),
-        query=_text(raw, "query"), occurred_at=_time(raw), consent=_consent(raw), **ids)
+        query=_text(raw, "query"), occurred_at=_time(raw), consent=_consent(raw),
+        device_class=_text(raw, "deviceClass"), region=_text(raw, "region"),
+        local_hour=_bounded(raw, "localHour", HOURS - 1), **ids)
     return CollectedEvent(event, _text(raw, "customerToken"))

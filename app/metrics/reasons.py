@@ -5,7 +5,8 @@ a small set, or every odd input would make a new time series."""
 import re
 
 FIELDS = ("visitorId", "eventId", "customerId", "productId", "variantId", "recommendationId",
-          "quantity", "dwellMs", "query", "occurredAt", "consent")
+          "quantity", "dwellMs", "query", "occurredAt", "consent", "deviceClass", "region",
+          "localHour")
 OTHER = "other"
 BATCH_TOO_LARGE = "batch_too_large"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -4,14 +4,10 @@ Everything is read fresh, so an event stored (or only observed) a moment ago alr
 counts; visitor and customer histories are joined through the visitor links."""
 
 import math
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
-from app.catalog.models import Product
+from app.context.types import ShopperContext
 from app.events.queries import customer_of, recent_events, visitors_of
 from app.events.types import EventType
 from app.ids import ShopId
@@ -28,7 +24,6 @@ EVENT_WEIGHTS = {
 }
 INTERACTION_DAYS = 30.0
 LOOKBACK = timedelta(days=90)
-TASTE_PRODUCTS = 200
 
 
 @dataclass(frozen=True)
@@ -37,6 +32,8 @@ class Shopper:
     customer_id: str | None
     personalization: bool | None = None
     """Consent for this request; ``None``: the session's last known answer (default yes)."""
+    context: ShopperContext | None = None
+    """Where and when the shopper is, as the request says (``None``: as the session says)."""
 
     def __post_init__(self) -> None:
         check_id("visitorId", self.visitor_id)
@@ -86,23 +83,12 @@ def _add_session(profile: Profile, intent: SessionIntent) -> None:
         profile.interactions[product] = profile.interactions.get(product, 0.0) + 1.0
 
 
-async def _add_taste(session: Reader, shop_id: ShopId, profile: Profile) -> None:
-    """Price band, preferred product types and vendors of what the shopper bought or viewed."""
-    ids = list(dict.fromkeys([*profile.interactions, *profile.purchases]))[:TASTE_PRODUCTS]
-    if not ids:
-        return
-    stmt = select(Product.product_type, Product.vendor, Product.price_min).where(
-        Product.shop_id == shop_id, Product.platform_id.in_(ids))
-    rows = (await session.execute(stmt)).all()
-    prices = sorted(float(p) for _, _, p in rows if p is not None)
-    if prices:
-        profile.price_band = (prices[len(prices) // 10], prices[(len(prices) * 9) // 10])
-    profile.categories = _top(t for t, _, _ in rows)
-    profile.vendors = _top(v for _, v, _ in rows)
-
-
-def _top(values: Iterable[str | None], count: int = 3) -> list[str]:
-    return [v for v, _ in Counter(v for v in values if v).most_common(count)]
+def _context(shopper: Shopper, intent: SessionIntent | None) -> ShopperContext:
+    """The request's context, completed by the session's latest."""
+    told = intent.context if intent is not None else None
+    if shopper.context is None:
+        return told or ShopperContext()
+    return shopper.context.merged_over(told)
 
 
 async def build_profile(
@@ -111,7 +97,6 @@ async def build_profile(
     shopper: Shopper,
     now: datetime,
     sessions: SessionState,
-    with_taste: bool = True,
 ) -> Profile:
     intent = sessions.get(shop_id, shopper.visitor_id) if shopper.visitor_id else None
     if not _consents(shopper, intent):
@@ -125,6 +110,5 @@ async def build_profile(
     await _add_events(session, shop_id, profile, visitors, now)
     if intent is not None:
         _add_session(profile, intent)
-    if with_taste:
-        await _add_taste(session, shop_id, profile)
+    profile.context = _context(shopper, intent)
     return profile

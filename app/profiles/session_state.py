@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from app.context.types import ShopperContext
 from app.events.protocol import AcceptedEvent
 from app.events.types import EventType
 from app.ids import ShopId
@@ -27,12 +28,16 @@ class SessionIntent:
     customer_id: str | None = None
     last_seen: float = 0.0
     updated_at: datetime | None = None
+    context: ShopperContext | None = None
+    """The latest device class, region and local hour the session's events told."""
 
     def apply(self, event: AcceptedEvent) -> None:
         product = event.product_id
         self.personalization = event.consent.personalization
         self.customer_id = event.customer_id or self.customer_id
         self.updated_at = event.occurred_at
+        if not event.context.empty:
+            self.context = event.context.merged_over(self.context)
         if product is None:
             return
         if event.type in (EventType.PRODUCT_VIEWED, EventType.PRODUCT_CLICKED):

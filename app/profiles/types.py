@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.context.types import NO_CONTEXT, ShopperContext
+
 
 @dataclass
 class PurchaseStats:
@@ -31,9 +33,8 @@ class Profile:
     recent_views: list[str] = field(default_factory=list)
     cart: list[str] = field(default_factory=list)
     dismissed: set[str] = field(default_factory=set)
-    price_band: tuple[float, float] | None = None
-    categories: list[str] = field(default_factory=list)
-    vendors: list[str] = field(default_factory=list)
+    context: ShopperContext = NO_CONTEXT
+    """Device class, region and local hour: the request's, else the live session's."""
 
     @property
     def session_products(self) -> list[str]:

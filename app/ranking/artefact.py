@@ -22,6 +22,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from app.crypto.file_modes import PRIVATE_FILE, private_folder
+from app.ranking.nextbasket import unit_rows
 from app.storage.database import utcnow
 
 Floats = npt.NDArray[np.float32]
@@ -57,10 +58,20 @@ class ModelArtefact:
     ``None`` in an artefact saved before they were kept: computed per request then."""
     customer_scale: Floats | None = None
     """Each customer's largest absolute ALS score over all rows (with ``customer_best``)."""
+    customer_personal: sparse.csr_matrix | None = None
+    """Customers x products: each customer's grouped, decayed purchase frequencies
+    (``ranking.nextbasket``); ``None`` in an artefact saved before they were kept."""
+    customer_around: sparse.csr_matrix | None = None
+    """Customers x products: the mean personal vector of each customer's nearest customers."""
+    transitions: sparse.csr_matrix | None = None
+    """Products x products: what followed each product in orders (``ranking.session_intent``);
+    ``None`` in an artefact saved before they were kept."""
 
     def __post_init__(self) -> None:
         self.row_of = {p: i for i, p in enumerate(self.product_ids)}
         self.user_row = {c: i for i, c in enumerate(self.customer_ids)}
+        self.customer_unit = (None if self.customer_personal is None
+                              else unit_rows(self.customer_personal))
 
     @property
     def size(self) -> int:
@@ -90,6 +101,10 @@ def _write_version(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path
         "nb_data": n.data, "nb_indices": n.indices, "nb_indptr": n.indptr}
     if model.customer_best is not None and model.customer_scale is not None:
         arrays.update(customer_best=model.customer_best, customer_scale=model.customer_scale)
+    for name in ("customer_personal", "customer_around", "transitions"):
+        matrix = getattr(model, name)
+        if matrix is not None:
+            arrays.update(_sparse_arrays(name, matrix))
     np.savez(folder / "model.npz", **arrays)  # type: ignore[arg-type]  # names are arrays
     header = {"version": model.version, "as_of": model.as_of.isoformat(),
               "trained_at": model.trained_at.isoformat(),
@@ -100,6 +115,19 @@ def _write_version(models_dir: Path, shop_id: int, model: ModelArtefact) -> Path
         written.chmod(PRIVATE_FILE)
     _move_pointer(shop_folder(models_dir, shop_id), model.version)
     return folder
+
+
+def _sparse_arrays(name: str, matrix: sparse.csr_matrix) -> dict[str, npt.NDArray[Any]]:
+    m = matrix.tocsr()
+    return {f"{name}_data": m.data, f"{name}_indices": m.indices, f"{name}_indptr": m.indptr}
+
+
+def _sparse_from(z: Any, name: str, shape: tuple[int, int]) -> sparse.csr_matrix | None:
+    """A matrix written by ``_sparse_arrays``; ``None`` in an archive without it."""
+    if f"{name}_data" not in z.files:
+        return None
+    return sparse.csr_matrix(
+        (z[f"{name}_data"], z[f"{name}_indices"], z[f"{name}_indptr"]), shape=shape)
 
 
 def _move_pointer(shop_dir: Path, version: str) -> None:
@@ -152,9 +180,16 @@ def scrub_customers(models_dir: Path, shop_id: int, customer_ids: set[str]) -> i
                 user_factors=model.user_factors[kept],
                 customer_best=None if model.customer_best is None else model.customer_best[kept],
                 customer_scale=None if model.customer_scale is None else model.customer_scale[kept],
+                customer_personal=_rows(model.customer_personal, kept),
+                customer_around=_rows(model.customer_around, kept),
             ))
         _delete_versions(shop_dir, keep=0)
     return removed
+
+
+def _rows(matrix: sparse.csr_matrix | None,
+          kept: npt.NDArray[np.bool_]) -> sparse.csr_matrix | None:
+    return None if matrix is None else sparse.csr_matrix(matrix.tocsr()[np.flatnonzero(kept)])
 
 
 def delete_shop_artefacts(models_dir: Path, shop_id: int) -> None:
@@ -173,6 +208,7 @@ def load_artefact(models_dir: Path, shop_id: int, version: str) -> ModelArtefact
     header = json.loads((folder / "header.json").read_text())
     with np.load(folder / "model.npz") as z:
         n_items = len(header["product_ids"])
+        customers = (len(header["customer_ids"]), n_items)
         neighbours = sparse.csr_matrix(
             (z["nb_data"], z["nb_indices"], z["nb_indptr"]), shape=(n_items, n_items))
         return ModelArtefact(
@@ -186,5 +222,8 @@ def load_artefact(models_dir: Path, shop_id: int, version: str) -> ModelArtefact
             sales_keys=z["sales_keys"] if "sales_keys" in z.files else np.zeros(0, np.int64),
             customer_best=z["customer_best"] if "customer_best" in z.files else None,
             customer_scale=z["customer_scale"] if "customer_scale" in z.files else None,
+            customer_personal=_sparse_from(z, "customer_personal", customers),
+            customer_around=_sparse_from(z, "customer_around", customers),
+            transitions=_sparse_from(z, "transitions", (n_items, n_items)),
             trained_at=datetime.fromisoformat(header.get("trained_at", header["as_of"])),
         )

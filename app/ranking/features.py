@@ -13,6 +13,8 @@ from app.profiles.types import Profile
 from app.ranking.candidates.pool import Candidate, Candidates
 from app.ranking.collaborative import AlsScores
 from app.ranking.runtime import ModelRuntime
+from app.ranking.session_intent import latest_first, session_vector
+from app.ranking.shopper_vectors import NextBasketVectors, next_basket_vectors
 
 Matrix = npt.NDArray[np.float64]
 DAY = 86400.0
@@ -21,9 +23,9 @@ SAME_VISIT_DAYS = 0.5
 
 OWNED_FEATURES = ("bias", "orders", "recent_half", "recent_slow", "in_last", "repeat_share",
                   "repeat_rate", "trend", "trend_live", "popularity", "als", "item_age",
-                  "gap", "recent_half_same_visit")
+                  "gap", "recent_half_same_visit", "tifu_personal", "neighbours")
 NEW_FEATURES = ("bias", "als", "copurchase", "copurchase_last", "trend", "trend_live",
-                "popularity", "context", "content")
+                "popularity", "context", "content", "neighbours", "session_next")
 
 
 class RowScores(Protocol):
@@ -41,6 +43,9 @@ class ShopperSignals:
     copurchase_last: npt.NDArray[np.float32] | None
     context: npt.NDArray[np.float32] | None
     trend_live: npt.NDArray[np.float32]
+    next_basket: NextBasketVectors | None = None
+    session_next: npt.NDArray[np.float32] | None = None
+    """What follows the live session's products (``ranking.session_intent``)."""
 
 
 def _spread(model: ModelRuntime, weights: dict[str, float]) -> npt.NDArray[np.float32] | None:
@@ -91,6 +96,8 @@ async def shopper_signals(model: ModelRuntime, profile: Profile, context: list[s
         copurchase_last=_spread(model, {p: 1.0 for p in profile.last_order_items}),
         context=_spread(model, anchors),
         trend_live=model.trend.normalized(now),
+        next_basket=next_basket_vectors(a, profile) if profile.personalized else None,
+        session_next=session_vector(a, latest_first(context, profile)),
     )
 
 
@@ -110,11 +117,13 @@ def owned_row(model: ModelRuntime, s: ShopperSignals, profile: Profile, product:
     gap = math.log1p(_days(now, profile.last_order_at))
     same_visit = _days(now, profile.last_order_at) < SAME_VISIT_DAYS
     repeat = float(a.repeat_rate[row]) if row is not None else float(np.median(a.repeat_rate))
+    nb = s.next_basket
     return [1.0, math.log1p(stats.orders), stats.recent_half, math.log1p(stats.recent_slow),
             float(stats.in_last), profile.repeat_share, math.log(max(repeat, 1e-6)),
             _at(a.trend, row), _at(s.trend_live, row), _at(a.popularity, row), _at(s.als, row),
             -math.log1p(_days(now, stats.last_at)), gap,
-            stats.recent_half * float(same_visit)]
+            stats.recent_half * float(same_visit), _at(nb.personal if nb else None, row),
+            _at(nb.around if nb else None, row)]
 
 
 def new_row(model: ModelRuntime, s: ShopperSignals, candidate: Candidate) -> list[float]:
@@ -122,7 +131,8 @@ def new_row(model: ModelRuntime, s: ShopperSignals, candidate: Candidate) -> lis
     row = a.row_of.get(candidate.product_id)
     return [1.0, _at(s.als, row), _at(s.copurchase, row), _at(s.copurchase_last, row),
             _at(a.trend, row), _at(s.trend_live, row), _at(a.popularity, row),
-            _at(s.context, row), candidate.content]
+            _at(s.context, row), candidate.content,
+            _at(s.next_basket.around if s.next_basket else None, row), _at(s.session_next, row)]
 
 
 def _column(vector: RowScores | None, rows: npt.NDArray[np.int64],
@@ -145,7 +155,9 @@ def new_matrix(model: ModelRuntime, s: ShopperSignals, candidates: Candidates) -
     for column, vector in enumerate((s.als, s.copurchase, s.copurchase_last, a.trend,
                                      s.trend_live, a.popularity, s.context), start=1):
         matrix[:, column] = _column(vector, rows, known)
-    matrix[:, -1] = candidates.content
+    matrix[:, -3] = candidates.content
+    matrix[:, -2] = _column(s.next_basket.around if s.next_basket else None, rows, known)
+    matrix[:, -1] = _column(s.session_next, rows, known)
     return matrix
 
 

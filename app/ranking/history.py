@@ -79,14 +79,15 @@ def buyer_key(customer_id: str | None, order_id: str) -> str:
 async def purchase_history(
     session: AsyncSession, shop_id: ShopId, until: datetime | None = None
 ) -> list[OrderRecord]:
-    """Every paid, not cancelled order with its not fully refunded products, oldest first."""
+    """Every paid, not cancelled order with its not fully refunded products, oldest first;
+    each order's products in line order (what followed what: ``session_intent``)."""
     stmt = (
         select(Order.platform_id, Order.customer_id, Order.placed_at, OrderLine.product_id)
         .join(OrderLine, OrderLine.order_key == Order.id)
         .where(Order.shop_id == shop_id, Order.cancelled.is_(False),
                OrderLine.product_id.is_not(None),
                OrderLine.refunded_quantity < OrderLine.quantity)
-        .order_by(Order.placed_at, Order.id)
+        .order_by(Order.placed_at, Order.id, OrderLine.id)
     )
     if until is not None:
         stmt = stmt.where(Order.placed_at < until)

@@ -30,9 +30,11 @@ from app.ranking.candidates.model_sources import (
     add_bought_together,
     add_buy_again,
     add_collaborative,
+    add_neighbourhood,
     add_rows,
 )
 from app.ranking.candidates.pool import Candidate, CandidatePool, Candidates, Source, among
+from app.ranking.exploration.strategies import ExplorationStrategy, Explorer, FixedShare
 from app.ranking.features import ShopperSignals, feature_matrices, shopper_signals
 from app.ranking.reasons import NEW_ARRIVAL, reasons_for
 from app.ranking.rules import (
@@ -68,6 +70,8 @@ NEW_ARRIVAL_DAYS = 30
 MIN_RESERVE = 10
 """With merchandising rules active, at least this many items (and ``first``) beyond ``first``
 are selected, for the slots filters empty."""
+NEIGHBOURHOOD_CANDIDATES = 100
+"""The best items of what the shopper's nearest customers buy, added as candidates."""
 FRESH_PICK = Reason("FRESH_PICK", "Something new to discover")
 
 
@@ -117,12 +121,14 @@ class RecommendationEngine:
                  limits: CandidateLimits = DEFAULT_LIMITS,
                  reads: Reads | None = None, served: RecordsServedLists | None = None,
                  variants: VariantPicker | None = None,
-                 shop_rules: ShopRulesSource | None = None) -> None:
+                 shop_rules: ShopRulesSource | None = None,
+                 exploration: ExplorationStrategy | None = None) -> None:
         """``served``: where ``serve`` records each list; none for an engine that only ranks
         (an offline replay, whose lists nobody is shown). ``variants``: who is in which
         experiment's variant or the holdout (none: every shopper gets the engine).
         ``shop_rules``: each shop's settings and merchandising rules (none: the server's
-        defaults, no rules)."""
+        defaults, no rules). ``exploration``: which fresh products fill the exploration slots
+        (none: the best-scored ones)."""
         self._models = models
         self._neighbours = neighbours
         self._catalogs = catalogs
@@ -135,6 +141,7 @@ class RecommendationEngine:
         self._served = served
         self._variants = variants or NoExperiments()
         self._shop_rules: ShopRulesSource = shop_rules or NoShopRules()
+        self._exploration: ExplorationStrategy = exploration or FixedShare()
 
     async def serve(self, sessions: async_sessionmaker[AsyncSession],
                     request: RecommendationRequest,
@@ -177,11 +184,12 @@ class RecommendationEngine:
         scored = await self.score(session, request, profile, context, model, now, catalog,
                                   config, rules)
         listed = shop.for_list(request.placement.value, now) if merchandise else None
+        explorer = await self._exploration.explorer(session, request.shop_id)
         if listed is None:
-            items = self._select(request, scored, catalog, rules)
+            items = self._select(request, scored, catalog, rules, explorer=explorer)
             return RecommendationList(uuid.uuid4().hex, items, scored.model_version)
         reserve = max(MIN_RESERVE, request.first)
-        wide = self._select(request, scored, catalog, rules, reserve)
+        wide = self._select(request, scored, catalog, rules, reserve, explorer)
         ruled = listed.apply(wide, catalog, avoid={*context, *profile.cart, *profile.dismissed})
         return RecommendationList(uuid.uuid4().hex, ruled.items[: request.first],
                                   scored.model_version, fell_back=ruled.fell_back)
@@ -200,7 +208,7 @@ class RecommendationEngine:
                        now: datetime) -> Profile:
         async with self._reads.reader(session) as reader:
             profile = await build_profile(reader, request.shop_id, request.shopper, now,
-                                          self._sessions, with_taste=False)
+                                          self._sessions)
         return _for_placement(profile, request.placement)
 
     async def score(self, session: AsyncSession, request: RecommendationRequest,
@@ -259,12 +267,14 @@ class RecommendationEngine:
         add_bought_together(pool, model.artefact, [*anchors, *recent][: limits.anchors],
                             limits.per_anchor)
         add_collaborative(pool, signals.als, limits.collaborative)
+        add_neighbourhood(pool, signals.next_basket.around if signals.next_basket else None,
+                          NEIGHBOURHOOD_CANDIDATES)
         add_rows(pool, model.trend.top(limits.trending, now), Source.TRENDING)
         add_rows(pool, model.popular(limits.popular), Source.POPULAR)
 
     def _select(self, request: RecommendationRequest, scored: Scored,
                 catalog: ShopCatalog, rules: RuleSettings,
-                reserve: int = 0) -> list[ScoredProduct]:
+                reserve: int = 0, explorer: Explorer | None = None) -> list[ScoredProduct]:
         """The ``request.first`` items (best, then exploration slots), followed by up to
         ``reserve`` more of the best (for merchandising rules to fill filtered slots)."""
         candidates = scored.candidates
@@ -274,8 +284,12 @@ class RecommendationEngine:
         best = candidates.take(order[:fetch].tolist())
         explore = exploration_slots(first, rules)
         anchors = [a for c in best for a in c.sources.values() if a]
-        fresh = candidates.take(_fresh_with_rows(scored, order, fetch, explore * 4, anchors))
-        wanted = [c.product_id for c in best] + [c.product_id for c in fresh[: explore * 4]]
+        explorer = explorer or FixedShare()
+        pool = explore * explorer.pool_per_slot
+        fresh = candidates.take(_fresh_with_rows(scored, order, fetch, pool, anchors))
+        pooled = fresh[:pool]  # the ``pool`` best-scored fresh candidates, in score order
+        fresh = [pooled[i] for i in explorer.order([c.product_id for c in pooled])] + fresh[pool:]
+        wanted = [c.product_id for c in best] + [c.product_id for c in fresh[:pool]]
         rows = catalog.products(dict.fromkeys([*wanted, *anchors]))
         titles = {pid: p.title for pid, p in rows.items()}
         score_of = {c.product_id: float(score)

@@ -1,6 +1,7 @@
 """Settings of the recommendation engine (``AFFINITY_ENGINE_*`` environment variables)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,14 @@ class EngineSettings(BaseSettings):
     exploration_share: float = Field(
         default=0.1, ge=0, le=0.5, description="Share of slots for new or never-bought "
                                                "products, placed last.")
+    exploration: Literal["fixed", "thompson"] = Field(
+        default="fixed", description=(
+            "Which fresh products fill the exploration slots: `fixed`, the best-scored ones; "
+            "`thompson`, drawn among the best-scored ten per slot by Thompson sampling on "
+            "each product's impressions and clicks (see docs/exploration.md)."))
+    exploration_refresh_seconds: float = Field(
+        default=10.0, gt=0, description="With `thompson`: how often a server process reads "
+                                        "the impressions and clicks stored since its last read.")
 
     def rules(self) -> RuleSettings:
         return RuleSettings(self.exclude_recent_purchases_days, self.replenishable_rate,

@@ -1,6 +1,7 @@
 """Build a model artefact from purchase history: ALS (``implicit``), co-purchase
-neighbours (plus co-views, ``ranking.coviews``), popularity, decayed trend and per-product
-repeat rates. Purchases are orders only: a storefront's checkout events are never read."""
+neighbours (plus co-views, ``ranking.coviews``), popularity, decayed trend, per-product
+repeat rates and the customers' next-basket vectors (``ranking.nextbasket``). Purchases
+are orders only: a storefront's checkout events are never read."""
 
 import os
 from collections.abc import Sequence
@@ -15,7 +16,9 @@ from app.ranking.artefact import Floats, ModelArtefact
 from app.ranking.collaborative import customer_best_rows
 from app.ranking.coviews import CoviewLimits, coview_similarity
 from app.ranking.history import OrderRecord, ViewSession
+from app.ranking.nextbasket import NextBasketParams, neighbourhoods, personal_vectors
 from app.ranking.sales import sale_keys
+from app.ranking.session_intent import transition_matrix
 from app.ranking.weighting import BM25_B, BM25_K1, bm25_idf, bm25_rows
 
 DAY = 86400.0
@@ -33,6 +36,7 @@ class TrainingParams:
     repeat_prior: float = 5.0
     coview_weight: float = 0.5
     coviews: CoviewLimits = field(default_factory=CoviewLimits)
+    next_basket: NextBasketParams = field(default_factory=NextBasketParams)
     random_state: int = 42
 
 
@@ -169,6 +173,7 @@ def train(
     customer_factors = user_factors[[buyers[c] for c in customers]]
     best, scales = customer_best_rows(item_factors, customer_factors)
     trend_raw = _trend(history, rows, as_of, params.trend_days)
+    personal = personal_vectors(history, rows, customers, params.next_basket)
     return ModelArtefact(
         version=version, as_of=as_of, product_ids=list(product_ids),
         item_factors=item_factors, customer_ids=customers,
@@ -179,4 +184,8 @@ def train(
         trend=_normalized_log(trend_raw), trend_raw=trend_raw,
         repeat_rate=_repeat_rate(history, rows, params.repeat_prior),
         sales_keys=_sales_keys(history, rows),
+        customer_personal=personal,
+        customer_around=neighbourhoods(personal, params.next_basket),
+        transitions=transition_matrix(
+            [[rows[p] for p in o.products if p in rows] for o in history], len(rows)),
     )

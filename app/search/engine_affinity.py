@@ -40,7 +40,7 @@ class EngineAffinity:
                        now: datetime) -> PersonalEvidence:
         who = ProfileShopper(shopper.visitor_id, shopper.customer_id)
         async with self._reads.reader(session) as reader:
-            profile = await build_profile(reader, shop_id, who, now, self._state, with_taste=False)
+            profile = await build_profile(reader, shop_id, who, now, self._state)
         counts = {p: s.orders for p, s in profile.purchases.items()}
         history = await self._history.matches(session, shop_id, counts, products, vectors)
         model = self._models.get(shop_id)

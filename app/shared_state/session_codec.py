@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from app.context.types import ShopperContext, context_problem, shopper_context
 from app.events.protocol import AcceptedEvent
 from app.events.types import Consent, EventType
 
@@ -23,7 +24,30 @@ def encode_event(event: AcceptedEvent) -> dict[str, Any]:
         "quantity": event.quantity, "recommendation_id": event.recommendation_id,
         "occurred_at": event.occurred_at.isoformat(),
         "analytics": event.consent.analytics, "personalization": event.consent.personalization,
+        **_encode_context(event.context),
     }
+
+
+def _encode_context(context: ShopperContext) -> dict[str, Any]:
+    if context.empty:
+        return {}
+    return {"device": context.device.value if context.device else None,
+            "region": context.region, "hour": context.local_hour}
+
+
+def _context(raw: dict[str, Any]) -> ShopperContext | None:
+    """The event's context; ``None`` when it is malformed."""
+    device, region, hour = raw.get("device"), raw.get("region"), raw.get("hour")
+    if not (_text_or_none(device) and _text_or_none(region)
+            and (hour is None or type(hour) is int)):
+        return None
+    if context_problem(device, region, hour) is not None:
+        return None
+    return shopper_context(device, region, hour)
+
+
+def _text_or_none(value: object) -> bool:
+    return value is None or isinstance(value, str)
 
 
 def event_bytes(event: AcceptedEvent) -> bytes:
@@ -59,14 +83,15 @@ def _event(raw: dict[str, Any]) -> AcceptedEvent | None:
     if (quantity is not None and type(quantity) is not int) or not (
             type(analytics) is bool and type(personalization) is bool):
         return None
-    occurred_at = raw["occurred_at"]
-    if not _short_text(occurred_at):
+    occurred_at, context = raw["occurred_at"], _context(raw)
+    if not _short_text(occurred_at) or context is None:
         return None
     return AcceptedEvent(
         event_id=texts[0], type=EventType(raw["type"]), visitor_id=texts[1],
         customer_id=optional[0], product_id=optional[1], quantity=quantity,
         recommendation_id=optional[2], occurred_at=datetime.fromisoformat(occurred_at),
-        consent=Consent(analytics=analytics, personalization=personalization))
+        consent=Consent(analytics=analytics, personalization=personalization),
+        context=context)
 
 
 def _short_text(value: object) -> bool:

@@ -26,7 +26,7 @@ from app.simulator.shoppers import ShopperPlan
 from app.simulator.storefront import Storefront
 from app.simulator.variants import VariantChoice
 from app.simulator.visit import LIST_LENGTH, Tally, visit
-from app.simulator.world import build_world, serving
+from app.simulator.world import WORLD_FILE, build_world, copy_world, save_world, serving
 
 MAX_CONCURRENCY = 64
 POLL_SECONDS = 1.0
@@ -48,6 +48,10 @@ class SimulationOptions:
     """The shop's global holdout when known (0 on a server of the simulator's own)."""
     guardrails: bool = False
     """Keep the server's default guardrails (off: none that could stop a variant)."""
+    exploration: str | None = None
+    """On a server of the simulator's own: its exploration strategy (none: the default)."""
+    world_cache: Path | None = None
+    """On a server of the simulator's own: a folder keeping the built world for later runs."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
@@ -125,6 +129,7 @@ async def _experiment(client: httpx.AsyncClient, base_url: str, access: ShopAcce
                             "experiment_id": experiment_id, "server": base_url,
                             "shop": access.domain, "seed": options.seed,
                             "holdout_share": options.holdout_share,
+                            "exploration": options.exploration,
                             "simulated": tally.as_dict(), "rollups_match": matched,
                             "stopped_by_simulator": stopped,
                             "visit_seconds": round(visited_in, 1),
@@ -152,7 +157,14 @@ async def simulate_locally(data_root: Path, fit: list[Basket], plans: Sequence[S
 async def _simulate_in(folder: Path, data_root: Path, fit: list[Basket],
                        plans: Sequence[ShopperPlan], options: SimulationOptions,
                        progress: Progress, holdout_share: float) -> dict[str, Any]:
-    world, access = await build_world(folder, data_root, fit, progress, holdout_share)
+    cache = options.world_cache
+    if cache is not None and (cache / WORLD_FILE).is_file():
+        world, access = copy_world(cache, folder, holdout_share, options.exploration)
+    else:
+        world, access = await build_world(folder, data_root, fit, progress, holdout_share,
+                                          options.exploration)
+        if cache is not None:
+            save_world(world, access, cache)
     with serving(world) as base_url:
         return await simulate(base_url, access, plans,
                               replace(options, holdout_share=holdout_share), progress)

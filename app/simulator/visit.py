@@ -3,7 +3,7 @@ history, the CART list of what is in the cart (or of that product), each viewed,
 by the click model and added to the cart; then the checkout, an order webhook."""
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,8 @@ class Tally:
     add_to_carts: int = 0
     orders: int = 0
     revenue: float = 0.0
+    clicks_by_position: list[int] = field(default_factory=lambda: [0] * LIST_LENGTH)
+    """Clicks on each position of the lists (the last holds the exploration slot)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "revenue": round(self.revenue, 2)}
@@ -86,6 +88,8 @@ async def visit(plan: ShopperPlan, storefront: Storefront, model: ClickModel,
         _add_to_cart(cart, served, clicks)
         tally.impressions += 1
         tally.clicks += len(clicks)
+        for click in clicks:
+            tally.clicks_by_position[min(click.position, LIST_LENGTH - 1)] += 1
         tally.add_to_carts += sum(click.added_to_cart for click in clicks)
     tally.shoppers += 1
     if cart.lines and rng.random() < model.checkout:

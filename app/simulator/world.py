@@ -8,13 +8,14 @@ would; nothing in this module is on that path."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
@@ -49,6 +50,8 @@ class LocalWorld:
     data_dir: Path
     holdout_share: float = 0.0
     """The server's global holdout (0: every shopper is in the experiment)."""
+    exploration: str | None = None
+    """The server's exploration strategy (``AFFINITY_ENGINE_EXPLORATION``; none: its default)."""
 
     def env(self) -> dict[str, str]:
         """The settings of every process of this world: its database and data folder, no
@@ -61,7 +64,8 @@ class LocalWorld:
                 "AFFINITY_HOLDOUT_SHARE": str(self.holdout_share),
                 "AFFINITY_ADMIN_TOKEN": OPERATOR_TOKEN,
                 "AFFINITY_ROLLUP_INTERVAL_SECONDS": "0.5",
-                "AFFINITY_WORKER_ENABLED": "true"}
+                "AFFINITY_WORKER_ENABLED": "true",
+                **({"AFFINITY_ENGINE_EXPLORATION": self.exploration} if self.exploration else {})}
 
 
 def _settings(world: LocalWorld) -> Settings:
@@ -70,14 +74,15 @@ def _settings(world: LocalWorld) -> Settings:
 
 
 async def build_world(folder: Path, data_root: Path, fit: list[Basket], progress: Progress,
-                      holdout_share: float = 0.0) -> tuple[LocalWorld, ShopAccess]:
+                      holdout_share: float = 0.0,
+                      exploration: str | None = None) -> tuple[LocalWorld, ShopAccess]:
     """Migrate a new database under ``folder``, register the shop, load the catalog and the
     fit orders, then embed, index and train through the command line, and fold the history
     into the KPI rollups: the server then folds only what the simulation adds, instead of
     holding the database's write lock for the 15k orders of history while the experiment
     is being created."""
     world = LocalWorld(folder, f"sqlite+aiosqlite:///{folder / 'affinity.db'}", folder / "data",
-                       holdout_share)
+                       holdout_share, exploration)
     world.data_dir.mkdir(parents=True, exist_ok=True)
     await migrate.upgrade(world.database_url)
     engine = create_engine(world.database_url)
@@ -101,6 +106,27 @@ async def build_world(folder: Path, data_root: Path, fit: list[Basket], progress
     return world, ShopAccess(domain=DOMAIN, storefront_key=created.storefront_key,
                              server_key=created.server_key, admin_token=created.admin_token,
                              webhook_secret=WEBHOOK_SECRET)
+
+
+WORLD_FILE = "world.json"
+"""In a world kept for reuse: its shop's access (credentials of a throwaway local shop)."""
+
+
+def save_world(world: LocalWorld, access: ShopAccess, cache: Path) -> None:
+    """Copy a world just built (no server started yet) to ``cache``, with its shop's access:
+    later runs start from the same catalog, history, index and model (``copy_world``)."""
+    shutil.copytree(world.folder, cache, symlinks=True, dirs_exist_ok=True)
+    (cache / WORLD_FILE).write_text(json.dumps(asdict(access)))
+
+
+def copy_world(cache: Path, folder: Path, holdout_share: float = 0.0,
+               exploration: str | None = None) -> tuple[LocalWorld, ShopAccess]:
+    """A copy of the world ``save_world`` kept in ``cache``, in ``folder``."""
+    shutil.copytree(cache, folder, symlinks=True, dirs_exist_ok=True)
+    access = ShopAccess(**json.loads((folder / WORLD_FILE).read_text()))
+    world = LocalWorld(folder, f"sqlite+aiosqlite:///{folder / 'affinity.db'}", folder / "data",
+                       holdout_share, exploration)
+    return world, access
 
 
 def run_command(world: LocalWorld, args: list[str]) -> list[dict[str, object]]:

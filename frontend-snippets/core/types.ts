@@ -63,9 +63,17 @@ export interface EventInput {
   query?: string;
   recommendationId?: string;
   dwellMs?: number;
+  /** The kind of device the visitor uses. */
+  deviceClass?: DeviceClass;
+  /** The visitor's country or region, an ISO 3166 code (`GB`, `GB-ENG`). */
+  region?: string;
+  /** The hour of the day (0-23) on the visitor's clock. */
+  localHour?: number;
   occurredAt: string;
   consent: Consent;
 }
+
+export type DeviceClass = 'MOBILE' | 'DESKTOP' | 'TABLET';
 
 export const NO_CONSENT: Consent = Object.freeze({ analytics: false, personalization: false });
 export const FULL_CONSENT: Consent = Object.freeze({ analytics: true, personalization: true });

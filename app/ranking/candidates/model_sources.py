@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 
 from app.ranking.candidates.pool import CandidatePool, Source
@@ -37,6 +38,17 @@ def add_collaborative(pool: CandidatePool, scores: ScoredRows | None, count: int
     if scores is None:
         return
     pool.add_rows(scores.top(count), Source.COLLABORATIVE)
+
+
+def add_neighbourhood(pool: CandidatePool, around: npt.NDArray[np.float32] | None,
+                      count: int) -> None:
+    """What the shopper's nearest customers buy (``ranking.nextbasket``), as collaborative
+    candidates: the ``count`` largest of the neighbourhood vector."""
+    if around is None or count <= 0:
+        return
+    present = np.flatnonzero(around > 0)
+    best = present[np.argsort(-around[present], kind="stable")[:count]]
+    pool.add_rows(best.tolist(), Source.COLLABORATIVE)
 
 
 def add_bought_together(pool: CandidatePool, artefact: CoPurchases, anchors: list[str],

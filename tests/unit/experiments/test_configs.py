@@ -5,6 +5,7 @@ import pytest
 
 from app.errors import InvalidInput
 from app.experiments.configs import parse_config, stored_config
+from app.ranking.features import NEW_FEATURES
 from app.ranking.variants import BASELINE, ENGINE, VariantKind
 
 SECRET = "zz-do-not-echo-zz"
@@ -26,7 +27,7 @@ def test_weights_and_exploration_make_a_tuned_variant() -> None:
     assert factors is not None
     owned, new = factors
     assert sorted(set(owned.tolist())) == [0.0, 1.0, 2.5]  # als, untouched, trend
-    assert len(new) == 9 and 0.0 in new.tolist()
+    assert len(new) == len(NEW_FEATURES) and 0.0 in new.tolist()
     assert parse_config("{}") is ENGINE
 
 

@@ -1,0 +1,1 @@
+"""The shopper's situation: device class, country or region, local hour."""
